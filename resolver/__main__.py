@@ -1,0 +1,5 @@
+"""``python -m resolver``: the rolechain CLI."""
+
+from resolver.cli.main import main
+
+raise SystemExit(main())
