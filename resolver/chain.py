@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, ClassVar, Literal
-
-_NO_LOCATIONS: Mapping[str, Location] = MappingProxyType({})
-
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -48,7 +44,8 @@ class Finding:
 
 
 def _where() -> Mapping[str, Location]:
-    return field(default=_NO_LOCATIONS, compare=False, repr=False)
+    """A ``where`` field: key -> Location, ignored by equality and repr."""
+    return field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

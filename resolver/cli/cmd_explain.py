@@ -1,0 +1,74 @@
+"""``rolechain explain``: the plan, as a readable chain or as fixed JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from resolver.chain import Chain, Hop, Source, StaticSource
+from resolver.config import plan
+from resolver.durations import format_duration
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the chain for ``args.profile``."""
+    chain = plan(args.profile, config=args.config)
+    if args.json:
+        print(json.dumps(chain.to_json(), indent=2))
+    else:
+        print(render(chain))
+    return 0
+
+
+def render(chain: Chain) -> str:
+    """The human form: base first, then each hop with its options."""
+    lines = [f"profile {chain.profile}: {len(chain.hops)} role hop(s)"]
+    lines.append(f"  base  {_describe_source(chain.source)}")
+    for number, hop in enumerate(chain.hops, 1):
+        lines.append(f"  {number}.    profile {hop.profile}: AssumeRole {hop.role_arn}")
+        lines.extend(f"          {name}: {value}" for name, value in _hop_options(hop))
+    sts = chain.sts
+    where = [f"region {sts.region}" if sts.region else "region from environment or global"]
+    if sts.endpoint_url:
+        where.append(f"endpoint {sts.endpoint_url}")
+    if sts.sts_regional_endpoints:
+        where.append(f"sts_regional_endpoints {sts.sts_regional_endpoints}")
+    lines.append(f"  sts   {', '.join(where)}")
+    return "\n".join(lines)
+
+
+def _describe_source(source: Source) -> str:
+    detail = {key: value for key, value in source.to_json().items() if key not in ("kind",)}
+    profile = detail.pop("profile", None)
+    text = source.kind + (f" (profile {profile})" if profile else "")
+    if isinstance(source, StaticSource) and source.mfa_serial:
+        detail.pop("mfa_duration_seconds", None)
+        duration = format_duration(source.mfa_duration_seconds or 0)
+        detail["mfa session"] = f"GetSessionToken with {source.mfa_serial} for {duration}"
+        detail.pop("mfa_serial", None)
+    extras = ", ".join(f"{key} {value}" for key, value in detail.items() if value)
+    return f"{text}: {extras}" if extras else text
+
+
+def _hop_options(hop: Hop) -> list[tuple[str, str]]:
+    options: list[tuple[str, str]] = []
+    if hop.role_session_name:
+        options.append(("session name", hop.role_session_name))
+    duration = format_duration(hop.duration_seconds) if hop.duration_seconds else "15m (default)"
+    options.append(("duration", duration + (", chained: at most 1h" if hop.chained else "")))
+    if hop.external_id:
+        options.append(("external id", hop.external_id))
+    if hop.mfa_serial:
+        via = f" (code from {hop.mfa_process})" if hop.mfa_process else ""
+        options.append(("mfa", hop.mfa_serial + via))
+    if hop.tags:
+        options.append(("tags", ", ".join(f"{k}={v}" for k, v in hop.tags)))
+    if hop.transitive_tag_keys:
+        options.append(("transitive", ", ".join(hop.transitive_tag_keys)))
+    if hop.source_identity:
+        options.append(("source identity", hop.source_identity))
+    if hop.policy:
+        options.append(("policy", hop.policy))
+    if hop.policy_arns:
+        options.append(("policy arns", ", ".join(hop.policy_arns)))
+    return options

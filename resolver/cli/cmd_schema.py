@@ -1,0 +1,19 @@
+"""``rolechain schema``: the JSON Schema of the TOML format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from resolver.model import json_schema
+
+
+def schema_text() -> str:
+    """The schema as committed in ``schemas/rolechain.schema.json``."""
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the schema."""
+    print(schema_text(), end="")
+    return 0

@@ -1,0 +1,44 @@
+"""``rolechain validate``: every finding as ``file:line: profile X: message``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+from resolver.chain import Finding, Location
+from resolver.config import load_profiles
+from resolver.errors import ResolverError
+from resolver.limits import check_chain
+from resolver.plan import build_chain
+from resolver.profiles import ProfileSet
+
+
+def as_finding(error: ResolverError, profile: str | None = None) -> Finding:
+    """A raised error as an error finding (keeps its file, line, profile and key)."""
+    location = Location(error.file, error.line) if error.file else None
+    return Finding("error", error.message, error.profile or profile, error.key, location)
+
+
+def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
+    """Warnings and errors for ``names``: their chains, limits and unknown INI keys."""
+    found: list[Finding] = list(profiles.load_warnings)
+    for name in names:
+        found.extend(profiles.unknown_keys(name))
+        try:
+            found.extend(check_chain(build_chain(profiles, name)))
+        except ResolverError as exc:
+            found.append(as_finding(exc, name))
+    return list(dict.fromkeys(found))  # a shared source profile reports once
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the named profiles (default: all) and exit 1 on any error."""
+    profiles = load_profiles(args.config)
+    found = [*profiles.parse_errors(), *findings_for(profiles, args.profiles or profiles.names())]
+    for finding in found:
+        print(finding)
+    errors = sum(1 for finding in found if finding.severity == "error")
+    checked = len(args.profiles) if args.profiles else len(profiles)
+    print(f"{checked} profile(s) checked: {errors} error(s)", file=sys.stderr)
+    return 1 if errors else 0
