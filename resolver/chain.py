@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a value came from: a file and a 1-based line (None when unknown)."""
@@ -27,7 +28,10 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One validation result: which profile and key break which rule."""
+    """One validation result: which profile and key break which rule.
+
+    Prints as ``file:line: profile X: message``; the message names the key.
+    """
 
     severity: Severity
     message: str
@@ -38,9 +42,8 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         who = f"profile {self.profile}: " if self.profile else ""
-        what = f"{self.key}: " if self.key else ""
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}{prefix}{who}{what}{self.message}"
+        return f"{where}{prefix}{who}{self.message}"
 
 
 def _where() -> Mapping[str, Location]:

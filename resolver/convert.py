@@ -32,7 +32,9 @@ def to_toml(profiles: ProfileSet) -> str:
     out = ["# Written by `rolechain convert --to toml`.", "version = 1"]
     for name in profiles.sso_session_names():
         out += ["", f"[sso_sessions.{_toml_key(name)}]"]
-        out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in _sso_values(profiles, name).items()]
+        out += [
+            f"{_toml_key(k)} = {_toml_value(v)}" for k, v in _sso_values(profiles, name).items()
+        ]
     for name in profiles.services_names():
         for service, settings in (profiles.services(name) or {}).items():
             if isinstance(settings, Mapping):

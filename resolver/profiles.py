@@ -64,7 +64,7 @@ class ProfileSet:
             where = toml.profiles[name].location
             other = ini.profiles[name].location
             raise ConfigError(
-                f"profile {name!r} is defined in both {other} and {where}; rename one",
+                f"defined in both {other} and {where}; rename one",
                 file=where.file,
                 line=where.line,
                 profile=name,
@@ -123,7 +123,7 @@ class ProfileSet:
         return [
             Finding(
                 "warning",
-                f"unknown key, ignored{suggest(key, PROFILE_KEYS)}",
+                f"{key}: unknown key, ignored{suggest(key, PROFILE_KEYS)}",
                 profile=name,
                 key=key,
                 location=raw.location,

@@ -73,7 +73,8 @@ def _botocore_session() -> botocore.session.Session:
         if _session is None:
             import botocore.session
 
-            session = botocore.session.Session()
+            # No profile (AWS_PROFILE may name a TOML profile) and no config files.
+            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
             session.set_config_variable("config_file", os.devnull)
             session.set_config_variable("credentials_file", os.devnull)
             _session = session
@@ -103,5 +104,9 @@ def make_sts_client(
     session = _botocore_session()
     with _session_lock:  # botocore's create_client is not thread-safe
         return session.create_client(
-            service, region_name=target.region, endpoint_url=target.endpoint_url, config=config, **keys
+            service,
+            region_name=target.region,
+            endpoint_url=target.endpoint_url,
+            config=config,
+            **keys,
         )

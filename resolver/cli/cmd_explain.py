@@ -24,9 +24,12 @@ def render(chain: Chain) -> str:
     """The human form: base first, then each hop with its options."""
     lines = [f"profile {chain.profile}: {len(chain.hops)} role hop(s)"]
     lines.append(f"  base  {_describe_source(chain.source)}")
+    source = chain.source
+    session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
     for number, hop in enumerate(chain.hops, 1):
         lines.append(f"  {number}.    profile {hop.profile}: AssumeRole {hop.role_arn}")
-        lines.extend(f"          {name}: {value}" for name, value in _hop_options(hop))
+        options = _hop_options(hop, session_serial)
+        lines.extend(f"          {name}: {value}" for name, value in options)
     sts = chain.sts
     where = [f"region {sts.region}" if sts.region else "region from environment or global"]
     if sts.endpoint_url:
@@ -50,7 +53,7 @@ def _describe_source(source: Source) -> str:
     return f"{text}: {extras}" if extras else text
 
 
-def _hop_options(hop: Hop) -> list[tuple[str, str]]:
+def _hop_options(hop: Hop, session_serial: str | None) -> list[tuple[str, str]]:
     options: list[tuple[str, str]] = []
     if hop.role_session_name:
         options.append(("session name", hop.role_session_name))
@@ -60,6 +63,8 @@ def _hop_options(hop: Hop) -> list[tuple[str, str]]:
         options.append(("external id", hop.external_id))
     if hop.mfa_serial:
         via = f" (code from {hop.mfa_process})" if hop.mfa_process else ""
+        if hop.mfa_serial == session_serial:
+            via = " (satisfied by the MFA session: no second code)"
         options.append(("mfa", hop.mfa_serial + via))
     if hop.tags:
         options.append(("tags", ", ".join(f"{k}={v}" for k, v in hop.tags)))

@@ -12,12 +12,16 @@ from resolver.errors import ResolverError
 from resolver.limits import check_chain
 from resolver.plan import build_chain
 from resolver.profiles import ProfileSet
+from resolver.sources.ini import check_ini
 
 
 def as_finding(error: ResolverError, profile: str | None = None) -> Finding:
     """A raised error as an error finding (keeps its file, line, profile and key)."""
     location = Location(error.file, error.line) if error.file else None
-    return Finding("error", error.message, error.profile or profile, error.key, location)
+    message = error.message
+    if error.key and not message.startswith(error.key):
+        message = f"{error.key}: {message}"
+    return Finding("error", message, error.profile or profile, error.key, location)
 
 
 def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
@@ -34,11 +38,19 @@ def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
 
 def run(args: argparse.Namespace) -> int:
     """Check the named profiles (default: all) and exit 1 on any error."""
-    profiles = load_profiles(args.config)
-    found = [*profiles.parse_errors(), *findings_for(profiles, args.profiles or profiles.names())]
+    found = check_ini()  # every malformed line of the shared files, not only the chain's
+    checked = 0
+    try:
+        profiles = load_profiles(args.config)
+    except ResolverError as exc:
+        found.append(as_finding(exc))
+    else:
+        names = args.profiles or profiles.names()
+        found.extend(findings_for(profiles, names))
+        checked = len(names)
+    found = list(dict.fromkeys(found))
     for finding in found:
         print(finding)
     errors = sum(1 for finding in found if finding.severity == "error")
-    checked = len(args.profiles) if args.profiles else len(profiles)
     print(f"{checked} profile(s) checked: {errors} error(s)", file=sys.stderr)
     return 1 if errors else 0

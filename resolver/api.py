@@ -1,0 +1,211 @@
+"""``resolve()`` and ``session()``: the library calls, with an in-process chain cache.
+
+A resolved chain's providers are kept per (profile, config, token provider) and reused
+until a configuration file changes (checked by path, size and mtime, at most once a
+second), so repeated calls cost a dictionary lookup and the cache's freshness check.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from resolver.chain import Chain, WebIdentitySource
+from resolver.providers.credentials import Credentials, CredentialsProvider
+
+if TYPE_CHECKING:
+    import boto3
+
+    from resolver.providers.tokens import TokenProvider
+
+RECHECK_SECONDS = 1.0
+# Environment variables that change which files are read or where STS calls go.
+CHAIN_ENVIRONMENT = (
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
+    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)  # fmt: skip
+Stamp = tuple[tuple[str, int, int] | None, ...]
+
+
+@dataclass
+class _Resolved:
+    chain: Chain
+    provider: CredentialsProvider
+    stamp: Stamp
+    checked_at: float
+    ini_profile: bool = False
+
+
+_lock = threading.Lock()
+_resolved: dict[tuple[object, ...], _Resolved] = {}
+
+
+def config_paths(config: str | None = None) -> tuple[Path, ...]:
+    """The files a plan reads: shared config, shared credentials, rolechain TOML."""
+    from resolver.sources.ini import ini_paths
+    from resolver.sources.tomlfile import toml_path
+
+    return (*ini_paths(), toml_path(config))
+
+
+def files_stamp(paths: tuple[Path, ...]) -> Stamp:
+    """(path, size, mtime_ns) of each file, None for a missing one."""
+    stamp: list[tuple[str, int, int] | None] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamp.append(None)
+        else:
+            stamp.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+def _plan(
+    profile: str | None, config: str | None, environ: Mapping[str, str]
+) -> tuple[Chain, bool]:
+    """The chain for ``profile``; None means "no profile named": default, else env web identity."""
+    from resolver.config import load_profiles
+    from resolver.plan import plan_chain
+
+    profiles = load_profiles(config)
+    name = profile or "default"
+    if profile is None and name not in profiles:
+        from resolver.providers.environment import web_identity_from_env
+
+        found = web_identity_from_env(environ)
+        if found is not None:
+            role_arn, token_file, session_name = found
+            source = WebIdentitySource(None, role_arn, token_file, session_name)
+            return Chain(profile="environment", source=source), False
+    raw = profiles.raw(name)
+    return plan_chain(profiles, name), raw is not None and raw.format == "ini"
+
+
+def _entry(
+    profile: str | None,
+    config: str | None,
+    token_provider: TokenProvider | None,
+    environ: Mapping[str, str],
+) -> _Resolved:
+    """The cached chain and provider, rebuilt when a configuration file changed."""
+    key = (profile, config, id(token_provider), *map(environ.get, CHAIN_ENVIRONMENT))
+    entry = _resolved.get(key)
+    now = time.monotonic()
+    if entry is not None and now - entry.checked_at < RECHECK_SECONDS:
+        return entry
+    with _lock:
+        stamp = files_stamp(config_paths(config))
+        entry = _resolved.get(key)
+        if entry is None or entry.stamp != stamp:
+            from resolver.execute import build_provider
+
+            chain, ini_profile = _plan(profile, config, environ)
+            provider = build_provider(chain, token_provider=token_provider, environ=environ)
+            entry = _Resolved(chain, provider, stamp, now, ini_profile)
+            _resolved[key] = entry
+        entry.checked_at = now
+        return entry
+
+
+def resolve(
+    profile: str | None = None,
+    *,
+    config: str | None = None,
+    token_provider: TokenProvider | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Credentials:
+    """Credentials for ``profile`` (argument, else ``AWS_PROFILE``, else ``default``).
+
+    With no profile named and no ``AWS_PROFILE``, environment keys win, as in every SDK;
+    then the ``default`` profile; then ``AWS_WEB_IDENTITY_TOKEN_FILE`` / ``AWS_ROLE_ARN``.
+    """
+    return resolve_chain(profile, config=config, token_provider=token_provider, environ=environ)[1]
+
+
+def resolve_chain(
+    profile: str | None = None,
+    *,
+    config: str | None = None,
+    token_provider: TokenProvider | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> tuple[Chain | None, Credentials]:
+    """Like ``resolve``, also returning the chain (None for implicit environment keys)."""
+    name = profile or environ.get("AWS_PROFILE") or None
+    if name is None:
+        from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
+
+        if has_environment_credentials(environ):
+            return None, EnvironmentProvider(environ).retrieve()
+    entry = _entry(name, config, token_provider, environ)
+    return entry.chain, entry.provider.retrieve()
+
+
+def clear() -> None:
+    """Forget every cached chain (tests, long-running processes after a config edit)."""
+    with _lock:
+        _resolved.clear()
+
+
+def session(
+    profile: str | None = None,
+    *,
+    config: str | None = None,
+    token_provider: TokenProvider | None = None,
+    region_name: str | None = None,
+) -> boto3.Session:
+    """A boto3 Session whose credentials come from ``profile``'s chain and refresh."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    name = profile or os.environ.get("AWS_PROFILE") or None
+    entry = _entry(name, config, token_provider, os.environ)
+    refreshable = _refreshable(entry.provider)
+
+    class _ChainProvider(CredentialProvider):
+        METHOD = "rolechain"
+        CANONICAL_NAME = "rolechain"
+
+        def load(self) -> Any:
+            return refreshable
+
+    core = botocore.session.Session()
+    # botocore reads other settings (retries, s3...) from the profile when it is an INI one.
+    core.set_config_variable("profile", entry.chain.profile if entry.ini_profile else "default")
+    core.register_component("credential_provider", CredentialResolver([_ChainProvider()]))
+    region = region_name or os.environ.get("AWS_REGION") or entry.chain.sts.region
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+# botocore refreshes at these margins; ours (5 minutes ahead) has already refreshed by then.
+ADVISORY_REFRESH = timedelta(minutes=3)
+MANDATORY_REFRESH = timedelta(minutes=1)
+NON_EXPIRING_RECHECK = timedelta(hours=1)
+
+
+def _refreshable(provider: CredentialsProvider) -> Any:
+    from botocore.credentials import DeferredRefreshableCredentials
+
+    class _ChainCredentials(DeferredRefreshableCredentials):
+        _advisory_refresh_timeout = int(ADVISORY_REFRESH.total_seconds())
+        _mandatory_refresh_timeout = int(MANDATORY_REFRESH.total_seconds())
+
+    def metadata() -> dict[str, str | None]:
+        credentials = provider.retrieve()
+        expires = credentials.expires or datetime.now(timezone.utc) + NON_EXPIRING_RECHECK
+        return {
+            "access_key": credentials.access_key_id,
+            "secret_key": credentials.secret_access_key,
+            "token": credentials.session_token,
+            "expiry_time": expires.isoformat(),
+        }
+
+    return _ChainCredentials(refresh_using=metadata, method="rolechain")

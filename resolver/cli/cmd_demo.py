@@ -1,0 +1,12 @@
+"""``rolechain demo``: the main job on an embedded local STS."""
+
+from __future__ import annotations
+
+import argparse
+
+from resolver.demo import run_demo
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo."""
+    return run_demo()

@@ -1,0 +1,161 @@
+"""Cross-process locks, one file per cache key, with bounded waits.
+
+POSIX: ``fcntl.flock`` on a 0600 lock file. The kernel drops the lock when its holder
+dies (even by SIGKILL), so a crashed process never deadlocks the others. The lock file
+is opened close-on-exec, so child processes (``mfa_process``) never inherit it. After
+taking the lock we check that the path still names the locked file: the pruner may
+unlink a lock file, and then the waiter must lock the new one instead.
+Elsewhere: the ``filelock`` package (its Windows lock also dies with its holder).
+
+Waits are bounded: ``ROLECHAIN_LOCK_TIMEOUT`` seconds (default 120), then ``CacheError``.
+No boto3, botocore or pydantic here.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from resolver.errors import CacheError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+DEFAULT_LOCK_TIMEOUT = 120.0
+_FIRST_POLL = 0.002
+_MAX_POLL = 0.05
+
+
+def lock_timeout(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds to wait for a lock: ``ROLECHAIN_LOCK_TIMEOUT`` if a valid number, else 120."""
+    text = environ.get("ROLECHAIN_LOCK_TIMEOUT", "").strip()
+    try:
+        value = float(text) if text else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+    return value if value >= 0 else DEFAULT_LOCK_TIMEOUT
+
+
+def _open_lock_file(path: Path) -> int:
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    return os.open(path, flags, 0o600)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        held, named = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+
+
+class KeyLock:
+    """An exclusive lock on ``path``, usable as a context manager.
+
+    ``timeout`` bounds the wait (0: try once); ``label`` names what is locked in the
+    ``CacheError`` raised when the wait runs out. Not re-entrant.
+    """
+
+    def __init__(
+        self, path: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT, label: str = ""
+    ) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self.label = label
+        self._fd: int | None = None
+        self._fallback: Any = None
+
+    def __repr__(self) -> str:
+        return f"KeyLock({str(self.path)!r}, held={self.held})"
+
+    @property
+    def held(self) -> bool:
+        """True between a successful ``acquire`` and ``release``."""
+        return self._fd is not None or self._fallback is not None
+
+    def acquire(self) -> None:
+        """Take the lock, waiting at most ``timeout`` seconds; ``CacheError`` otherwise."""
+        if not self.try_acquire(self.timeout):
+            what = f" for {self.label}" if self.label else ""
+            raise CacheError(
+                f"timed out after {self.timeout:g}s waiting for the cache lock{what} "
+                f"({self.path}); another rolechain process is still refreshing it "
+                "(set ROLECHAIN_LOCK_TIMEOUT to wait longer)"
+            )
+
+    def try_acquire(self, timeout: float = 0.0) -> bool:
+        """Take the lock within ``timeout`` seconds; False if it stayed busy."""
+        if fcntl is None:  # pragma: no cover - Windows
+            return self._filelock_acquire(timeout)
+        deadline = time.monotonic() + timeout
+        delay = _FIRST_POLL
+        while True:
+            try:
+                fd = _open_lock_file(self.path)
+            except OSError as exc:
+                raise CacheError(f"cannot open cache lock {self.path}: {exc.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+            except OSError as exc:
+                os.close(fd)
+                raise CacheError(f"cannot lock {self.path}: {exc.strerror}") from None
+            else:
+                if _same_file(fd, self.path):
+                    self._fd = fd
+                    return True
+                os.close(fd)  # unlinked or replaced meanwhile: lock the current file
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(delay * (0.5 + random.random()), remaining))
+            delay = min(delay * 2, _MAX_POLL)
+
+    def _filelock_acquire(self, timeout: float) -> bool:  # pragma: no cover - Windows
+        import filelock
+
+        lock = filelock.FileLock(str(self.path), timeout=timeout, is_singleton=False)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            return False
+        self._fallback = lock
+        return True
+
+    def unlink(self) -> None:
+        """Remove the lock file while holding it (safe: waiters re-check the path)."""
+        if self.held:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+    def release(self) -> None:
+        """Drop the lock (closing the file releases it); idempotent."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        fallback, self._fallback = self._fallback, None
+        if fallback is not None:  # pragma: no cover - Windows
+            fallback.release()
+
+    def __enter__(self) -> KeyLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()

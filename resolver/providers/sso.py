@@ -1,0 +1,170 @@
+"""IAM Identity Center (SSO): role credentials for the token ``aws sso login`` cached.
+
+Reuses botocore: ``SSOTokenLoader`` over a ``JSONFileCache`` of ``~/.aws/sso/cache``
+(keyed by the sso-session name when there is one, else the start URL) and the ``sso``
+client's unsigned ``GetRoleCredentials`` call. It never starts a login (no OIDC device
+flow) and does not refresh the access token: a missing or expired token is an error
+telling the user which ``aws sso login`` to run. botocore is imported only in
+``retrieve``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from resolver.errors import ProviderError
+from resolver.providers.credentials import Credentials
+
+if TYPE_CHECKING:
+    import botocore.session
+
+DEFAULT_TOKEN_CACHE_DIR = os.path.join("~", ".aws", "sso", "cache")
+
+
+class SsoProvider:
+    """Fetches ``role_name`` in ``account_id`` with the cached SSO access token.
+
+    ``label`` is the profile name (used in errors and in the ``aws sso login`` hint);
+    ``endpoint_url`` overrides the SSO portal endpoint; ``botocore_session`` is the
+    session to create the client from (default: a fresh one that ignores
+    ``AWS_PROFILE``, since rolechain profiles need not exist in ``~/.aws/config``).
+    """
+
+    name = "SsoProvider"
+
+    def __init__(
+        self,
+        start_url: str,
+        sso_region: str,
+        account_id: str,
+        role_name: str,
+        *,
+        sso_session: str | None = None,
+        token_cache_dir: str | os.PathLike[str] | None = None,
+        label: str | None = None,
+        endpoint_url: str | None = None,
+        botocore_session: botocore.session.Session | None = None,
+    ) -> None:
+        self.start_url = start_url
+        self.sso_region = sso_region
+        self.account_id = account_id
+        self.role_name = role_name
+        self.sso_session = sso_session
+        self.token_cache_dir = token_cache_dir
+        self.label = label
+        self.endpoint_url = endpoint_url
+        self._botocore_session = botocore_session
+
+    def __repr__(self) -> str:
+        return (
+            f"SsoProvider(start_url={self.start_url!r}, account_id={self.account_id!r}, "
+            f"role_name={self.role_name!r}, sso_session={self.sso_session!r})"
+        )
+
+    def login_hint(self) -> str:
+        """The ``aws sso login`` command that refreshes the cached token."""
+        if self.label and self.sso_session:
+            return (
+                f"run `aws sso login --profile {self.label}` (or --sso-session {self.sso_session})"
+            )
+        if self.sso_session:
+            return f"run `aws sso login --sso-session {self.sso_session}`"
+        if self.label:
+            return f"run `aws sso login --profile {self.label}`"
+        return "run `aws sso login`"
+
+    def _no_token(self, reason: str) -> ProviderError:
+        return ProviderError(
+            f"SSO session for {self.start_url} has no valid token ({reason}); {self.login_hint()}",
+            profile=self.label,
+        )
+
+    def cache_dir(self) -> str:
+        """The token cache directory (``~`` expanded when the default is used)."""
+        return os.path.expanduser(os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
+
+    def load_token(self, now: datetime | None = None) -> str:
+        """The cached, unexpired access token; ProviderError with the login hint otherwise."""
+        from botocore.exceptions import SSOTokenLoadError
+        from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
+
+        loader = SSOTokenLoader(cache=JSONFileCache(self.cache_dir()))
+        try:
+            cached: Any = loader(self.start_url, session_name=self.sso_session)
+        except SSOTokenLoadError:
+            raise self._no_token("no usable token in the cache") from None
+        except KeyError:  # the file exists but is not JSON
+            raise self._no_token("the cached token file is unreadable") from None
+        access_token = cached.get("accessToken")
+        if not isinstance(access_token, str) or not access_token:
+            raise self._no_token("the cached token has no accessToken")
+        try:
+            expires = parse_timestamp(cached["expiresAt"])
+        except (ValueError, TypeError, OverflowError):
+            raise self._no_token("the cached token has an unreadable expiresAt") from None
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)
+        if expires <= (now or datetime.now(timezone.utc)):
+            stamp = expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            raise self._no_token(f"it expired at {stamp}")
+        return access_token
+
+    def retrieve(self) -> Credentials:
+        """Role credentials from ``sso:GetRoleCredentials``; ProviderError on failure."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        access_token = self.load_token()
+        what = f"SSO GetRoleCredentials for role {self.role_name} in account {self.account_id}"
+        try:
+            client = self._client()
+            response = client.get_role_credentials(
+                roleName=self.role_name, accountId=self.account_id, accessToken=access_token
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code") or "")
+            if code == "UnauthorizedException":
+                raise self._no_token("the SSO portal rejected it") from None
+            detail = str(error.get("Message") or code or "unknown error")
+            message = f"{what} failed: {detail}".replace(access_token, "<redacted>")
+            raise ProviderError(message, profile=self.label, code=code or None) from None
+        except BotoCoreError as exc:
+            message = f"{what} failed: {exc}".replace(access_token, "<redacted>")
+            raise ProviderError(message, profile=self.label) from None
+        role: Any = response.get("roleCredentials") or {}
+        missing = [k for k in ("accessKeyId", "secretAccessKey") if not role.get(k)]
+        if missing:
+            raise ProviderError(f"{what} returned no {', '.join(missing)}", profile=self.label)
+        expires = None
+        if isinstance(role.get("expiration"), (int, float)):
+            expires = datetime.fromtimestamp(role["expiration"] / 1000, timezone.utc)
+        return Credentials(
+            access_key_id=role["accessKeyId"],
+            secret_access_key=role["secretAccessKey"],
+            session_token=role.get("sessionToken") or None,
+            expires=expires,
+            source=self.name,
+            account_id=self.account_id,
+        )
+
+    def _client(self) -> Any:
+        import botocore.session
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        session = self._botocore_session
+        if session is None:
+            # No profile variable: AWS_PROFILE may name a rolechain-only profile.
+            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        config = Config(
+            signature_version=UNSIGNED,
+            region_name=self.sso_region,
+            connect_timeout=10,
+            read_timeout=30,
+            retries={"mode": "standard", "total_max_attempts": 3},
+        )
+        return session.create_client(
+            "sso", region_name=self.sso_region, config=config, endpoint_url=self.endpoint_url
+        )

@@ -1,0 +1,464 @@
+"""The AWS shared config and credentials files, read by the cross-SDK profile-file rules.
+
+Laziness: ``parse_ini`` makes one cheap pass that finds every section header with a
+compiled regex, classifies it and records the line span of its body. A body is parsed
+only when its section is first read (then cached), so loading a 50,000-profile file and
+resolving one profile parses a handful of bodies. Consequences:
+
+* header-level errors (unterminated header, property or continuation before the first
+  header) raise from ``parse_ini`` / ``load_ini``; so does a file that is not UTF-8;
+* body-level errors (no ``=``, empty key, stray continuation) raise only when their
+  section is read: a malformed line in an unrelated profile does not stop resolving
+  another one. ``IniDocument.check_all`` and ``check_ini`` parse every body and report
+  every malformed line (``rolechain validate`` uses them);
+* warnings about ignored sections are in ``RawConfig.warnings`` at once; warnings about
+  ignored keys are appended to that list when their section is parsed.
+
+Sub-property keys keep their case (they are tag names, service names...) and, as in the
+SDKs, sub-property and continuation lines keep ``#``/``;`` text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Literal
+
+from resolver.chain import Finding, Location
+from resolver.errors import ConfigError
+from resolver.sources.raw import RawConfig, RawSection, RawValue
+
+FileKind = Literal["config", "credentials"]
+IniValue = str | dict[str, str]
+
+_WS = " \t"
+_IDENT = re.compile(r"[A-Za-z0-9_\-/.%@:+]+")
+# Every line starting with '['; the common well-formed header is classified by the regex.
+_HEADER = re.compile(
+    r"\n\[(?:[ \t]*(?:(profile|sso-session|services)[ \t]+)?([A-Za-z0-9_\-/.%@:+]+)"
+    r"[ \t]*\][ \t]*\r?(?=\n|$))?([^\n]*)"
+)
+_VALUE_COMMENT = re.compile(r"(?<=\s)[#;]")
+_HEADER_COMMENT = re.compile(r"[#;]")
+_PREFIX_SPLIT = re.compile(r"[ \t]")
+_ALLOWED = "letters, digits and _-/.%@:+"
+
+
+class IniDocument:
+    """One scanned file: its sections by kind, each a list of chunk numbers.
+
+    The text is split at every line starting with ``[``: chunk 0 is what precedes the
+    first header, chunk ``i`` is header ``i`` and its body, parsed on demand.
+    """
+
+    def __init__(
+        self, text: str, path: str, kind: FileKind, warnings: list[Finding] | None = None
+    ) -> None:
+        text = "\n" + (text[1:] if text.startswith("\ufeff") else text)
+        self.path = path
+        self.kind = kind
+        self.profiles: dict[str, list[int]] = {}
+        self.sso_sessions: dict[str, list[int]] = {}
+        self.services: dict[str, list[int]] = {}
+        self.ignored: list[int] = []
+        self.errors: list[ConfigError] = []
+        self.warnings: list[Finding] = [] if warnings is None else warnings
+        self._chunks = text.split("\n[")
+        self._line_table: list[int] | None = None
+        self._parsed: dict[int, tuple[dict[str, RawValue], list[ConfigError]]] = {}
+        self._check_preamble(self._chunks[0][1:])
+        self._scan(_HEADER.findall(text))
+
+    def header_line(self, chunk: int) -> int:
+        """The 1-based line of chunk ``chunk``'s header (the table is built once)."""
+        if self._line_table is None:
+            counts = map(str.count, self._chunks, itertools.repeat("\n"))
+            self._line_table = [0, *itertools.accumulate(counts)]
+        return self._line_table[chunk] + chunk
+
+    def _scan(self, headers: list[tuple[str, str, str]]) -> None:
+        config = self.kind == "config"
+        plain_default: list[int] = []  # config-file [default], dropped if [profile default]
+        profiles = self.profiles
+        for chunk, (prefix, name, rest) in enumerate(headers, start=1):
+            if name and prefix == "profile" and config:  # the common case, kept cheap
+                if name in profiles:
+                    profiles[name].append(chunk)
+                else:
+                    profiles[name] = [chunk]
+                continue
+            if not name:
+                parts = _split_header(rest)
+                if parts is None:  # unterminated
+                    message = "section header must end with ']'"
+                    line = self.header_line(chunk)
+                    self.errors.append(ConfigError(message, file=self.path, line=line))
+                    self.ignored.append(chunk)
+                    continue
+                prefix, name = parts[0] or "", parts[1]
+            if config and not prefix and name == "default":
+                profiles.setdefault("default", [])
+                plain_default.append(chunk)
+                continue
+            target = self._target(prefix or None, name, chunk)
+            (self.ignored if target is None else target).append(chunk)
+        if plain_default and profiles["default"]:
+            for chunk in plain_default:
+                message = "[default] ignored: [profile default] takes precedence"
+                self._warn(message, self.header_line(chunk))
+            self.ignored.extend(plain_default)
+        elif plain_default:
+            profiles["default"] = plain_default
+
+    def _target(self, prefix: str | None, name: str, chunk: int) -> list[int] | None:
+        """The chunk list a header joins, or None (with a warning) if it is ignored."""
+        header = f"[{prefix} {name}]" if prefix else f"[{name}]"
+        why = ""
+        if not _IDENT.fullmatch(name):
+            why = f"names may contain only {_ALLOWED}"
+        elif self.kind == "credentials":
+            if prefix is None:
+                return self.profiles.setdefault(name, [])
+            why = f"the credentials file takes [{name}]"
+        elif prefix is None:
+            why = f"use [profile {name}] in the config file"
+        elif prefix in ("profile", "sso-session", "services"):
+            tables = {"profile": self.profiles, "sso-session": self.sso_sessions}
+            return tables.get(prefix, self.services).setdefault(name, [])
+        else:
+            why = f"unknown section type '{prefix}'"
+        self._warn(f"section {header} ignored: {why}", self.header_line(chunk))
+        return None
+
+    def _check_preamble(self, text: str) -> None:
+        """Lines before the first header may only be blank or comments."""
+        for number, raw in enumerate(text.split("\n"), start=1):
+            if raw.strip(_WS + "\r") and raw[0] not in "#;":
+                message = "expected a section header such as [profile name] before this line"
+                self.errors.append(ConfigError(message, file=self.path, line=number))
+                return
+
+    def _warn(self, message: str, line: int, profile: str | None = None) -> None:
+        location = Location(self.path, line)
+        self.warnings.append(Finding("warning", message, profile=profile, location=location))
+
+    def parse_chunk(
+        self, chunk: int, label: str | None, profile: str | None = None, *, strict: bool = True
+    ) -> dict[str, RawValue]:
+        """A body's values (cached). ``label`` names the section in warnings (None: no
+        warnings); with ``strict`` the first malformed line raises."""
+        parsed = self._parsed.get(chunk)
+        if parsed is None:
+            parsed = self._parse_body(chunk, label, profile)
+            self._parsed[chunk] = parsed
+        if strict and parsed[1]:
+            raise parsed[1][0]
+        return parsed[0]
+
+    def _parse_body(
+        self, chunk: int, label: str | None, profile: str | None
+    ) -> tuple[dict[str, RawValue], list[ConfigError]]:
+        body = self._chunks[chunk].partition("\n")[2]
+        values: dict[str, RawValue] = {}
+        errors: list[ConfigError] = []
+        key, key_line, first, parts = "", 0, "", list[str]()
+        is_open = keep = recovering = False
+
+        def close() -> None:
+            if is_open and keep:
+                values[key] = RawValue(_finish(first, parts), Location(self.path, key_line))
+
+        def fail(message: str, line: int) -> None:
+            errors.append(ConfigError(message, file=self.path, line=line))
+
+        for number, raw in enumerate(body.split("\n"), start=self.header_line(chunk) + 1):
+            stripped = raw.strip(_WS + "\r") if raw.endswith("\r") else raw.strip(_WS)
+            if not stripped or raw[0] in "#;":
+                continue
+            if raw[0] in _WS:
+                if recovering:
+                    continue
+                if not is_open:
+                    fail("continuation line without a property before it", number)
+                    recovering = True
+                elif not first and not _sub_property_ok(stripped):
+                    fail("expected 'name = value' in sub-property line", number)
+                else:
+                    parts.append(stripped)
+                continue
+            close()
+            name, equals, first = _strip_comment(stripped).partition("=")
+            name, first, parts = name.strip(_WS), first.strip(_WS), []
+            is_open = bool(equals and name)
+            recovering = not is_open
+            if not equals:
+                fail("expected '=' in property line", number)
+            elif not name:
+                fail("property line has no key before '='", number)
+            else:
+                key, key_line, keep = name.lower(), number, bool(_IDENT.fullmatch(name))
+                if not keep and label is not None:
+                    where = "" if profile else f"{label}: "
+                    message = f"{where}key '{_first_word(name)}' ignored: keys may contain only"
+                    self._warn(f"{message} {_ALLOWED}", number, profile)
+        close()
+        return values, errors
+
+    def check_all(self) -> list[ConfigError]:
+        """Parse every body (ignored sections too): all malformed lines, in line order."""
+        errors = list(self.errors)
+        chunks: list[tuple[int, str | None, str | None]] = [
+            (chunk, name, name) for name, chunks in self.profiles.items() for chunk in chunks
+        ]
+        for kind, table in (("sso-session", self.sso_sessions), ("services", self.services)):
+            chunks += [(c, f"[{kind} {name}]", None) for name, cs in table.items() for c in cs]
+        chunks += [(chunk, None, None) for chunk in self.ignored]
+        for chunk, label, profile in chunks:
+            self.parse_chunk(chunk, label, profile, strict=False)
+            errors.extend(self._parsed[chunk][1])
+        return sorted(errors, key=lambda error: error.line or 0)
+
+
+def _split_header(rest: str) -> tuple[str | None, str] | None:
+    """A header line's (prefix, name) from the text after '[', or None if unterminated."""
+    line = ("[" + rest).removesuffix("\r").strip(_WS)
+    comment = _HEADER_COMMENT.search(line)
+    if comment:
+        line = line[: comment.start()].rstrip(_WS)
+    if len(line) < 2 or not line.endswith("]"):
+        return None
+    inner = line[1:-1].strip(_WS)
+    parts = _PREFIX_SPLIT.split(inner, maxsplit=1)
+    if len(parts) == 1:
+        return None, inner.strip()
+    return parts[0].strip(), parts[1].strip()
+
+
+def _first_word(text: str) -> str:
+    return re.split(r"\s", text, maxsplit=1)[0]
+
+
+def _strip_comment(line: str) -> str:
+    """Drop a ``#``/``;`` comment that follows whitespace."""
+    if "#" not in line and ";" not in line:
+        return line
+    found = _VALUE_COMMENT.search(line)
+    return line[: found.start()].rstrip(_WS) if found else line
+
+
+def _sub_property_ok(line: str) -> bool:
+    name, equals, _ = _strip_comment(line).partition("=")
+    return bool(equals) and bool(name.strip(_WS))
+
+
+def _finish(first: str, parts: list[str]) -> IniValue:
+    """A property's final value: a sub-property dict after an empty value, else text."""
+    if not parts:
+        return first
+    if first:
+        return "\n".join([first, *parts])
+    block: dict[str, str] = {}
+    for part in parts:
+        name, _, value = part.partition("=")
+        block[name.strip(_WS)] = value.strip(_WS)
+    return block
+
+
+class LazySections(Mapping[str, RawSection]):
+    """Sections merged across files, each body parsed on first access.
+
+    Later spans win key by key: repeated sections in file order, then the next file (the
+    credentials file after the config file). A section's location is its first header.
+    """
+
+    def __init__(self, sources: list[tuple[IniDocument, dict[str, list[int]]]], kind: str):
+        self._sources = sources
+        self._kind = kind
+        self._names = dict.fromkeys(name for _, table in sources for name in table)
+        self._cache: dict[str, RawSection] = {}
+
+    def __getitem__(self, name: str) -> RawSection:
+        section = self._cache.get(name)
+        if section is not None:
+            return section
+        if name not in self._names:
+            raise KeyError(name)
+        profile = name if self._kind == "profile" else None
+        label = name if profile else f"[{self._kind} {name}]"
+        values: dict[str, RawValue] = {}
+        location: Location | None = None
+        for document, table in self._sources:
+            for chunk in table.get(name, ()):
+                values.update(document.parse_chunk(chunk, label, profile))
+                location = location or Location(document.path, document.header_line(chunk))
+        section = RawSection(name, location or Location(""), "ini", values)
+        self._cache[name] = section
+        return section
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def parse_ini(
+    text: str,
+    *,
+    path: str,
+    kind: FileKind,
+    warnings: list[Finding] | None = None,
+    strict: bool = True,
+) -> IniDocument:
+    """Scan one file's text (cheap: headers only). ``warnings`` collects findings; with
+    ``strict`` the first header-level error raises, else it waits in ``errors``."""
+    document = IniDocument(text, path, kind, warnings)
+    if strict and document.errors:
+        raise document.errors[0]
+    return document
+
+
+def raw_config(documents: list[IniDocument], warnings: list[Finding]) -> RawConfig:
+    """Lazy merged view of scanned documents, earlier ones overridden by later ones."""
+    return RawConfig(
+        profiles=LazySections([(doc, doc.profiles) for doc in documents], "profile"),
+        sso_sessions=LazySections([(doc, doc.sso_sessions) for doc in documents], "sso-session"),
+        services=LazySections([(doc, doc.services) for doc in documents], "services"),
+        warnings=warnings,
+        files=tuple(doc.path for doc in documents),
+    )
+
+
+def ini_paths() -> tuple[Path, Path]:
+    """The config and credentials file paths: ``AWS_CONFIG_FILE`` and
+    ``AWS_SHARED_CREDENTIALS_FILE``, else ``~/.aws/config`` and ``~/.aws/credentials``."""
+    config = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    return Path(config).expanduser(), Path(credentials).expanduser()
+
+
+def read_text(path: Path) -> str | None:
+    """A file's UTF-8 text (BOM dropped); None when it does not exist."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError("file is not valid UTF-8", file=str(path), line=line) from None
+
+
+def _paths(
+    config_path: str | os.PathLike[str] | None, credentials_path: str | os.PathLike[str] | None
+) -> list[tuple[Path, FileKind]]:
+    default_config, default_credentials = ini_paths()
+    config = default_config if config_path is None else Path(config_path).expanduser()
+    credentials = (
+        default_credentials if credentials_path is None else Path(credentials_path).expanduser()
+    )
+    return [(config, "config"), (credentials, "credentials")]
+
+
+def load_ini(
+    config_path: str | os.PathLike[str] | None = None,
+    credentials_path: str | os.PathLike[str] | None = None,
+) -> RawConfig:
+    """Both files merged (credentials win per key); a missing file is empty. Paths left
+    None come from ``ini_paths``. Bodies parse lazily: see the module docstring."""
+    warnings: list[Finding] = []
+    documents = [
+        parse_ini(text, path=str(path), kind=kind, warnings=warnings)
+        for path, kind in _paths(config_path, credentials_path)
+        if (text := read_text(path)) is not None
+    ]
+    return raw_config(documents, warnings)
+
+
+def check_ini(
+    config_path: str | os.PathLike[str] | None = None,
+    credentials_path: str | os.PathLike[str] | None = None,
+) -> list[Finding]:
+    """Eager full check: every malformed line (as error findings) and every warning."""
+    findings: list[Finding] = []
+    for path, kind in _paths(config_path, credentials_path):
+        try:
+            text = read_text(path)
+        except ConfigError as unreadable:  # not a file, or not UTF-8
+            location = Location(str(path), unreadable.line)
+            findings.append(Finding("error", unreadable.message, location=location))
+            continue
+        if text is None:
+            continue
+        document = parse_ini(text, path=str(path), kind=kind, warnings=findings, strict=False)
+        for error in document.check_all():
+            location = Location(document.path, error.line)
+            findings.append(Finding("error", error.message, location=location))
+    return findings
+
+
+def dump_ini(
+    profiles: Mapping[str, Mapping[str, str | Mapping[str, str]]],
+    sso_sessions: Mapping[str, Mapping[str, str | Mapping[str, str]]] | None = None,
+    services: Mapping[str, Mapping[str, str | Mapping[str, str]]] | None = None,
+) -> str:
+    """Config-file text for these sections; ``parse_ini`` gives them back unchanged.
+
+    Raises ValueError (naming the section and key, never the value) for what the syntax
+    cannot hold: invalid or upper-case names, surrounding whitespace, empty lines, ``\\r``,
+    a comment-like `` #`` or `` ;`` in a first line, an empty sub-property block.
+    """
+    chunks = [
+        _dump_section("[default]" if name == "default" else f"[profile {name}]", name, values)
+        for name, values in profiles.items()
+    ]
+    for kind, table in (("sso-session", sso_sessions or {}), ("services", services or {})):
+        chunks += [_dump_section(f"[{kind} {n}]", n, values) for n, values in table.items()]
+    return "\n".join(chunks)
+
+
+def _dump_section(header: str, name: str, values: Mapping[str, str | Mapping[str, str]]) -> str:
+    if not _IDENT.fullmatch(name):
+        raise ValueError(f"section {header} cannot be written: invalid name")
+    lines = [header]
+    for key, value in values.items():
+        where = f"{header} key {key!r}"
+        if not _IDENT.fullmatch(key) or key != key.lower():
+            raise ValueError(f"{where} cannot be written: keys are lower-case {_ALLOWED}")
+        if isinstance(value, str):
+            first, *rest = value.split("\n")
+            line = f"{key} = {first}"
+            if _strip_comment(line) != line or any(
+                "\r" in part or part != part.strip(_WS) or (rest and not part)
+                for part in (first, *rest)
+            ):
+                raise ValueError(f"{where} cannot be written: value does not fit INI syntax")
+            lines.append(f"{key} = {first}" if first else f"{key} =")
+            lines += [f"  {part}" for part in rest]
+            continue
+        if not value:
+            raise ValueError(f"{where} cannot be written: empty sub-property block")
+        lines.append(f"{key} =")
+        for sub_key, sub_value in value.items():
+            entry = f"{sub_key} = {sub_value}" if sub_value else f"{sub_key} ="
+            if (
+                "=" in sub_key
+                or any(
+                    text != text.strip(_WS) or "\r" in text or "\n" in text
+                    for text in (sub_key, sub_value)
+                )
+                or not sub_key
+                or not _sub_property_ok(entry)
+            ):
+                raise ValueError(f"{where} cannot be written: sub-property does not fit INI")
+            lines.append(f"  {entry}")
+    return "\n".join(lines) + "\n"
