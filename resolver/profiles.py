@@ -73,12 +73,17 @@ class ProfileSet:
         self._sso: tuple[Mapping[str, RawSection], ...] = (ini.sso_sessions, toml.sso_sessions)
         self._services: tuple[Mapping[str, RawSection], ...] = (ini.services, toml.services)
         self.files = ini.files + toml.files
-        self.load_warnings: list[Finding] = [*ini.warnings, *toml.warnings]
+        self._warnings = (ini.warnings, toml.warnings)  # lazy parsing appends to these
         self._entries: dict[str, ProfileEntry] = {}
         for name, section in toml.profiles.items():
             _reject_unknown_toml_keys(f"profiles.{name}", section, PROFILE_KEYS)
         for name, section in toml.sso_sessions.items():
             _reject_unknown_toml_keys(f"sso_sessions.{name}", section, SSO_SESSION_KEYS)
+
+    @property
+    def load_warnings(self) -> list[Finding]:
+        """Warnings about ignored sections and keys, from the sections parsed so far."""
+        return [warning for warnings in self._warnings for warning in warnings]
 
     def names(self) -> list[str]:
         """All profile names, INI first, in file order."""

@@ -20,7 +20,10 @@ from tests.moto_support import MotoServer, start_moto_server
 
 @dataclass(frozen=True)
 class IsolatedEnv:
-    """The private paths the environment points at (none of the files exist yet)."""
+    """The private paths the environment points at, all under the test's ``tmp_path``.
+
+    Only ``rolechain_config`` exists (empty); the AWS files and the cache dir do not.
+    """
 
     home: Path
     aws_config_file: Path

@@ -12,13 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -26,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from resolver.errors import ResolverError
+from resolver.localsts import LocalSts, start_local_sts
 
 STS_API_VERSION = "2011-06-15"
 REGION = "us-east-1"
@@ -133,49 +130,23 @@ def recorded_sts_calls(server: MotoServer) -> list[StsCall]:
     return sts_calls_from_recording(server.download_recording())
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def create_role(
+    server: MotoServer, name: str, trust_policy: Mapping[str, Any] | None = None
+) -> str:
+    """Create an IAM role in moto and return its ARN (see ``MotoServer.create_role``)."""
+    return server.create_role(name, trust_policy)
 
 
-def _server_command(port: int) -> list[str]:
-    script = Path(sys.executable).with_name("moto_server")
-    if script.exists():
-        command = [str(script)]
-    elif found := shutil.which("moto_server"):
-        command = [found]
-    else:
-        command = [sys.executable, "-m", "moto.server"]
-    return [*command, "-H", "127.0.0.1", "-p", str(port)]
+class MotoServer(LocalSts):
+    """The local STS (``resolver.localsts``) plus moto's reset and request recorder."""
 
-
-def _server_env(recording: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECHAIN_"))}
-    env["MOTO_RECORDER_FILEPATH"] = str(recording)
-    env.pop("MOTO_ENABLE_RECORDING", None)  # each test starts its own recording
-    return env
-
-
-class MotoServer:
-    """A running ``moto_server`` on 127.0.0.1; ``url`` is its endpoint for every service."""
-
-    def __init__(self, process: subprocess.Popen[bytes], port: int, workdir: Path) -> None:
-        self.process = process
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+    def __init__(self, server: LocalSts, workdir: Path) -> None:
+        super().__init__(server.process, server.port, server.log_path)
         self.workdir = workdir
-        self.log_path = workdir / "moto_server.log"
         self.recording_path = workdir / "recording.jsonl"
 
     def __repr__(self) -> str:
         return f"MotoServer({self.url!r})"
-
-    def api(self, path: str, method: str = "POST", data: bytes | None = None) -> bytes:
-        """Call a ``/moto-api/...`` endpoint; raises on a non-2xx answer."""
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        with _NO_PROXY.open(request, timeout=30) as response:
-            return bytes(response.read())
 
     def reset(self) -> None:
         """Forget every resource in every service (IAM roles, STS sessions...)."""
@@ -199,13 +170,6 @@ class MotoServer:
 
     def sts_calls(self) -> list[StsCall]:
         return recorded_sts_calls(self)
-
-    def log(self) -> str:
-        """What the server printed so far."""
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
 
     def endpoint_env(self) -> dict[str, str]:
         """Environment variables that send SDK calls (any service) to this server."""
@@ -252,50 +216,15 @@ class MotoServer:
         )
         return str(response["Role"]["Arn"])
 
-    def stop(self) -> None:
-        """Terminate the server (kill it if it ignores SIGTERM)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
 
 def start_moto_server(workdir: Path, *, timeout: float = 60.0, tries: int = 3) -> MotoServer:
-    """Start ``moto_server`` on a free port and wait until ``/moto-api/`` answers.
+    """Start ``moto_server`` with its recorder writing to ``workdir`` (see ``start_local_sts``).
 
     Raises RuntimeError with the server's output if it exits or does not answer in time.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    problem = ""
-    for _ in range(tries):
-        port = _free_port()
-        log_path = workdir / "moto_server.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                _server_command(port),
-                cwd=workdir,
-                env=_server_env(workdir / "recording.jsonl"),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        server = MotoServer(process, port, workdir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                problem = f"moto_server exited with code {process.returncode}"
-                break
-            try:
-                server.api("/moto-api/", method="GET")
-                return server
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
-        else:
-            problem = f"moto_server did not answer on {server.url} within {timeout:g}s"
-            server.stop()
-            break
-        # exited early (most likely the port was taken meanwhile): try another port
-    raise RuntimeError(f"{problem}; its output:\n{server.log()[-4000:]}")
+    recording = {"MOTO_RECORDER_FILEPATH": str(workdir / "recording.jsonl")}
+    try:
+        server = start_local_sts(workdir, env=recording, timeout=timeout, tries=tries)
+    except ResolverError as exc:
+        raise RuntimeError(str(exc)) from None
+    return MotoServer(server, workdir)

@@ -373,9 +373,9 @@ def test_location_falls_back_to_role_arn_then_any_key_then_none() -> None:
     assert check_chain(chain(nowhere))[0].location is None
 
 
-def test_finding_renders_file_line_profile_and_key() -> None:
+def test_finding_renders_file_line_profile_and_message() -> None:
     (finding,) = check_chain(chain(hop(role_session_name="x")))
-    assert str(finding).startswith("/cfg/a:11: profile a: role_session_name: ")
+    assert str(finding).startswith("/cfg/a:11: profile a: role_session_name must be 2-64")
 
 
 def test_warning_renders_as_warning() -> None:

@@ -11,12 +11,14 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from resolver import localsts
 from tests import moto_support
 from tests.conftest import IsolatedEnv
 from tests.moto_support import (
     ACCOUNT_ID,
     TEST_ACCESS_KEY_ID,
     MotoServer,
+    create_role,
     decode_list,
     decode_tags,
     recorded_sts_calls,
@@ -93,6 +95,7 @@ def test_create_role_returns_an_arn_iam_knows(moto: MotoServer) -> None:
 
     assert arn == f"arn:aws:iam::{ACCOUNT_ID}:role/deployer"
     assert moto.client("iam").get_role(RoleName="deployer")["Role"]["Arn"] == arn
+    assert create_role(moto, "auditor").endswith(":role/auditor")
     assert recorded_sts_calls(moto) == []  # IAM calls are not STS calls
 
 
@@ -134,7 +137,7 @@ def test_recording_parser_ignores_non_sts_entries() -> None:
 def test_isolated_env_hides_real_configuration(isolated_env: IsolatedEnv) -> None:
     assert os.environ["AWS_CONFIG_FILE"] == str(isolated_env.aws_config_file)
     assert not Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]).exists()
-    assert not Path(os.environ["ROLECHAIN_CONFIG"]).exists()
+    assert os.environ["ROLECHAIN_CONFIG"] == str(isolated_env.rolechain_config)
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
     assert os.environ["HOME"] == str(isolated_env.home)
     for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_REGION", "AWS_ENDPOINT_URL"):
@@ -149,7 +152,7 @@ def test_a_server_that_cannot_start_is_reported_with_its_output(
     def broken(port: int) -> list[str]:
         return [sys.executable, "-c", "import sys; print('boom: no moto here'); sys.exit(3)"]
 
-    monkeypatch.setattr(moto_support, "_server_command", broken)
+    monkeypatch.setattr(localsts, "server_command", broken)
 
     with pytest.raises(RuntimeError) as info:
         moto_support.start_moto_server(tmp_path / "broken", tries=2)

@@ -79,9 +79,11 @@ def http_request(
         raise TransportError(reason) from None
 
 
-def body_excerpt(body: bytes, limit: int = 200) -> str:
-    """The start of an error response body on one line, for messages."""
+def body_excerpt(body: bytes, limit: int = 200, *, redact: str | None = None) -> str:
+    """The start of an error response body on one line, ``redact`` replaced first."""
     text = " ".join(body.decode("utf-8", errors="replace").split())
+    if redact:
+        text = text.replace(redact, "<redacted>")
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
@@ -155,8 +157,8 @@ class ContainerProvider:
     def __init__(
         self,
         environ: Mapping[str, str] | None = None,
-        *,
         timeout: float = 2.0,
+        *,
         attempts: int = 3,
         retry_delay: float = 0.5,
         ecs_host: str = ECS_HOST,
@@ -234,9 +236,7 @@ class ContainerProvider:
                 continue
             if status == 200:
                 return body
-            excerpt = body_excerpt(body)
-            if token:
-                excerpt = excerpt.replace(token, "<redacted>")
+            excerpt = body_excerpt(body, redact=token)
             problem = f"HTTP {status}" + (f": {excerpt}" if excerpt else "")
             if status < 500 and status != 429:
                 raise ProviderError(f"{origin} returned {problem}")

@@ -140,7 +140,8 @@ class InstanceMetadataProvider:
                 return body
             if status == 404 and path == ROLE_PATH:
                 raise ProviderError(f"no IAM role is attached to the instance ({base})")
-            problem = f"HTTP {status}" + (f": {body_excerpt(body)}" if body else " (empty)")
+            excerpt = body_excerpt(body, redact=token)
+            problem = f"HTTP {status}" + (f": {excerpt}" if excerpt else " (empty)")
             if 400 <= status < 500:
                 break
         raise ProviderError(f"EC2 instance metadata GET {url} failed: {problem}")

@@ -1,9 +1,9 @@
 """The AWS shared config and credentials files, read by the cross-SDK profile-file rules.
 
-Laziness: ``parse_ini`` makes one cheap pass that finds every section header with a
-compiled regex, classifies it and records the line span of its body. A body is parsed
-only when its section is first read (then cached), so loading a 50,000-profile file and
-resolving one profile parses a handful of bodies. Consequences:
+Laziness: ``parse_ini`` makes one cheap pass: it splits the text at every line starting
+with ``[`` and classifies the headers with one compiled regex. A body is parsed only when
+its section is first read (then cached), so loading a 50,000-profile file and resolving
+one profile parses a handful of bodies. Consequences:
 
 * header-level errors (unterminated header, property or continuation before the first
   header) raise from ``parse_ini`` / ``load_ini``; so does a file that is not UTF-8;
@@ -34,7 +34,7 @@ from resolver.sources.raw import RawConfig, RawSection, RawValue
 FileKind = Literal["config", "credentials"]
 IniValue = str | dict[str, str]
 
-_WS = " \t"
+_WS, _WS_CR = " \t", " \t\r"
 _IDENT = re.compile(r"[A-Za-z0-9_\-/.%@:+]+")
 # Every line starting with '['; the common well-formed header is classified by the regex.
 _HEADER = re.compile(
@@ -63,7 +63,6 @@ class IniDocument:
         self.profiles: dict[str, list[int]] = {}
         self.sso_sessions: dict[str, list[int]] = {}
         self.services: dict[str, list[int]] = {}
-        self.ignored: list[int] = []
         self.errors: list[ConfigError] = []
         self.warnings: list[Finding] = [] if warnings is None else warnings
         self._chunks = text.split("\n[")
@@ -96,7 +95,6 @@ class IniDocument:
                     message = "section header must end with ']'"
                     line = self.header_line(chunk)
                     self.errors.append(ConfigError(message, file=self.path, line=line))
-                    self.ignored.append(chunk)
                     continue
                 prefix, name = parts[0] or "", parts[1]
             if config and not prefix and name == "default":
@@ -104,19 +102,18 @@ class IniDocument:
                 plain_default.append(chunk)
                 continue
             target = self._target(prefix or None, name, chunk)
-            (self.ignored if target is None else target).append(chunk)
+            if target is not None:
+                target.append(chunk)
         if plain_default and profiles["default"]:
             for chunk in plain_default:
                 message = "[default] ignored: [profile default] takes precedence"
                 self._warn(message, self.header_line(chunk))
-            self.ignored.extend(plain_default)
         elif plain_default:
             profiles["default"] = plain_default
 
     def _target(self, prefix: str | None, name: str, chunk: int) -> list[int] | None:
         """The chunk list a header joins, or None (with a warning) if it is ignored."""
         header = f"[{prefix} {name}]" if prefix else f"[{name}]"
-        why = ""
         if not _IDENT.fullmatch(name):
             why = f"names may contain only {_ALLOWED}"
         elif self.kind == "credentials":
@@ -136,7 +133,7 @@ class IniDocument:
     def _check_preamble(self, text: str) -> None:
         """Lines before the first header may only be blank or comments."""
         for number, raw in enumerate(text.split("\n"), start=1):
-            if raw.strip(_WS + "\r") and raw[0] not in "#;":
+            if raw.strip(_WS_CR) and raw[0] not in "#;":
                 message = "expected a section header such as [profile name] before this line"
                 self.errors.append(ConfigError(message, file=self.path, line=number))
                 return
@@ -161,62 +158,58 @@ class IniDocument:
     def _parse_body(
         self, chunk: int, label: str | None, profile: str | None
     ) -> tuple[dict[str, RawValue], list[ConfigError]]:
-        body = self._chunks[chunk].partition("\n")[2]
+        path, body = self.path, self._chunks[chunk].partition("\n")[2]
         values: dict[str, RawValue] = {}
         errors: list[ConfigError] = []
-        key, key_line, first, parts = "", 0, "", list[str]()
-        is_open = keep = recovering = False
-
-        def close() -> None:
-            if is_open and keep:
-                values[key] = RawValue(_finish(first, parts), Location(self.path, key_line))
-
-        def fail(message: str, line: int) -> None:
-            errors.append(ConfigError(message, file=self.path, line=line))
-
+        parts: list[str] = []
+        key, key_line, first = None, 0, ""  # key: the open property, if it is kept
+        is_open = recovering = False
         for number, raw in enumerate(body.split("\n"), start=self.header_line(chunk) + 1):
-            stripped = raw.strip(_WS + "\r") if raw.endswith("\r") else raw.strip(_WS)
+            stripped = raw.strip(_WS_CR) if raw.endswith("\r") else raw.strip(_WS)
             if not stripped or raw[0] in "#;":
                 continue
             if raw[0] in _WS:
                 if recovering:
                     continue
                 if not is_open:
-                    fail("continuation line without a property before it", number)
+                    message = "continuation line without a property before it"
+                    errors.append(ConfigError(message, file=path, line=number))
                     recovering = True
                 elif not first and not _sub_property_ok(stripped):
-                    fail("expected 'name = value' in sub-property line", number)
+                    message = "expected 'name = value' in sub-property line"
+                    errors.append(ConfigError(message, file=path, line=number))
                 else:
                     parts.append(stripped)
                 continue
-            close()
+            if key is not None:
+                values[key] = RawValue(_finish(first, parts), Location(path, key_line))
             name, equals, first = _strip_comment(stripped).partition("=")
-            name, first, parts = name.strip(_WS), first.strip(_WS), []
+            name, first, parts, key = name.strip(_WS), first.strip(_WS), [], None
             is_open = bool(equals and name)
             recovering = not is_open
-            if not equals:
-                fail("expected '=' in property line", number)
-            elif not name:
-                fail("property line has no key before '='", number)
-            else:
-                key, key_line, keep = name.lower(), number, bool(_IDENT.fullmatch(name))
-                if not keep and label is not None:
-                    where = "" if profile else f"{label}: "
-                    message = f"{where}key '{_first_word(name)}' ignored: keys may contain only"
-                    self._warn(f"{message} {_ALLOWED}", number, profile)
-        close()
+            if not is_open:
+                message = "expected '=' in property line" if not equals else "property has no key"
+                errors.append(ConfigError(message, file=path, line=number))
+            elif _IDENT.fullmatch(name):
+                key, key_line = name.lower(), number
+            elif label is not None:
+                where, word = "" if profile else f"{label}: ", re.split(r"\s", name)[0]
+                message = f"{where}key '{word}' ignored: keys may contain only {_ALLOWED}"
+                self._warn(message, number, profile)
+        if key is not None:
+            values[key] = RawValue(_finish(first, parts), Location(path, key_line))
         return values, errors
 
     def check_all(self) -> list[ConfigError]:
         """Parse every body (ignored sections too): all malformed lines, in line order."""
         errors = list(self.errors)
-        chunks: list[tuple[int, str | None, str | None]] = [
-            (chunk, name, name) for name, chunks in self.profiles.items() for chunk in chunks
-        ]
+        labels: dict[int, tuple[str, str | None]] = {
+            c: (name, name) for name, cs in self.profiles.items() for c in cs
+        }
         for kind, table in (("sso-session", self.sso_sessions), ("services", self.services)):
-            chunks += [(c, f"[{kind} {name}]", None) for name, cs in table.items() for c in cs]
-        chunks += [(chunk, None, None) for chunk in self.ignored]
-        for chunk, label, profile in chunks:
+            labels.update({c: (f"[{kind} {n}]", None) for n, cs in table.items() for c in cs})
+        for chunk in range(1, len(self._chunks)):
+            label, profile = labels.get(chunk, (None, None))
             self.parse_chunk(chunk, label, profile, strict=False)
             errors.extend(self._parsed[chunk][1])
         return sorted(errors, key=lambda error: error.line or 0)
@@ -225,20 +218,11 @@ class IniDocument:
 def _split_header(rest: str) -> tuple[str | None, str] | None:
     """A header line's (prefix, name) from the text after '[', or None if unterminated."""
     line = ("[" + rest).removesuffix("\r").strip(_WS)
-    comment = _HEADER_COMMENT.search(line)
-    if comment:
-        line = line[: comment.start()].rstrip(_WS)
-    if len(line) < 2 or not line.endswith("]"):
+    line = line[: found.start()].rstrip(_WS) if (found := _HEADER_COMMENT.search(line)) else line
+    if len(line) < 2 or line[-1] != "]":
         return None
-    inner = line[1:-1].strip(_WS)
-    parts = _PREFIX_SPLIT.split(inner, maxsplit=1)
-    if len(parts) == 1:
-        return None, inner.strip()
-    return parts[0].strip(), parts[1].strip()
-
-
-def _first_word(text: str) -> str:
-    return re.split(r"\s", text, maxsplit=1)[0]
+    parts = _PREFIX_SPLIT.split(line[1:-1].strip(_WS), maxsplit=1)
+    return (None, parts[0].strip()) if len(parts) == 1 else (parts[0].strip(), parts[1].strip())
 
 
 def _strip_comment(line: str) -> str:
@@ -256,15 +240,9 @@ def _sub_property_ok(line: str) -> bool:
 
 def _finish(first: str, parts: list[str]) -> IniValue:
     """A property's final value: a sub-property dict after an empty value, else text."""
-    if not parts:
-        return first
-    if first:
+    if first or not parts:
         return "\n".join([first, *parts])
-    block: dict[str, str] = {}
-    for part in parts:
-        name, _, value = part.partition("=")
-        block[name.strip(_WS)] = value.strip(_WS)
-    return block
+    return {n.strip(_WS): v.strip(_WS) for n, _, v in (part.partition("=") for part in parts)}
 
 
 class LazySections(Mapping[str, RawSection]):
@@ -316,8 +294,8 @@ def parse_ini(
     warnings: list[Finding] | None = None,
     strict: bool = True,
 ) -> IniDocument:
-    """Scan one file's text (cheap: headers only). ``warnings`` collects findings; with
-    ``strict`` the first header-level error raises, else it waits in ``errors``."""
+    """Scan one file's text (headers only). Findings go to ``warnings``; with ``strict`` the
+    first header-level error raises, else it waits in ``IniDocument.errors``."""
     document = IniDocument(text, path, kind, warnings)
     if strict and document.errors:
         raise document.errors[0]
@@ -325,7 +303,8 @@ def parse_ini(
 
 
 def raw_config(documents: list[IniDocument], warnings: list[Finding]) -> RawConfig:
-    """Lazy merged view of scanned documents, earlier ones overridden by later ones."""
+    """A lazy merged view, later documents winning; ``warnings`` should be the list the
+    documents were scanned with, so that body warnings land in it as sections are read."""
     return RawConfig(
         profiles=LazySections([(doc, doc.profiles) for doc in documents], "profile"),
         sso_sessions=LazySections([(doc, doc.sso_sessions) for doc in documents], "sso-session"),
@@ -336,8 +315,8 @@ def raw_config(documents: list[IniDocument], warnings: list[Finding]) -> RawConf
 
 
 def ini_paths() -> tuple[Path, Path]:
-    """The config and credentials file paths: ``AWS_CONFIG_FILE`` and
-    ``AWS_SHARED_CREDENTIALS_FILE``, else ``~/.aws/config`` and ``~/.aws/credentials``."""
+    """``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` (empty means unset), else
+    ``~/.aws/config`` and ``~/.aws/credentials``; ``~`` expanded."""
     config = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
     credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
     return Path(config).expanduser(), Path(credentials).expanduser()
@@ -358,21 +337,17 @@ def read_text(path: Path) -> str | None:
         raise ConfigError("file is not valid UTF-8", file=str(path), line=line) from None
 
 
-def _paths(
-    config_path: str | os.PathLike[str] | None, credentials_path: str | os.PathLike[str] | None
-) -> list[tuple[Path, FileKind]]:
+PathArg = str | os.PathLike[str] | None
+
+
+def _paths(config: PathArg, credentials: PathArg) -> list[tuple[Path, FileKind]]:
     default_config, default_credentials = ini_paths()
-    config = default_config if config_path is None else Path(config_path).expanduser()
-    credentials = (
-        default_credentials if credentials_path is None else Path(credentials_path).expanduser()
-    )
-    return [(config, "config"), (credentials, "credentials")]
+    config_path = default_config if config is None else Path(config).expanduser()
+    credentials_path = default_credentials if credentials is None else Path(credentials)
+    return [(config_path, "config"), (credentials_path.expanduser(), "credentials")]
 
 
-def load_ini(
-    config_path: str | os.PathLike[str] | None = None,
-    credentials_path: str | os.PathLike[str] | None = None,
-) -> RawConfig:
+def load_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> RawConfig:
     """Both files merged (credentials win per key); a missing file is empty. Paths left
     None come from ``ini_paths``. Bodies parse lazily: see the module docstring."""
     warnings: list[Finding] = []
@@ -384,11 +359,9 @@ def load_ini(
     return raw_config(documents, warnings)
 
 
-def check_ini(
-    config_path: str | os.PathLike[str] | None = None,
-    credentials_path: str | os.PathLike[str] | None = None,
-) -> list[Finding]:
-    """Eager full check: every malformed line (as error findings) and every warning."""
+def check_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> list[Finding]:
+    """Eager full check of both files: every malformed line (severity "error") and every
+    warning, for ``rolechain validate``."""
     findings: list[Finding] = []
     for path, kind in _paths(config_path, credentials_path):
         try:
@@ -397,25 +370,27 @@ def check_ini(
             location = Location(str(path), unreadable.line)
             findings.append(Finding("error", unreadable.message, location=location))
             continue
-        if text is None:
-            continue
-        document = parse_ini(text, path=str(path), kind=kind, warnings=findings, strict=False)
-        for error in document.check_all():
-            location = Location(document.path, error.line)
-            findings.append(Finding("error", error.message, location=location))
+        if text is not None:
+            document = parse_ini(text, path=str(path), kind=kind, warnings=findings, strict=False)
+            for error in document.check_all():
+                location = Location(document.path, error.line)
+                findings.append(Finding("error", error.message, location=location))
     return findings
 
 
+SectionValues = Mapping[str, str | Mapping[str, str]]
+
+
 def dump_ini(
-    profiles: Mapping[str, Mapping[str, str | Mapping[str, str]]],
-    sso_sessions: Mapping[str, Mapping[str, str | Mapping[str, str]]] | None = None,
-    services: Mapping[str, Mapping[str, str | Mapping[str, str]]] | None = None,
+    profiles: Mapping[str, SectionValues],
+    sso_sessions: Mapping[str, SectionValues] | None = None,
+    services: Mapping[str, SectionValues] | None = None,
 ) -> str:
     """Config-file text for these sections; ``parse_ini`` gives them back unchanged.
 
-    Raises ValueError (naming the section and key, never the value) for what the syntax
-    cannot hold: invalid or upper-case names, surrounding whitespace, empty lines, ``\\r``,
-    a comment-like `` #`` or `` ;`` in a first line, an empty sub-property block.
+    Raises ValueError (naming section and key, never the value) for what the syntax cannot
+    hold: invalid or upper-case names, surrounding whitespace, empty continuation lines,
+    ``\\r``, a comment-like `` #``/`` ;`` in a first line, an empty sub-property block.
     """
     chunks = [
         _dump_section("[default]" if name == "default" else f"[profile {name}]", name, values)
@@ -426,39 +401,33 @@ def dump_ini(
     return "\n".join(chunks)
 
 
-def _dump_section(header: str, name: str, values: Mapping[str, str | Mapping[str, str]]) -> str:
+def _dump_section(header: str, name: str, values: SectionValues) -> str:
     if not _IDENT.fullmatch(name):
         raise ValueError(f"section {header} cannot be written: invalid name")
     lines = [header]
     for key, value in values.items():
-        where = f"{header} key {key!r}"
         if not _IDENT.fullmatch(key) or key != key.lower():
-            raise ValueError(f"{where} cannot be written: keys are lower-case {_ALLOWED}")
+            raise ValueError(f"{header} key {key!r} cannot be written: invalid key")
         if isinstance(value, str):
             first, *rest = value.split("\n")
-            line = f"{key} = {first}"
-            if _strip_comment(line) != line or any(
-                "\r" in part or part != part.strip(_WS) or (rest and not part)
+            entries = [f"{key} = {first}".rstrip(_WS), *(f"  {part}" for part in rest)]
+            fits = _strip_comment(entries[0]) == entries[0] and all(
+                "\r" not in part and part == part.strip(_WS) and (part or not rest)
                 for part in (first, *rest)
-            ):
-                raise ValueError(f"{where} cannot be written: value does not fit INI syntax")
-            lines.append(f"{key} = {first}" if first else f"{key} =")
-            lines += [f"  {part}" for part in rest]
-            continue
-        if not value:
-            raise ValueError(f"{where} cannot be written: empty sub-property block")
-        lines.append(f"{key} =")
-        for sub_key, sub_value in value.items():
-            entry = f"{sub_key} = {sub_value}" if sub_value else f"{sub_key} ="
-            if (
-                "=" in sub_key
-                or any(
-                    text != text.strip(_WS) or "\r" in text or "\n" in text
-                    for text in (sub_key, sub_value)
-                )
-                or not sub_key
-                or not _sub_property_ok(entry)
-            ):
-                raise ValueError(f"{where} cannot be written: sub-property does not fit INI")
-            lines.append(f"  {entry}")
+            )
+        else:
+            block = [_block_entry(k, v) for k, v in value.items()]
+            entries = [f"{key} =", *(f"  {entry}" for entry in block if entry)]
+            fits = bool(block) and all(block)
+        if not fits:
+            raise ValueError(f"{header} key {key!r} cannot be written: value does not fit INI")
+        lines += entries
     return "\n".join(lines) + "\n"
+
+
+def _block_entry(name: str, value: str) -> str | None:
+    """``name = value`` as a sub-property line, or None if it would not read back."""
+    entry = f"{name} = {value}".rstrip(_WS)
+    fits = name and name == name.strip(_WS) and "=" not in name and value == value.strip(_WS)
+    unsafe = "\n" in entry or "\r" in entry or not _sub_property_ok(entry)
+    return entry if fits and not unsafe else None

@@ -83,7 +83,11 @@ def parse_toml(text: str, *, path: str) -> RawConfig:
     lines = _line_index(text)
 
     def where(*keys: str) -> Location:
-        return Location(path, lines.get(keys))
+        """The key's line, else its section's (inline tables), else unknown."""
+        for size in range(len(keys), min(len(keys), 2) - 1, -1):
+            if (line := lines.get(keys[:size])) is not None:
+                return Location(path, line)
+        return Location(path)
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
