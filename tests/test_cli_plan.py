@@ -217,3 +217,20 @@ def test_plan_path_imports_no_boto(org_ini: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert "LOADED []" in result.stdout
+
+
+def test_same_profile_in_both_formats_is_an_error(
+    capsys: pytest.CaptureFixture[str], org_ini: Path
+) -> None:
+    status, _, err = run_cli(capsys, "--config", str(EXAMPLES / "org.toml"), "explain", "ops")
+    assert status == 2 and "defined in both" in err and "org.ini" in err and "org.toml" in err
+
+
+def test_unknown_toml_key_is_an_error_with_a_suggestion(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "profiles.toml"
+    config.write_text('[profiles.prod]\nrolearn = "arn:aws:iam::111111111111:role/x"\n')
+    status, _, err = run_cli(capsys, "--config", str(config), "explain", "prod")
+    assert status == 2
+    assert f"{config}:2: profiles.prod.rolearn: unknown key; did you mean role_arn?" in err

@@ -328,3 +328,57 @@ def test_real_aws_cli_uses_rolechain_as_credential_process(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Arn"].endswith(":assumed-role/admin/alice-admin")
+
+
+def test_resolve_rereads_configuration_when_a_file_changes(
+    sts: MotoServer, isolated_env: IsolatedEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resolver import api
+
+    monkeypatch.setattr(api, "RECHECK_SECONDS", 0.0)
+    use_config(isolated_env, THREE_HOPS)
+    first = resolver.resolve("deploy")
+    assert caller_arn(sts, first).endswith(":assumed-role/deploy/alice-deploy")
+    use_config(isolated_env, THREE_HOPS.replace("alice-deploy", "bob-deploy"))
+    second = resolver.resolve("deploy")
+    assert caller_arn(sts, second).endswith(":assumed-role/deploy/bob-deploy")
+
+
+def test_exec_forwards_signals_and_returns_the_child_status(
+    sts: MotoServer, isolated_env: IsolatedEnv, tmp_path: Path
+) -> None:
+    import signal
+    import time
+
+    use_config(isolated_env, THREE_HOPS)
+    ready = tmp_path / "ready"
+    child = (
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(42))\n"
+        f"pathlib.Path({str(ready)!r}).write_text('up')\n"
+        "time.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "resolver", "exec", "ops", "--", sys.executable, "-c", child],
+        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists(), process.stderr.read() if process.stderr else ""
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 42
+
+
+def test_demo_resolves_every_hop_against_its_own_local_sts() -> None:
+    result = run_rolechain("demo")
+    assert result.returncode == 0, result.stderr
+    for arn in (
+        "assumed-role/ops/demo-ops",
+        "assumed-role/deploy/demo-deploy",
+        "assumed-role/pod/demo-pod",
+        "assumed-role/pod-admin/demo-pod-admin",
+    ):
+        assert f"arn:aws:sts::{ACCOUNT}:{arn}" in result.stdout
+    assert "wJalrXUtnFEMI" not in result.stdout + result.stderr
+    assert "local STS stopped" in result.stdout
