@@ -30,6 +30,7 @@ CHAIN_ENVIRONMENT = (
     "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
     "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "ROLECHAIN_NO_CACHE", "ROLECHAIN_CACHE_DIR",
 )  # fmt: skip
 Stamp = tuple[tuple[str, int, int] | None, ...]
 
@@ -106,9 +107,12 @@ def _entry(
         entry = _resolved.get(key)
         if entry is None or entry.stamp != stamp:
             from resolver.execute import build_provider
+            from resolver.persistent import step_wrapper
 
             chain, ini_profile = _plan(profile, config, environ)
-            provider = build_provider(chain, token_provider=token_provider, environ=environ)
+            provider = build_provider(
+                chain, token_provider=token_provider, environ=environ, wrap=step_wrapper(environ)
+            )
             entry = _Resolved(chain, provider, stamp, now, ini_profile)
             _resolved[key] = entry
         entry.checked_at = now

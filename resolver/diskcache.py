@@ -24,7 +24,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -64,8 +64,11 @@ def make_key(material: Mapping[str, Any]) -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    """UTC, whole seconds, ``Z`` (as STS writes expirations)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC with ``Z``; fractional seconds only when there are any (STS sends none)."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{utc.microsecond:06d}Z" if utc.microsecond else "Z"
+    )
 
 
 def parse_rfc3339(text: str) -> datetime:
@@ -103,14 +106,16 @@ class Entry:
 
         That is before ``expiration - window``; inside the window, only during the first
         half of the life the entry had left when written (so credentials that STS issued
-        already inside the window are not re-fetched by every process).
+        already inside the window are not re-fetched by every process). A ``written_at``
+        in the future (clock skew) earns no such grace.
         """
         if self.expired(now):
             return False
         if now < self.expiration - window:
             return True
-        written = min(self.written_at, now)
-        return now < written + (self.expiration - written) / 2
+        if self.written_at > now:
+            return False
+        return now < self.written_at + (self.expiration - self.written_at) / 2
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -287,7 +292,7 @@ class CacheStore:
             if dot and f".{ext}" == suffix and _KEY.fullmatch(stem):
                 yield stem
 
-    def _remove_if(self, key: str, condition: Any) -> int:
+    def _remove_if(self, key: str, condition: Callable[[Entry | None], bool]) -> int:
         lock = KeyLock(self.lock_path(key), timeout=0)
         try:
             if not lock.try_acquire():

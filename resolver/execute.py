@@ -35,13 +35,22 @@ StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
 
 
 class Step:
-    """What a wrapper knows about a step: its label, hop (None for the base) and caller."""
+    """What a wrapper knows about a step: its label, hop (None for the base), caller and
+    STS target."""
 
-    def __init__(self, label: str, hop: Hop | None, source: Source, caller: Any) -> None:
+    def __init__(
+        self,
+        label: str,
+        hop: Hop | None,
+        source: Source,
+        caller: Any,
+        target: StsTarget | None = None,
+    ) -> None:
         self.label = label
         self.hop = hop
         self.source = source
         self.caller = caller
+        self.target = target
 
 
 class CallerBoundStsClient:
@@ -108,7 +117,8 @@ def build_provider(
     source = chain.source
     label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")
     current = wrap(
-        _base_provider(source, target, token_provider, environ), Step(label, None, source, None)
+        _base_provider(source, target, token_provider, environ),
+        Step(label, None, source, None, target),
     )
     session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
     for hop in chain.hops:
@@ -131,7 +141,7 @@ def build_provider(
             transitive_tag_keys=hop.transitive_tag_keys,
             label=label,
         )
-        current = wrap(provider, Step(label, hop, source, current))
+        current = wrap(provider, Step(label, hop, source, current, target))
     return current
 
 

@@ -13,6 +13,7 @@ No boto3, botocore or pydantic here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -83,12 +84,16 @@ class KeyLock:
     def acquire(self) -> None:
         """Take the lock, waiting at most ``timeout`` seconds; ``CacheError`` otherwise."""
         if not self.try_acquire(self.timeout):
-            what = f" for {self.label}" if self.label else ""
-            raise CacheError(
-                f"timed out after {self.timeout:g}s waiting for the cache lock{what} "
-                f"({self.path}); another rolechain process is still refreshing it "
-                "(set ROLECHAIN_LOCK_TIMEOUT to wait longer)"
-            )
+            raise self.timeout_error()
+
+    def timeout_error(self) -> CacheError:
+        """The error for a wait that ran out: names what is locked and the knob to turn."""
+        what = f" for {self.label}" if self.label else ""
+        return CacheError(
+            f"timed out after {self.timeout:g}s waiting for the cache lock{what} "
+            f"({self.path}); another rolechain process still holds it "
+            "(set ROLECHAIN_LOCK_TIMEOUT to wait longer)"
+        )
 
     def try_acquire(self, timeout: float = 0.0) -> bool:
         """Take the lock within ``timeout`` seconds; False if it stayed busy."""
@@ -134,10 +139,8 @@ class KeyLock:
     def unlink(self) -> None:
         """Remove the lock file while holding it (safe: waiters re-check the path)."""
         if self.held:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
-            except FileNotFoundError:
-                pass
 
     def release(self) -> None:
         """Drop the lock (closing the file releases it); idempotent."""

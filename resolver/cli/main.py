@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.no_cache:  # read by resolver.persistent.step_wrapper when a chain is built
+        os.environ["ROLECHAIN_NO_CACHE"] = "1"
     module = importlib.import_module(f"resolver.cli.cmd_{args.command}")
     try:
         status: int = module.run(args)
