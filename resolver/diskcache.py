@@ -32,6 +32,7 @@ from typing import Any
 
 from resolver.errors import CacheError
 from resolver.locks import KeyLock
+from resolver.providers.credentials import refresh_due
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,9 @@ class Entry:
         """
         if self.expired(now):
             return False
-        if now < self.expiration - window:
-            return True
-        if self.written_at > now:
-            return False
-        return now < self.written_at + (self.expiration - self.written_at) / 2
+        if self.written_at > now:  # clock skew: no grace inside the window
+            return now < self.expiration - window
+        return now < refresh_due(self.written_at, self.expiration, window)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -151,9 +151,13 @@ def _static_keys(entry: ProfileEntry) -> bool:
         return True
     if key_id or secret or data.aws_session_token:
         missing = "aws_secret_access_key" if key_id else "aws_access_key_id"
-        present = "aws_access_key_id" if key_id else "aws_secret_access_key"
-        if not (key_id or secret):
-            present = "aws_session_token"
+        present = (
+            "aws_access_key_id"
+            if key_id
+            else "aws_secret_access_key"
+            if secret
+            else "aws_session_token"
+        )
         raise _error(entry, present, f"incomplete static credentials: {missing} is missing")
     return False
 

@@ -7,7 +7,7 @@ one cheap parse plus the profiles on the chain being resolved.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ _KNOWN_AWS_KEYS = frozenset(
 )  # fmt: skip
 
 
-def suggest(word: str, choices: Iterator[str] | list[str] | frozenset[str]) -> str:
+def suggest(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean X?"`` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""

@@ -81,10 +81,8 @@ def _botocore_session() -> botocore.session.Session:
         return _session
 
 
-def make_sts_client(
-    credentials: Credentials | None, target: StsTarget, *, service: str = "sts"
-) -> Any:
-    """A botocore client for ``service``; unsigned when ``credentials`` is None."""
+def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
+    """A botocore STS client; unsigned when ``credentials`` is None."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
@@ -104,7 +102,7 @@ def make_sts_client(
     session = _botocore_session()
     with _session_lock:  # botocore's create_client is not thread-safe
         return session.create_client(
-            service,
+            "sts",
             region_name=target.region,
             endpoint_url=target.endpoint_url,
             config=config,

@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
 from resolver.errors import StsError, TokenError
+from resolver.localsts import free_port
 from resolver.providers.assume_role import DEFAULT_DURATION, AssumeRoleProvider
 from resolver.providers.credentials import Credentials
 from resolver.providers.sts_client import StsClient, parse_expiration, sts_error
@@ -319,13 +320,6 @@ def test_hop_defaults_to_role_arn(sts: Any, stub: Stubber) -> None:
     assert info.value.hop == ARN
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _local_client(port: int, read_timeout: float = 2.0) -> Any:
     return boto3.client(
         "sts",
@@ -340,7 +334,7 @@ def _local_client(port: int, read_timeout: float = 2.0) -> Any:
 
 
 def test_connection_refused_names_the_endpoint() -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(StsError) as info:
         AssumeRoleProvider(_local_client(port), ARN, label=LABEL).retrieve()
     assert f"http://127.0.0.1:{port}" in str(info.value)
@@ -410,7 +404,7 @@ def test_no_secrets_in_reprs() -> None:
 
 
 def test_param_validation_is_sts_error() -> None:
-    client = _local_client(_free_port())  # validation fails before any connection
+    client = _local_client(free_port())  # validation fails before any connection
     with pytest.raises(StsError, match="invalid parameters") as info:
         AssumeRoleProvider(client, ARN, role_session_name="a", label=LABEL).retrieve()
     assert "RoleSessionName" in str(info.value)

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from resolver.errors import ProviderError, ResolverError
-from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.providers.credentials import Credentials, CredentialsProvider, refresh_due
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +145,7 @@ class CredentialsCache:
         if expires is None:
             return None
         window = self.expiry_window * (1.0 + self.jitter * self._rand())
-        halfway = now + (expires - now) / 2
-        return max(expires - window, halfway)
+        return refresh_due(now, expires, window)
 
     def _refresh(self) -> Credentials:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
 _ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:(?:sts|iam)::(\d{12}):")
@@ -43,6 +43,16 @@ def account_id_from_arn(arn: str | None) -> str | None:
         return None
     match = _ACCOUNT_IN_ARN.match(arn)
     return match.group(1) if match else None
+
+
+def refresh_due(fetched_at: datetime, expires: datetime, window: timedelta) -> datetime:
+    """When credentials fetched at ``fetched_at`` should be refreshed.
+
+    ``window`` before expiry, but never in the first half of the life they had left when
+    fetched, so credentials issued already inside the window are not re-fetched (or an
+    MFA code re-asked) on every call.
+    """
+    return max(expires - window, fetched_at + (expires - fetched_at) / 2)
 
 
 @runtime_checkable
