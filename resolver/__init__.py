@@ -1,45 +1,27 @@
 """rolechain: resolve AWS credentials from declarative role chains.
 
-Importing this package is cheap: ``plan``, ``resolve`` and ``session`` import their heavy
-dependencies (pydantic, boto3) only when called.
+Importing this package is cheap: ``plan``, ``resolve`` and ``session`` are imported from
+``resolver.config`` and ``resolver.api`` on first use (PEP 562), and those import their
+heavy dependencies (pydantic, boto3) only when called.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (resolver.answers)
 if TYPE_CHECKING:
-    import boto3
-
-    from resolver.chain import Chain
-    from resolver.providers.credentials import Credentials
-    from resolver.providers.tokens import TokenProvider
+    from resolver.api import resolve, session
+    from resolver.config import plan
 
 __version__ = "0.1.0"
 __all__ = ["plan", "resolve", "session"]
+_HOMES = {"plan": "resolver.config", "resolve": "resolver.api", "session": "resolver.api"}
 
 
-def plan(profile: str | None = None, *, config: str | None = None) -> Chain:
-    """The checked chain for ``profile`` (argument, else ``AWS_PROFILE``, else ``default``)."""
-    from resolver.config import plan as _plan
+def __getattr__(name: str) -> object:
+    """``plan``, ``resolve`` and ``session``, imported on first use and then bound here."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'resolver' has no attribute {name!r}")
+    from importlib import import_module
 
-    return _plan(profile, config=config)
-
-
-def resolve(
-    profile: str | None = None,
-    *,
-    config: str | None = None,
-    token_provider: TokenProvider | None = None,
-) -> Credentials:
-    """Credentials for ``profile``, from the in-process cache when still fresh."""
-    from resolver.api import resolve as _resolve
-
-    return _resolve(profile, config=config, token_provider=token_provider)
-
-
-def session(profile: str | None = None, **kwargs: Any) -> boto3.Session:
-    """A boto3 Session for ``profile`` whose credentials refresh themselves."""
-    from resolver.api import session as _session
-
-    return _session(profile, **kwargs)
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value

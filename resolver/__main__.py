@@ -1,5 +1,5 @@
 """``python -m resolver``: the rolechain CLI."""
 
-from resolver.cli.main import main
+from resolver.answers import main
 
 raise SystemExit(main())

@@ -1,8 +1,9 @@
 """``resolve()`` and ``session()``: the library calls, with an in-process chain cache.
 
-A resolved chain's providers are kept per (profile, config, token provider) and reused
-until a configuration file changes (checked by path, size and mtime, at most once a
-second), so repeated calls cost a dictionary lookup and the cache's freshness check.
+A resolved chain's providers are kept per (profile, config, token provider, the
+``CHAIN_ENVIRONMENT`` variables) and reused until a configuration file changes (checked
+by path, size and mtime, at most once a second), so a warm call costs a few dictionary
+lookups and the cache's freshness check: about a microsecond.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from resolver.answers import Stamp, files_stamp
 from resolver.chain import Chain, WebIdentitySource
 from resolver.providers.credentials import Credentials, CredentialsProvider
 
@@ -30,9 +32,17 @@ CHAIN_ENVIRONMENT = (
     "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
     "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    "ROLECHAIN_NO_CACHE", "ROLECHAIN_CACHE_DIR",
+    "ROLECHAIN_NO_CACHE", "ROLECHAIN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
 )  # fmt: skip
-Stamp = tuple[tuple[str, int, int] | None, ...]
+
+
+# ``os.environ.get`` of an unset name costs microseconds (it raises and catches KeyError
+# inside), a dozen of them the whole warm call; so ``os.environ``'s values are read from
+# its encoded store, which it keeps in step with every change made through it.
+_OS_STORE: Mapping[object, object] | None = getattr(os.environ, "_data", None)
+_OS_KEYS = tuple(map(getattr(os.environ, "encodekey", str), CHAIN_ENVIRONMENT))
+if not isinstance(_OS_STORE, dict):  # pragma: no cover - not CPython's os.environ
+    _OS_STORE = None
 
 
 @dataclass
@@ -42,31 +52,21 @@ class _Resolved:
     stamp: Stamp
     checked_at: float
     ini_profile: bool = False
+    persistent: bool = False
 
 
 _lock = threading.Lock()
 _resolved: dict[tuple[object, ...], _Resolved] = {}
 
 
-def config_paths(config: str | None = None) -> tuple[Path, ...]:
+def config_paths(
+    config: str | None = None, environ: Mapping[str, str] = os.environ
+) -> tuple[Path, ...]:
     """The files a plan reads: shared config, shared credentials, rolechain TOML."""
     from resolver.sources.ini import ini_paths
     from resolver.sources.tomlfile import toml_path
 
-    return (*ini_paths(), toml_path(config))
-
-
-def files_stamp(paths: tuple[Path, ...]) -> Stamp:
-    """(path, size, mtime_ns) of each file, None for a missing one."""
-    stamp: list[tuple[str, int, int] | None] = []
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            stamp.append(None)
-        else:
-            stamp.append((str(path), info.st_size, info.st_mtime_ns))
-    return tuple(stamp)
+    return (*ini_paths(environ), toml_path(config, environ))
 
 
 def _plan(
@@ -76,7 +76,7 @@ def _plan(
     from resolver.config import load_profiles
     from resolver.plan import plan_chain
 
-    profiles = load_profiles(config)
+    profiles = load_profiles(config, environ)
     name = profile or "default"
     if profile is None and name not in profiles:
         from resolver.providers.environment import web_identity_from_env
@@ -97,26 +97,42 @@ def _entry(
     environ: Mapping[str, str],
 ) -> _Resolved:
     """The cached chain and provider, rebuilt when a configuration file changed."""
-    key = (profile, config, id(token_provider), *map(environ.get, CHAIN_ENVIRONMENT))
+    if environ is os.environ and _OS_STORE is not None:
+        values = tuple(map(_OS_STORE.get, _OS_KEYS))
+    else:
+        values = tuple(map(environ.get, CHAIN_ENVIRONMENT))
+    key = (profile, config, id(token_provider), values)
     entry = _resolved.get(key)
     now = time.monotonic()
     if entry is not None and now - entry.checked_at < RECHECK_SECONDS:
         return entry
     with _lock:
-        stamp = files_stamp(config_paths(config))
+        stamp = files_stamp(config_paths(config, environ))
         entry = _resolved.get(key)
         if entry is None or entry.stamp != stamp:
             from resolver.execute import build_provider
-            from resolver.persistent import step_wrapper
+            from resolver.persistent import disk_backed, step_wrapper
 
             chain, ini_profile = _plan(profile, config, environ)
             provider = build_provider(
                 chain, token_provider=token_provider, environ=environ, wrap=step_wrapper(environ)
             )
-            entry = _Resolved(chain, provider, stamp, now, ini_profile)
+            entry = _Resolved(chain, provider, stamp, now, ini_profile, disk_backed(provider))
             _resolved[key] = entry
         entry.checked_at = now
         return entry
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What ``resolution`` found: the chain (None for implicit environment keys), the
+    credentials, the configuration files' stamp from before the chain was planned, and
+    whether the last step's credentials live in the disk cache."""
+
+    chain: Chain | None
+    credentials: Credentials
+    stamp: Stamp = ()
+    persistent: bool = False
 
 
 def resolve(
@@ -131,7 +147,11 @@ def resolve(
     With no profile named and no ``AWS_PROFILE``, environment keys win, as in every SDK;
     then the ``default`` profile; then ``AWS_WEB_IDENTITY_TOKEN_FILE`` / ``AWS_ROLE_ARN``.
     """
-    return resolve_chain(profile, config=config, token_provider=token_provider, environ=environ)[1]
+    if profile:  # the warm path: a key, a lookup, the cache's freshness check
+        return _entry(profile, config, token_provider, environ).provider.retrieve()
+    return resolution(
+        None, config=config, token_provider=token_provider, environ=environ
+    ).credentials
 
 
 def resolve_chain(
@@ -142,14 +162,27 @@ def resolve_chain(
     environ: Mapping[str, str] = os.environ,
 ) -> tuple[Chain | None, Credentials]:
     """Like ``resolve``, also returning the chain (None for implicit environment keys)."""
+    found = resolution(profile, config=config, token_provider=token_provider, environ=environ)
+    return found.chain, found.credentials
+
+
+def resolution(
+    profile: str | None = None,
+    *,
+    config: str | None = None,
+    token_provider: TokenProvider | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Resolution:
+    """Like ``resolve``, with what ``rolechain export`` needs to save a ready answer."""
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
         from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
 
         if has_environment_credentials(environ):
-            return None, EnvironmentProvider(environ).retrieve()
+            return Resolution(None, EnvironmentProvider(environ).retrieve())
     entry = _entry(name, config, token_provider, environ)
-    return entry.chain, entry.provider.retrieve()
+    credentials = entry.provider.retrieve()
+    return Resolution(entry.chain, credentials, entry.stamp, entry.persistent)
 
 
 def clear() -> None:

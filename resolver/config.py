@@ -14,12 +14,13 @@ def selected_profile(name: str | None = None, environ: Mapping[str, str] = os.en
     return name or environ.get("AWS_PROFILE") or "default"
 
 
-def load_profiles(config: str | None = None) -> ProfileSet:
-    """Read the AWS shared files and the rolechain TOML file (``config`` overrides its path)."""
-    from resolver.sources.ini import load_ini
+def load_profiles(config: str | None = None, environ: Mapping[str, str] = os.environ) -> ProfileSet:
+    """Read the AWS shared files and the rolechain TOML file (``config`` overrides its path),
+    as ``environ`` names them."""
+    from resolver.sources.ini import ini_paths, load_ini
     from resolver.sources.tomlfile import load_toml, toml_path
 
-    return ProfileSet(load_ini(), load_toml(toml_path(config)))
+    return ProfileSet(load_ini(*ini_paths(environ)), load_toml(toml_path(config, environ)))
 
 
 def plan(profile: str | None = None, *, config: str | None = None) -> Chain:

@@ -2,8 +2,9 @@
 
 Layout: ``<dir>/<key>.json`` (the entry) and ``<dir>/<key>.lock`` (its lock, see
 ``resolver.locks``), where ``key`` is the sha256 of the step's canonical description
-(``make_key``) and ``<dir>`` is ``ROLECHAIN_CACHE_DIR`` or platformdirs' user cache dir
-``rolechain``. The directory is 0700 and every file 0600.
+(``make_key``) and ``<dir>`` is ``ROLECHAIN_CACHE_DIR`` or the user cache dir's
+``rolechain``. The directory is 0700 and every file 0600. ``<key>.answer`` files are the
+ready ``export`` answers of ``resolver.answers``; ``prune`` and ``clear`` cover them too.
 
 An entry holds one set of session credentials and their expiry, never long-term keys.
 Writes are atomic (temp file, fsync, rename), so a reader sees the old entry or the new
@@ -11,7 +12,7 @@ one. An entry that is corrupt, truncated, unreadable, from another version or ow
 someone else reads as missing and is replaced by the next write. Expired entries, and
 temp files left by killed writers, are pruned after each write.
 
-Standard library only (plus platformdirs): no boto3, botocore or pydantic.
+Standard library only: no boto3, botocore or pydantic.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from resolver.answers import SUFFIX as ANSWER_SUFFIX
+from resolver.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.errors import CacheError
 from resolver.locks import KeyLock
 from resolver.providers.credentials import refresh_due
@@ -40,22 +43,14 @@ VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024
 STALE_TEMP_SECONDS = 60.0
 _KEY = re.compile(r"[0-9a-f]{64}")
+_ANSWER_KEY = re.compile(r"[0-9a-f]{16}")
 _TEMP_PREFIX = ".tmp-"
 
 
-def cache_disabled(environ: Mapping[str, str] = os.environ) -> bool:
-    """True when ``ROLECHAIN_NO_CACHE`` is set to a true value (1, true, yes, on)."""
-    return environ.get("ROLECHAIN_NO_CACHE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """``ROLECHAIN_CACHE_DIR``, else the platform's user cache dir for ``rolechain``."""
-    configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("rolechain", appauthor=False))
+    """``ROLECHAIN_CACHE_DIR``, else the user cache dir's ``rolechain`` (see
+    ``resolver.answers.cache_directory``)."""
+    return Path(cache_directory(environ))
 
 
 def make_key(material: Mapping[str, Any]) -> str:
@@ -168,6 +163,9 @@ class CacheStore:
     def entry_path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
+    def answer_path(self, key: str) -> str:
+        return answer_path(str(self.directory), key)
+
     def lock_path(self, key: str) -> Path:
         return self.directory / f"{key}.lock"
 
@@ -218,8 +216,15 @@ class CacheStore:
 
     def write(self, key: str, entry: Entry) -> None:
         """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""
-        self.ensure_dir()
         data = json.dumps(entry.to_json(), indent=1).encode("utf-8")
+        self._write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
+
+    def write_answer(self, key: str, data: bytes) -> None:
+        """Replace the ready answer ``key`` (``resolver.answers``) like an entry."""
+        self._write_private(Path(self.answer_path(key)), data, "ready answer")
+
+    def _write_private(self, path: Path, data: bytes, what: str) -> None:
+        self.ensure_dir()
         try:
             fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=self.directory)
         except OSError as exc:
@@ -231,10 +236,10 @@ class CacheStore:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.replace(temp, self.entry_path(key))
+            os.replace(temp, path)
         except OSError as exc:
             _remove(Path(temp))
-            raise CacheError(f"cannot write cache entry {key[:12]}: {exc}") from None
+            raise CacheError(f"cannot write {what}: {exc}") from None
         _fsync_dir(self.directory)
 
     def remove(self, key: str) -> bool:
@@ -262,11 +267,16 @@ class CacheStore:
         for key in self._keys(".lock"):
             if not self.entry_path(key).exists():
                 self._drop_lock_file(key)
+        self._remove_answers(lambda answer: answer.expires <= moment.timestamp())
         self._remove_stale_temps()
         return removed
 
     def clear(self, profile: str | None = None) -> int:
-        """Remove every entry, or those of ``profile``; returns how many were removed."""
+        """Remove every entry, or those of ``profile``; returns how many were removed.
+
+        Ready answers go too: all of them, or those whose chain passes through ``profile``.
+        """
+        self._remove_answers(lambda answer: profile is None or profile in answer.profiles)
         removed = 0
         for key in self._keys(".json"):
             if profile is None:
@@ -286,10 +296,23 @@ class CacheStore:
             names = os.listdir(self.directory)
         except OSError:
             return
+        pattern = _ANSWER_KEY if suffix == ANSWER_SUFFIX else _KEY
         for name in sorted(names):
             stem, dot, ext = name.rpartition(".")
-            if dot and f".{ext}" == suffix and _KEY.fullmatch(stem):
+            if dot and f".{ext}" == suffix and pattern.fullmatch(stem):
                 yield stem
+
+    def answers(self) -> list[Answer]:
+        """Every readable ready answer (expired ones included)."""
+        found = (read_answer(self.answer_path(key)) for key in self._keys(ANSWER_SUFFIX))
+        return [answer for answer in found if answer is not None]
+
+    def _remove_answers(self, condition: Callable[[Answer], bool]) -> None:
+        """Remove the answers that meet ``condition``, and unreadable ones."""
+        for key in self._keys(ANSWER_SUFFIX):
+            answer = read_answer(self.answer_path(key))
+            if answer is None or condition(answer):
+                _remove(Path(self.answer_path(key)))
 
     def _remove_if(self, key: str, condition: Callable[[Entry | None], bool]) -> int:
         lock = KeyLock(self.lock_path(key), timeout=0)

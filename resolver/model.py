@@ -38,7 +38,11 @@ def _parse_tag_string(text: str) -> dict[str, str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: a model's validator is built on first use, so a run pays only for the
+    # models it uses (an INI-only plan never builds the TOML document's).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Profile(_Strict):
@@ -173,7 +177,7 @@ class SsoSession(_Strict):
 class TomlDocument(_Strict):
     """The whole TOML file: the source of ``schemas/rolechain.schema.json``."""
 
-    model_config = ConfigDict(title="rolechain profiles", extra="forbid")
+    model_config = ConfigDict(title="rolechain profiles", extra="forbid", defer_build=True)
 
     version: Literal[1] = Field(1, description="Format version.")
     profiles: dict[str, TomlProfile] = Field(default_factory=dict)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from resolver.answers import cache_disabled
 from resolver.chain import (
     EnvironmentSource,
     ProcessSource,
@@ -31,7 +32,7 @@ from resolver.chain import (
     StaticSource,
     WebIdentitySource,
 )
-from resolver.diskcache import CacheStore, Entry, cache_dir, cache_disabled, make_key
+from resolver.diskcache import CacheStore, Entry, cache_dir, make_key
 from resolver.errors import CacheError, ResolverError
 from resolver.execute import Step, StepWrapper, memory_cache
 from resolver.locks import lock_timeout
@@ -302,3 +303,8 @@ def persistent_cache(provider: CredentialsProvider, step: Step) -> CredentialsPr
 def step_wrapper(environ: Mapping[str, str] = os.environ) -> StepWrapper:
     """``persistent_cache`` unless ``ROLECHAIN_NO_CACHE`` turns it off (then memory only)."""
     return memory_cache if cache_disabled(environ) else make_persistent_cache(environ=environ)
+
+
+def disk_backed(provider: CredentialsProvider) -> bool:
+    """True when ``provider`` (a wrapped step) keeps its credentials in the disk cache."""
+    return isinstance(getattr(provider, "provider", None), DiskCachedProvider)

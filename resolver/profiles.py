@@ -6,7 +6,6 @@ one cheap parse plus the profiles on the chain being resolved.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,9 @@ _KNOWN_AWS_KEYS = frozenset(
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean X?"`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from resolver.answers import cache_disabled
 from resolver.chain import (
     Chain,
     EnvironmentSource,
@@ -31,7 +32,6 @@ from resolver.diskcache import (
     CacheStore,
     Entry,
     cache_dir,
-    cache_disabled,
     make_key,
     parse_rfc3339,
 )
@@ -85,9 +85,10 @@ def entry(expiration: datetime = NOW + timedelta(hours=1), **changes: Any) -> En
 # --- settings and keys ------------------------------------------------------------------
 
 
-def test_cache_dir_env_first_then_platformdirs(tmp_path: Path) -> None:
+def test_cache_dir_env_first_then_the_user_cache_dir(tmp_path: Path) -> None:
     assert cache_dir({"ROLECHAIN_CACHE_DIR": str(tmp_path / "c")}) == tmp_path / "c"
-    assert cache_dir({}) == Path(os.environ["XDG_CACHE_HOME"]) / "rolechain"
+    xdg = os.environ["XDG_CACHE_HOME"]
+    assert cache_dir({"XDG_CACHE_HOME": xdg}) == Path(xdg) / "rolechain"
 
 
 @pytest.mark.parametrize(("value", "off"), [("1", True), ("true", True), ("0", False), ("", False)])

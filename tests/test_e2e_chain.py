@@ -311,6 +311,21 @@ def test_exec_runs_the_command_with_credentials(sts: MotoServer, isolated_env: I
     assert profile == "None" and key.startswith("ASIA")
 
 
+@pytest.mark.parametrize("before", [None, "0"])
+def test_exec_no_cache_flag_does_not_reach_the_child(
+    before: str | None, sts: MotoServer, isolated_env: IsolatedEnv
+) -> None:
+    use_config(isolated_env, THREE_HOPS)
+    env = {**os.environ}
+    if before is not None:
+        env["ROLECHAIN_NO_CACHE"] = before
+    code = "import os; print(os.environ.get('ROLECHAIN_NO_CACHE'))"
+    result = run_rolechain("--no-cache", "exec", "ops", "--", sys.executable, "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(before)
+    assert not isolated_env.rolechain_cache_dir.exists()  # and the flag did apply to us
+
+
 def test_real_aws_cli_uses_rolechain_as_credential_process(
     sts: MotoServer, isolated_env: IsolatedEnv
 ) -> None:

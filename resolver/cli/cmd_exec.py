@@ -17,8 +17,16 @@ CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECUR
 
 
 def child_environment(variables: dict[str, str]) -> dict[str, str]:
-    """The current environment without profile selection, plus ``variables``."""
+    """The current environment without profile selection or what our own flags set
+    (``--no-cache``), plus ``variables``."""
+    from resolver.cli.main import OVERRIDDEN
+
     environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    for name, before in OVERRIDDEN.items():
+        if before is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = before
     environment.update(variables)
     return environment
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shlex
+import time
 from datetime import datetime, timezone
 
+from resolver.answers import EXPORT_FORMATS
+from resolver.api import Resolution, resolution
 from resolver.providers.credentials import Credentials
+
+logger = logging.getLogger(__name__)
 
 
 def rfc3339(moment: datetime) -> str:
@@ -61,11 +67,44 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
 
 
 def run(args: argparse.Namespace) -> int:
-    """Resolve and print."""
-    from resolver.api import resolve_chain
-
-    chain, credentials = resolve_chain(args.profile, config=args.config)
+    """Resolve and print; then save a ready answer for the next identical call."""
+    found = resolution(args.profile, config=args.config)
+    chain, credentials = found.chain, found.credentials
     region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
     name = chain.profile if chain else (args.profile or "default")
     print(render(credentials, args.format, profile=name, region=region))
+    if chain is not None and found.persistent:
+        save_answer(args, found, region)
     return 0
+
+
+def save_answer(args: argparse.Namespace, found: Resolution, region: str | None) -> None:
+    """Save every format's output as a ready answer (``resolver.answers``), best effort.
+
+    Only credentials that live in the disk cache anyway qualify (never long-term keys),
+    and only until their refresh window opens.
+    """
+    from resolver.answers import Answer, cache_disabled, request_key, request_text
+    from resolver.diskcache import CacheStore, cache_dir
+    from resolver.errors import CacheError
+    from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
+
+    credentials, chain = found.credentials, found.chain
+    if chain is None or credentials.expires is None or cache_disabled():
+        return
+    refresh_at = (credentials.expires - DEFAULT_EXPIRY_WINDOW).timestamp()
+    if refresh_at <= time.time():
+        return
+    outputs = {
+        fmt: render(credentials, fmt, profile=chain.profile, region=region)
+        for fmt in EXPORT_FORMATS
+    }
+    profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
+    request = request_text(args.profile, args.config)
+    expires = credentials.expires.timestamp()
+    answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs)
+    try:
+        data = answer.encode()
+        CacheStore(cache_dir()).write_answer(request_key(request), data)
+    except (ValueError, CacheError) as exc:
+        logger.debug("no ready answer saved: %s", exc)

@@ -1,27 +1,41 @@
-"""The ``rolechain`` entry point: argparse only; each command's module loads on demand."""
+"""The ``rolechain`` CLI: argparse only; each command's module loads on demand.
+
+The console script enters at ``resolver.answers.main``, which answers a warm ``export``
+before argparse or anything else is imported, and hands everything else to ``main``.
+"""
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
-from collections.abc import Sequence
 
-from resolver.errors import ChainError, ConfigError, ResolverError
+from resolver.answers import EXPORT_FORMATS
 
-EXPORT_FORMATS = ("env", "json", "credential-process", "ini")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+
+OVERRIDDEN: dict[str, str | None] = {}
+"""Variables the CLI's own flags set, with their values before (None: unset); ``exec``
+restores them for its child."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="rolechain", description="Resolve AWS credentials from declarative role chains."
     )
     parser.add_argument("--config", metavar="FILE", help="rolechain TOML file")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--no-cache", action="store_true", help="bypass the credentials cache")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # An explicit prog spares argparse a HelpFormatter (and shutil) just to compute it.
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, prog="rolechain"
+    )
 
     cmd = commands.add_parser("profiles", help="list profiles with their kind and file")
     cmd.add_argument("--json", action="store_true", help="print JSON")
@@ -50,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="resolve an example chain against a local STS")
 
     cmd = commands.add_parser("cache", help="inspect or clear the credentials cache")
-    cache = cmd.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    cache = cmd.add_subparsers(
+        dest="cache_command", metavar="ACTION", required=True, prog="rolechain cache"
+    )
     cache.add_parser("list", help="list cached sessions (no secrets)")
     clear = cache.add_parser("clear", help="remove cached sessions")
     clear.add_argument("profile", nargs="?", help="only this profile's entries")
@@ -59,8 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    import importlib
+
+    from resolver.errors import ChainError, ConfigError, ResolverError
+
     args = build_parser().parse_args(argv)
     if args.no_cache:  # read by resolver.persistent.step_wrapper when a chain is built
+        OVERRIDDEN.setdefault("ROLECHAIN_NO_CACHE", os.environ.get("ROLECHAIN_NO_CACHE"))
         os.environ["ROLECHAIN_NO_CACHE"] = "1"
     module = importlib.import_module(f"resolver.cli.cmd_{args.command}")
     try:

@@ -314,11 +314,11 @@ def raw_config(documents: list[IniDocument], warnings: list[Finding]) -> RawConf
     )
 
 
-def ini_paths() -> tuple[Path, Path]:
+def ini_paths(environ: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
     """``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` (empty means unset), else
     ``~/.aws/config`` and ``~/.aws/credentials``; ``~`` expanded."""
-    config = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    config = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
     return Path(config).expanduser(), Path(credentials).expanduser()
 
 

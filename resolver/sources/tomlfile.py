@@ -13,7 +13,6 @@ None. Inherited values keep the template's location.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -21,8 +20,6 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 from resolver.chain import Location
 from resolver.errors import ConfigError
@@ -49,13 +46,17 @@ _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 def default_toml_path() -> Path:
     """``<user config dir>/rolechain/profiles.toml`` (platformdirs)."""
+    import platformdirs
+
     return Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml"
 
 
-def toml_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+def toml_path(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] = os.environ
+) -> Path:
     """The profiles file: ``explicit`` (``--config``), else ``ROLECHAIN_CONFIG``, else
     ``default_toml_path()``."""
-    chosen = explicit if explicit is not None else os.environ.get("ROLECHAIN_CONFIG")
+    chosen = explicit if explicit is not None else environ.get("ROLECHAIN_CONFIG")
     return Path(chosen).expanduser() if chosen else default_toml_path()
 
 
@@ -91,7 +92,9 @@ def parse_toml(text: str, *, path: str) -> RawConfig:
 
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+            from difflib import get_close_matches
+
+            close = get_close_matches(key, TOP_LEVEL_KEYS, n=1)
             hint = (
                 f"did you mean '{close[0]}'?" if close else f"expected {', '.join(TOP_LEVEL_KEYS)}"
             )

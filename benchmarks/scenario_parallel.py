@@ -1,0 +1,114 @@
+"""Scenario 5: N cold processes at once resolving the 3-hop chain — how many STS calls
+each tool makes (moto's recorder counts them), then rolechain again with its cache warm."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness import progress, run_parallel
+from report import Section, Target, table
+from workspace import (
+    AWS_CLI,
+    CHAIN_HOPS,
+    CHAIN_PROFILE,
+    PYTHON,
+    Env,
+    Options,
+    Workspace,
+    rolechain_export,
+)
+
+TIMEOUT = 300.0  # seconds per batch
+BOTO3 = (
+    "import boto3\n"
+    f"boto3.Session(profile_name={CHAIN_PROFILE!r}).client('sts').get_caller_identity()"
+)
+TOOLS: dict[str, tuple[str, ...]] = {
+    "rolechain": rolechain_export(),
+    "AWS CLI": (AWS_CLI, "sts", "get-caller-identity", "--profile", CHAIN_PROFILE),
+    "boto3": (PYTHON, "-c", BOTO3),
+}
+WARM = "rolechain (warm)"
+HEADER = ("tool", "processes", "AssumeRole calls", "per process", "other STS", "failed", "wall s")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """N processes of one tool: STS calls recorded, failures, wall time."""
+
+    tool: str
+    processes: int
+    assume_role: int
+    other_sts: int
+    failures: int
+    seconds: float
+
+
+def measure(ws: Workspace, argv: Sequence[str], env: Env, count: int, label: str) -> Batch:
+    progress(f"  {label}: {count} processes")
+    ws.start_recording()
+    started = time.perf_counter()
+    failures, last_error = run_parallel(argv, count, env.vars, TIMEOUT)
+    seconds = time.perf_counter() - started
+    actions = ws.stop_recording()
+    if failures:
+        progress(f"  {label}: {failures} of {count} failed; last error: {last_error}")
+    assume = actions.pop("AssumeRole", 0)
+    return Batch(label, count, assume, sum(actions.values()), failures, seconds)
+
+
+def parallel_processes(ws: Workspace, options: Options) -> Section:
+    """Every N in ``options.processes``, every tool from cold, then rolechain warm."""
+    progress("parallel cold processes")
+    batches: list[Batch] = []
+    for count in options.processes:
+        for tool, argv in TOOLS.items():
+            env = ws.env(10, f"parallel-{tool}-{count}")  # a cold HOME and cache per batch
+            batches.append(measure(ws, argv, env, count, tool))
+            if tool == "rolechain":
+                batches.append(measure(ws, argv, env, count, WARM))
+    rows = [
+        [
+            b.tool,
+            b.processes,
+            b.assume_role,
+            f"{b.assume_role / b.processes:.2f}",
+            b.other_sts,
+            b.failures,
+            f"{b.seconds:.2f}",
+        ]
+        for b in batches
+    ]
+    section = Section("N parallel cold processes")
+    section.body = [
+        "The 10-profile config and the 3-hop chain (static keys → 3 roles). "
+        "N processes of each tool start at once, each tool with a fresh HOME "
+        "and cache directories; STS calls are counted by moto's recorder over the whole batch. "
+        f"rolechain: `rolechain export {CHAIN_PROFILE} --format credential-process`; AWS CLI: "
+        f"`aws sts get-caller-identity --profile {CHAIN_PROFILE}`; boto3: "
+        f"`Session(profile_name='{CHAIN_PROFILE}').client('sts').get_caller_identity()`. "
+        "GetCallerIdentity counts as an other STS call. rolechain (warm) is the same N again "
+        "with the cache the cold batch left.",
+        "",
+        table(
+            HEADER,
+            rows,
+        ),
+    ]
+    failed = sum(b.failures for b in batches)
+    if failed:
+        section.error = f"{failed} processes failed (see stderr of the run)"
+    section.targets = [
+        _calls_target(batches, "rolechain", CHAIN_HOPS, "cold, one per hop"),
+        _calls_target(batches, WARM, 0, "warm"),
+    ]
+    return section
+
+
+def _calls_target(batches: list[Batch], tool: str, expected: int, note: str) -> Target:
+    mine = [b for b in batches if b.tool == tool]
+    measured = ", ".join(f"{b.assume_role} (N={b.processes})" for b in mine)
+    met = bool(mine) and all(b.assume_role == expected and not b.failures for b in mine)
+    return Target(f"rolechain AssumeRole calls = {expected} for every N ({note})", measured, met)

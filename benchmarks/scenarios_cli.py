@@ -1,0 +1,216 @@
+"""Whole-command scenarios on the 10-profile config: warm and cold runs, peak memory."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+from harness import Command, alternate, progress, run_once
+from report import (
+    Section,
+    Target,
+    at_least,
+    at_most,
+    fmt_kib,
+    fmt_ms,
+    fmt_ratio,
+    ratio,
+    table,
+)
+from workspace import (
+    CHAIN_HOPS,
+    CHAIN_PROFILE,
+    FLOOR,
+    STATIC_PROFILE,
+    Options,
+    Workspace,
+    boto3_chain,
+    boto3_static,
+    rolechain_export,
+)
+
+SMALL = 10
+WARM_LIMIT = 1.10  # rolechain / floor
+BOTO3_FACTOR = 2.0  # boto3 / rolechain
+MEMORY_LIMIT = 1.2  # rolechain peak RSS / floor's
+
+
+def _warm_commands(ws: Workspace, name: str) -> list[Command]:
+    """floor, warm rolechain export of the chain, boto3 loading the static profile."""
+    env = ws.env(SMALL, name)
+    run_once(Command("rolechain (filling the cache)", rolechain_export(), env.vars))
+    return [
+        Command("floor", FLOOR, env.vars),
+        Command("rolechain", rolechain_export(), env.vars),
+        Command("boto3", boto3_static(), env.vars),
+    ]
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "floor": "floor: `python -c pass`",
+        "rolechain": f"`rolechain export {CHAIN_PROFILE} --format credential-process` (warm)",
+        "boto3": f"boto3 `Session(profile_name='{STATIC_PROFILE}')` static keys",
+    }
+
+
+def warm_credential_process(ws: Workspace, options: Options) -> Section:
+    """Scenario 1: a warm credential_process call against the floor and boto3."""
+    progress("warm credential_process")
+    commands = _warm_commands(ws, "warm")
+    ws.start_recording()
+    samples = alternate(commands, options.rounds, label="warm: ")
+    sts_calls = sum(ws.stop_recording().values())
+    floor, rolechain, boto3 = (samples[name].seconds for name in ("floor", "rolechain", "boto3"))
+    labels = _labels()
+    rows = [
+        [labels[name], fmt_ms(samples[name].seconds), fmt_ratio(samples[name].seconds / floor)]
+        for name in ("floor", "rolechain", "boto3")
+    ]
+    over_floor, boto3_factor = ratio(rolechain, floor), ratio(boto3, rolechain)
+    section = Section("Warm credential_process")
+    section.body = [
+        f"The {SMALL}-profile config; rolechain's cache was filled once before the runs, so "
+        f"every measured `export` is a cache hit. {options.rounds} rounds.",
+        "",
+        table(["command", "median", "× floor"], rows),
+        "",
+        f"boto3 / rolechain: {fmt_ratio(boto3_factor)}. "
+        f"STS calls during the measured runs (warm-up included): {sts_calls}.",
+    ]
+    section.targets = [
+        Target(
+            f"rolechain ≤ {WARM_LIMIT:.2f}× floor",
+            f"{fmt_ratio(over_floor)} ({fmt_ms(rolechain)} vs {fmt_ms(floor)})",
+            at_most(over_floor, WARM_LIMIT),
+        ),
+        Target(
+            f"boto3 ≥ {BOTO3_FACTOR:.0f}× rolechain",
+            f"{fmt_ratio(boto3_factor)} ({fmt_ms(boto3)} vs {fmt_ms(rolechain)})",
+            at_least(boto3_factor, BOTO3_FACTOR),
+        ),
+    ]
+    return section
+
+
+def _compact(counts: list[int]) -> str:
+    """``3`` or ``2–3``."""
+    low, high = min(counts, default=0), max(counts, default=0)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _spread(counts: list[int]) -> str:
+    """``3 in all 10 runs`` or ``2–3 over 10 runs``."""
+    if not counts:
+        return "no runs"
+    low, high = min(counts), max(counts)
+    if low == high:
+        return f"{low} in all {len(counts)} runs"
+    return f"{low}–{high} over {len(counts)} runs"
+
+
+def cold_chain(ws: Workspace, options: Options) -> Section:
+    """Scenario 2: the 3-hop chain with empty caches, rolechain against boto3."""
+    progress("cold 3-hop chain")
+    env = ws.env(SMALL, "cold")
+    recorded: dict[str, list[Counter[str]]] = {"rolechain": [], "boto3": []}
+
+    def wipe_and_record() -> None:
+        env.wipe_cache()
+        ws.start_recording()
+
+    commands = [
+        Command("floor", FLOOR, env.vars),
+        Command(
+            "rolechain",
+            rolechain_export(),
+            env.vars,
+            before=wipe_and_record,
+            after=lambda: recorded["rolechain"].append(ws.stop_recording()),
+        ),
+        Command(
+            "boto3",
+            boto3_chain(),
+            env.vars,
+            before=ws.start_recording,
+            after=lambda: recorded["boto3"].append(ws.stop_recording()),
+        ),
+    ]
+    samples = alternate(commands, options.rounds, label="cold: ")
+    floor, rolechain, boto3 = (samples[name].seconds for name in ("floor", "rolechain", "boto3"))
+    rows = []
+    labels = {
+        "rolechain": f"`rolechain export {CHAIN_PROFILE} --format credential-process`, empty cache",
+        "boto3": f"boto3 `Session(profile_name='{CHAIN_PROFILE}')` credentials",
+    }
+    rows.append(["floor: `python -c pass`", fmt_ms(floor), "", ""])
+    assume: dict[str, list[int]] = {}
+    for name in ("rolechain", "boto3"):
+        assume[name] = [actions["AssumeRole"] for actions in recorded[name]]
+        other = [sum(actions.values()) - actions["AssumeRole"] for actions in recorded[name]]
+        rows.append(
+            [labels[name], fmt_ms(samples[name].seconds), _spread(assume[name]), _spread(other)]
+        )
+    section = Section("Cold 3-hop chain")
+    section.body = [
+        f"The {SMALL}-profile config, `{CHAIN_PROFILE}` = static keys → 3 AssumeRole hops "
+        f"against the local STS. rolechain's cache directory is emptied before every run "
+        f"(boto3 keeps no cache between processes). {options.rounds} rounds; STS calls "
+        "counted by moto's recorder for every run, warm-up included. Informative: no target.",
+        "",
+        table(["command", "median", "AssumeRole calls", "other STS calls"], rows),
+        "",
+        f"rolechain / boto3: {fmt_ratio(ratio(rolechain, boto3))}; expected AssumeRole calls "
+        f"per run: {CHAIN_HOPS}.",
+    ]
+    section.targets = [
+        Target(
+            "none: rolechain / boto3 cold, AssumeRole calls per run (3 expected)",
+            f"{fmt_ratio(ratio(rolechain, boto3))} ({fmt_ms(rolechain)} vs {fmt_ms(boto3)}); "
+            f"AssumeRole: rolechain {_compact(assume['rolechain'])}, "
+            f"boto3 {_compact(assume['boto3'])}",
+            None,
+            informative=True,
+        )
+    ]
+    return section
+
+
+def peak_memory(ws: Workspace, options: Options) -> Section:
+    """Scenario 6: peak RSS of the floor, a warm rolechain export and boto3's static load."""
+    progress("peak memory")
+    commands = _warm_commands(ws, "memory")
+    labels = _labels()
+    noop = shutil.which("true")
+    if noop:  # what a command of (almost) no size reports: the launcher's share
+        commands.append(Command("noop", (noop,), commands[0].env))
+        labels["noop"] = "`true` (no-op: what the launcher's fork leaves in any figure)"
+    samples = alternate(commands, options.rounds, label="memory: ")
+    floor = samples["floor"].maxrss_kib
+    rows = [
+        [
+            labels[c.name],
+            fmt_kib(samples[c.name].maxrss_kib),
+            fmt_ratio(samples[c.name].maxrss_kib / floor),
+        ]
+        for c in commands
+    ]
+    rolechain = samples["rolechain"].maxrss_kib
+    over_floor = ratio(rolechain, floor)
+    section = Section("Peak memory")
+    section.body = [
+        "Peak resident set size of each process (`ru_maxrss` from `os.wait4`), median over "
+        f"{options.rounds} alternated rounds; rolechain's cache warm. Every command is forked "
+        "by a small launcher process, not by the benchmark itself, since a child's `ru_maxrss` "
+        "includes what it inherited at fork.",
+        "",
+        table(["command", "peak RSS", "× floor"], rows),
+    ]
+    section.targets = [
+        Target(
+            f"rolechain ≤ {MEMORY_LIMIT:.1f}× floor",
+            f"{fmt_ratio(over_floor)} ({fmt_kib(rolechain)} vs {fmt_kib(floor)})",
+            at_most(over_floor, MEMORY_LIMIT),
+        )
+    ]
+    return section

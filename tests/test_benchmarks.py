@@ -1,0 +1,144 @@
+"""The benchmark suite's own pieces: generated configs, the report, the launcher.
+
+No timings are asserted; these only check that the suite measures what it says.
+``benchmarks/run.py`` imports its modules by plain name (its directory is sys.path[0]),
+so these tests put that directory on sys.path for their own duration only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import botocore.configloader
+import pytest
+
+from resolver.chain import StaticSource
+from resolver.config import plan
+from tests.conftest import IsolatedEnv
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+MODULES = ("harness", "report", "workspace", "run")
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    """The benchmark modules, imported from benchmarks/ and forgotten afterwards."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    modules: dict[str, ModuleType] = {name: importlib.import_module(name) for name in MODULES}
+    try:
+        yield SimpleNamespace(**modules)
+    finally:
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", None) or "").startswith(str(BENCHMARKS)):
+                del sys.modules[name]
+
+
+@pytest.mark.parametrize("fillers", [10, 1000])
+def test_generated_config_has_the_fillers_then_the_bench_profiles(
+    bench: SimpleNamespace, isolated_env: IsolatedEnv, fillers: int
+) -> None:
+    path = isolated_env.aws_config_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(bench.workspace.config_text(fillers))
+
+    sections = list(botocore.configloader.raw_config_parse(str(path)))
+    bench_sections = [f"profile {name}" for name in bench.workspace.BENCH_PROFILE_NAMES]
+    assert len(sections) == fillers + len(bench_sections)
+    assert sections[:fillers] == [f"profile p{index}" for index in range(fillers)]
+    assert sections[fillers:] == bench_sections  # last: every tool reads the whole file
+
+    chain = plan(bench.workspace.CHAIN_PROFILE)
+    assert isinstance(chain.source, StaticSource)
+    assert [hop.role_arn.rsplit("/", 1)[1] for hop in chain.hops] == ["a", "b", "c"]
+    assert len(chain.hops) == bench.workspace.CHAIN_HOPS == 3
+    static = plan(bench.workspace.STATIC_PROFILE)
+    assert isinstance(static.source, StaticSource) and not static.hops
+
+
+def test_ratio_growth_and_verdict(bench: SimpleNamespace) -> None:
+    report = bench.report
+    assert report.ratio(3.0, 2.0) == 1.5
+    assert report.ratio(1.0, 0.0) == float("inf")
+    # 0.1 s above a 0.02 s floor at 1k, 0.5 s above it at 50k: 5× for 50× the profiles
+    assert report.growth(0.12, 0.02, 0.53, 0.03) == pytest.approx(5.0)
+    assert [report.verdict(v) for v in (True, False, None)] == ["met", "missed", "not measured"]
+    assert report.at_most(1.10, 1.10) and not report.at_most(1.11, 1.10)
+    assert report.at_least(2.0, 2.0) and not report.at_least(1.99, 2.0)
+    assert report.fmt_ms(0.0123) == "12.3 ms"
+    assert report.fmt_ms(2.2687) == "2,269 ms"
+    assert report.fmt_us(4.25e-6) == "4.25 µs"
+    assert report.fmt_ratio(1.066) == "1.07×"
+    assert report.fmt_kib(10136) == "10,136 KiB"
+
+
+def test_report_renders_header_summary_and_sections(bench: SimpleNamespace) -> None:
+    report = bench.report
+    header = report.Header(
+        when="2026-01-02 03:04:05 UTC",
+        python="CPython 3.11.7",
+        platform="Linux-x86_64",
+        cpus=2,
+        version="0.1.0",
+        commit="abc123",
+        command="python benchmarks/run.py --quick",
+        rounds="2 measured rounds",
+    )
+    warm = report.Section(
+        "Warm credential_process",
+        body=[report.table(["command", "median"], [["floor", "20.0 ms"]])],
+        targets=[
+            report.Target("rolechain ≤ 1.10× floor", "1.05×", True),
+            report.Target("boto3 ≥ 2× rolechain", "1.50×", False),
+        ],
+        number=1,
+    )
+    broken = report.Section("Peak memory", error="CommandFailed: boom", number=6)
+    text = report.render(header, [warm, broken])
+
+    assert "| commit | abc123 |" in text
+    assert "| command | `python benchmarks/run.py --quick` |" in text
+    assert "| 1. Warm credential_process | rolechain ≤ 1.10× floor | 1.05× | met |" in text
+    assert "| 1. Warm credential_process | boto3 ≥ 2× rolechain | 1.50× | missed |" in text
+    assert "| 6. Peak memory | — | failed: see below | failed |" in text
+    assert "## 1. Warm credential_process" in text and "## 6. Peak memory" in text
+    assert "| floor | 20.0 ms |" in text
+    assert "CommandFailed: boom" in text
+    assert text.index("## Summary") < text.index("## 1.") < text.index("## 6.")
+
+
+def test_table_alignment(bench: SimpleNamespace) -> None:
+    assert bench.report.table(["a", "b", "c"], [[1, 2, 3]]) == (
+        "| a | b | c |\n|---|---:|---:|\n| 1 | 2 | 3 |"
+    )
+
+
+def test_launcher_reports_the_commands_own_peak_and_failures(bench: SimpleNamespace) -> None:
+    harness = bench.harness
+    python = sys.executable
+    run = harness.run_once(harness.Command("big", [python, "-c", "b = bytearray(64 << 20)"]))
+    assert run.seconds > 0 and run.maxrss_kib > 64 << 10
+    with pytest.raises(harness.CommandFailed, match="exited 3"):
+        harness.run_once(harness.Command("fails", [python, "-c", "raise SystemExit(3)"]))
+
+
+def test_sts_actions_counts_query_and_form_actions(bench: SimpleNamespace) -> None:
+    lines = [
+        '{"url": "/?Action=AssumeRole&Version=2011-06-15", "body": ""}',
+        '{"url": "/", "body": "Action=AssumeRole&Version=2011-06-15&RoleArn=x"}',
+        '{"url": "/", "body": "Action=GetCallerIdentity&Version=2011-06-15"}',
+        '{"url": "/", "body": "Action=ListQueues&Version=2012-11-05"}',
+    ]
+    actions = bench.workspace.sts_actions("\n".join(lines) + "\n")
+    assert actions == {"AssumeRole": 2, "GetCallerIdentity": 1}
+
+
+def test_quick_options(bench: SimpleNamespace, tmp_path: Path) -> None:
+    options, args = bench.run.parse_options(["--quick", "--output", str(tmp_path / "r.md")])
+    assert options.sizes == (10, 1000) and options.processes == (1, 8)
+    assert options.rounds < 9 and args.output == tmp_path / "r.md"
+    full, _ = bench.run.parse_options(["--only", "size", "memory"])
+    assert full.sizes[-1] == 50_000 and full.processes == (1, 8, 32)
