@@ -3,7 +3,7 @@
 A resolved chain's providers are kept per (profile, config, token provider, the
 ``CHAIN_ENVIRONMENT`` variables) and reused until a configuration file changes (checked
 by path, size and mtime, at most once a second), so a warm call costs a few dictionary
-lookups and the cache's freshness check: about a microsecond.
+lookups and the cache's freshness check: a few microseconds.
 """
 
 from __future__ import annotations

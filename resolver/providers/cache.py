@@ -18,10 +18,11 @@ without an expiry are cached until ``invalidate()``.
 
 from __future__ import annotations
 
-import functools
 import logging
+import math
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
@@ -38,14 +39,21 @@ DEFAULT_RETRY_BACKOFF = timedelta(seconds=30)
 Clock = Callable[[], datetime]
 
 
-_utcnow: Clock = functools.partial(datetime.now, timezone.utc)  # no Python frame: hot path
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class _Cached(NamedTuple):
-    """Immutable cache state: the credentials and when to refresh them (None: never)."""
+    """Immutable cache state: the credentials and when to refresh them (None: never),
+    also as a POSIX timestamp, which the warm path compares with ``time.time()``."""
 
     credentials: Credentials
     refresh_at: datetime | None
+    refresh_ts: float
+
+    @classmethod
+    def of(cls, credentials: Credentials, refresh_at: datetime | None) -> _Cached:
+        return cls(credentials, refresh_at, refresh_at.timestamp() if refresh_at else math.inf)
 
 
 class _Flight:
@@ -102,6 +110,9 @@ class CredentialsCache:
         self.jitter = jitter
         self.retry_backoff = retry_backoff
         self._clock: Clock = clock or _utcnow
+        self._timestamp: Callable[[], float] = (
+            time.time if clock is None else lambda: clock().timestamp()
+        )
         self._rand = rand or random.random
         self._lock = threading.Lock()
         self._cached: _Cached | None = None
@@ -124,7 +135,7 @@ class CredentialsCache:
     def retrieve(self) -> Credentials:
         """The cached credentials, refreshed first when due (see the module docstring)."""
         cached = self._cached  # one read of an immutable tuple: no lock on the warm path
-        if cached is not None and (cached.refresh_at is None or self._clock() < cached.refresh_at):
+        if cached is not None and self._timestamp() < cached.refresh_ts:
             return cached.credentials
         return self._refresh()
 
@@ -172,7 +183,7 @@ class CredentialsCache:
                 raise ProviderError(f"{self.name} returned credentials that already expired")
         except BaseException as exc:
             return self._failed(flight, cached, generation, exc)
-        entry = _Cached(credentials, self.due_at(credentials, now))
+        entry = _Cached.of(credentials, self.due_at(credentials, now))
         with self._lock:
             if self._flight is flight:
                 self._flight = None
@@ -199,7 +210,7 @@ class CredentialsCache:
                 and generation == self._generation
             )
             if keep and current is not None and current.expires is not None:
-                self._cached = _Cached(current, min(now + self.retry_backoff, current.expires))
+                self._cached = _Cached.of(current, min(now + self.retry_backoff, current.expires))
         if not keep or current is None:
             flight.error = exc
             flight.done.set()
