@@ -230,27 +230,31 @@ class Answer:
         raise ValueError("truncated answer")
 
 
-def read_answer(path: str) -> "Answer | None":
-    """The answer in ``path`` if it is ours, private, sane and parses; else None."""
+def read_private(path: str, limit: int) -> bytes:
+    """A cache file's bytes; ValueError unless it is a regular file of at most ``limit``
+    bytes, ours and private (0600), and never through a symlink; OSError if unreadable."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ANSWER_BYTES:
-            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise ValueError("not a regular file of sane size")
         if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
-            return None
+            raise ValueError("not private to this user")
         chunks = []
-        while chunk := os.read(fd, MAX_ANSWER_BYTES + 1):
+        while chunk := os.read(fd, limit + 1):
             chunks.append(chunk)
-        return Answer.decode(b"".join(chunks))
-    except (OSError, ValueError, KeyError):  # UnicodeDecodeError is a ValueError
-        return None
+        return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_answer(path: str) -> "Answer | None":
+    """The answer in ``path`` if it is ours, private, sane and parses; else None."""
+    try:
+        return Answer.decode(read_private(path, MAX_ANSWER_BYTES))
+    except (OSError, ValueError, KeyError):  # UnicodeDecodeError is a ValueError
+        return None
 
 
 def answer_path(directory: str, key: str) -> str:

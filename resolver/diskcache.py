@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from resolver.answers import SUFFIX as ANSWER_SUFFIX
-from resolver.answers import Answer, answer_path, cache_directory, read_answer
+from resolver.answers import Answer, answer_path, cache_directory, read_answer, read_private
 from resolver.errors import CacheError
 from resolver.locks import KeyLock
 from resolver.providers.credentials import refresh_due
@@ -194,25 +194,14 @@ class CacheStore:
     def read(self, key: str) -> Entry | None:
         """The entry for ``key``, or None when missing or unusable (never raises)."""
         path = self.entry_path(key)
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(path, flags)
-        except OSError:
-            return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-                raise ValueError("not a regular file of sane size")
-            if hasattr(os, "getuid") and info.st_uid != os.getuid():
-                raise ValueError("owned by another user")
-            with os.fdopen(fd, "rb", closefd=False) as stream:
-                raw = stream.read(MAX_ENTRY_BYTES + 1)
+            raw = read_private(str(path), MAX_ENTRY_BYTES)
             return Entry.from_json(json.loads(raw.decode("utf-8")), key)
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeError are ValueErrors
             logger.debug("ignoring unusable cache entry %s: %s", path.name, exc)
             return None
-        finally:
-            os.close(fd)
 
     def write(self, key: str, entry: Entry) -> None:
         """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""

@@ -250,6 +250,9 @@ def test_unreadable_entries_read_as_missing(tmp_path: Path) -> None:
     store.entry_path(other).symlink_to(tmp_path / "real.json")  # never followed
     assert store.read(other) is None
     assert store.read("c" * 64) is None  # missing
+    store.write("c" * 64, entry())
+    store.entry_path("c" * 64).chmod(0o640)  # readable by others: not trusted, not served
+    assert store.read("c" * 64) is None
 
 
 def test_fresh_and_expired_clock_edges() -> None:

@@ -274,7 +274,8 @@ def test_cache_list_and_clear(moto: MotoServer, isolated_env: IsolatedEnv) -> No
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert lines[0].split() == ["PROFILE", "HOP", "ROLE", "EXPIRES"]
-    assert [line.split()[0] for line in lines[1:]] == ["mid", "prod"]
+    assert [line.split()[0] for line in lines[1:-1]] == ["mid", "prod"]
+    assert lines[-1] == "and 1 ready export answer"
     assert PROD in listed.stdout and "(in 14m)" in listed.stdout
     store = CacheStore(isolated_env.rolechain_cache_dir)
     for secret in (exported["AccessKeyId"], exported["SecretAccessKey"], exported["SessionToken"]):

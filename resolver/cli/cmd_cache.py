@@ -1,6 +1,7 @@
 """``rolechain cache list|clear [PROFILE]``: inspect or empty the credentials cache.
 
-``list`` shows profile, hop, role and expiry of each entry, never a key or secret.
+``list`` shows profile, hop, role and expiry of each entry, never a key or secret, and
+how many ready ``export`` answers (``resolver.answers``) there are.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"no cached sessions in {store.directory}")
         else:
             print(table(entries, datetime.now(timezone.utc)))
+        answers = len(store.answers())
+        if answers:
+            print(f"and {answers} ready export answer{'s' if answers != 1 else ''}")
         return 0
     profile: str | None = args.profile
     removed = store.clear(profile)
