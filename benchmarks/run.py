@@ -97,6 +97,7 @@ def git_commit() -> str:
 
 def header(options: Options) -> Header:
     rounds = f"{options.rounds} measured rounds after 1 warm-up round"
+    rounds += f" ({options.warm_rounds} for the warm answer and memory)"
     if any(size >= 50_000 for size in options.sizes):
         rounds += f" ({options.large_rounds} for the 50,000-profile config)"
     rounds += f"; in-process: {options.batches} batches of {options.calls:,} calls"

@@ -59,7 +59,7 @@ def warm_credential_process(ws: Workspace, options: Options) -> Section:
     progress("warm credential_process")
     commands = _warm_commands(ws, "warm")
     ws.start_recording()
-    samples = alternate(commands, options.rounds, label="warm: ")
+    samples = alternate(commands, options.warm_rounds, label="warm: ")
     sts_calls = sum(ws.stop_recording().values())
     floor, rolechain, boto3 = (samples[name].seconds for name in ("floor", "rolechain", "boto3"))
     labels = _labels()
@@ -71,7 +71,7 @@ def warm_credential_process(ws: Workspace, options: Options) -> Section:
     section = Section("Warm credential_process")
     section.body = [
         f"The {SMALL}-profile config; rolechain's cache was filled once before the runs, so "
-        f"every measured `export` is a cache hit. {options.rounds} rounds.",
+        f"every measured `export` is a cache hit. {options.warm_rounds} rounds.",
         "",
         table(["command", "median", "× floor"], rows),
         "",
@@ -185,7 +185,7 @@ def peak_memory(ws: Workspace, options: Options) -> Section:
     if noop:  # what a command of (almost) no size reports: the launcher's share
         commands.append(Command("noop", (noop,), commands[0].env))
         labels["noop"] = "`true` (no-op: what the launcher's fork leaves in any figure)"
-    samples = alternate(commands, options.rounds, label="memory: ")
+    samples = alternate(commands, options.warm_rounds, label="memory: ")
     floor = samples["floor"].maxrss_kib
     rows = [
         [
@@ -200,7 +200,7 @@ def peak_memory(ws: Workspace, options: Options) -> Section:
     section = Section("Peak memory")
     section.body = [
         "Peak resident set size of each process (`ru_maxrss` from `os.wait4`), median over "
-        f"{options.rounds} alternated rounds; rolechain's cache warm. Every command is forked "
+        f"{options.warm_rounds} alternated rounds; rolechain's cache warm. Every command is forked "
         "by a small launcher process, not by the benchmark itself, since a child's `ru_maxrss` "
         "includes what it inherited at fork.",
         "",

@@ -32,6 +32,7 @@ SUFFIX = ".answer"
 MAX_ANSWER_BYTES = 64 * 1024
 EXPORT_FORMATS = ("env", "json", "credential-process", "ini")
 _HEADER = f"rolechain answer {ANSWER_VERSION}"
+_KEYED_PREFIXES = ("AWS_", "ROLECHAIN_", "XDG_")
 _KEYED_NAMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 
 Stamp = tuple[tuple[str, int, int], ...]
@@ -91,11 +92,11 @@ def request_text(
 
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
     lines.append(f"config {os.path.abspath(os.path.expanduser(config)) if config else ''}")
-    for name in sorted(environ):
-        if name.startswith(("AWS_", "ROLECHAIN_", "XDG_")) or name in _KEYED_NAMES:
-            secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
-            value = "set" if secret else _absolute(name, environ[name])
-            lines.append(f"env {name}={value}")
+    keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
+    for name in sorted(keyed):
+        secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
+        value = "set" if secret else _absolute(name, environ[name])
+        lines.append(f"env {name}={value}")
     return "\n".join(lines)
 
 

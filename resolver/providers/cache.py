@@ -44,16 +44,15 @@ def _utcnow() -> datetime:
 
 
 class _Cached(NamedTuple):
-    """Immutable cache state: the credentials and when to refresh them (None: never),
-    also as a POSIX timestamp, which the warm path compares with ``time.time()``."""
+    """Immutable cache state: the credentials and when to refresh them, as a POSIX
+    timestamp (infinity: never), which the warm path compares with ``time.time()``."""
 
     credentials: Credentials
-    refresh_at: datetime | None
     refresh_ts: float
 
     @classmethod
     def of(cls, credentials: Credentials, refresh_at: datetime | None) -> _Cached:
-        return cls(credentials, refresh_at, refresh_at.timestamp() if refresh_at else math.inf)
+        return cls(credentials, refresh_at.timestamp() if refresh_at else math.inf)
 
 
 class _Flight:
@@ -162,7 +161,7 @@ class CredentialsCache:
         with self._lock:
             now = self._clock()
             cached = self._cached
-            if cached is not None and (cached.refresh_at is None or now < cached.refresh_at):
+            if cached is not None and now.timestamp() < cached.refresh_ts:
                 return cached.credentials
             flight = self._flight
             leader = flight is None
