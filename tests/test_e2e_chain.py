@@ -385,6 +385,46 @@ def test_exec_forwards_signals_and_returns_the_child_status(
     assert process.wait(timeout=30) == 42
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a pseudo-terminal")
+def test_exec_child_gets_one_ctrl_c_from_the_terminal(
+    sts: MotoServer, isolated_env: IsolatedEnv, tmp_path: Path
+) -> None:
+    import pty
+    import time
+
+    use_config(isolated_env, THREE_HOPS)
+    ready, counted = tmp_path / "ready", tmp_path / "count"
+    child = (
+        "import pathlib, signal, time\n"
+        "hits = []\n"
+        "signal.signal(signal.SIGINT, lambda *a: hits.append(1))\n"
+        f"pathlib.Path({str(ready)!r}).write_text('up')\n"
+        "deadline = time.monotonic() + 30\n"
+        "while not hits and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "time.sleep(0.5)  # room for a second, forwarded SIGINT\n"
+        f"pathlib.Path({str(counted)!r}).write_text(str(len(hits)))\n"
+    )
+    argv = [sys.executable, "-m", "resolver", "exec", "ops", "--", sys.executable, "-c", child]
+    pid, terminal = pty.fork()  # rolechain in the foreground of its own terminal
+    if pid == 0:
+        try:
+            os.execve(sys.executable, argv, dict(os.environ))
+        finally:
+            os._exit(127)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists()
+        os.write(terminal, b"\x03")  # Ctrl-C: the terminal signals the foreground group
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(terminal)
+    assert counted.read_text() == "1"
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_demo_resolves_every_hop_against_its_own_local_sts() -> None:
     result = run_rolechain("demo")
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,9 @@
-"""``rolechain exec PROFILE -- CMD``: run a command with a profile's credentials."""
+"""``rolechain exec PROFILE -- CMD``: run a command with a profile's credentials.
+
+The child stays in our process group, so it keeps the terminal; signals sent to us are
+passed on, except Ctrl-C, Ctrl-\\ and resizes while we are in the terminal's foreground:
+the terminal has delivered those to the child already.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,15 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 
 from resolver.cli.cmd_export import credential_variables
 from resolver.errors import ResolverError
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+# What a terminal sends to its whole foreground process group, child included: forwarding
+# those too would deliver them twice (and terraform takes a second Ctrl-C as "abort now").
+TERMINAL_SIGNALS = ("SIGINT", "SIGQUIT", "SIGWINCH")
 # Variables that would make the child resolve something other than what we hand it.
 CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -31,6 +40,34 @@ def child_environment(variables: dict[str, str]) -> dict[str, str]:
     return environment
 
 
+def in_terminal_foreground() -> bool:
+    """True when our process group (the child's too) is the controlling terminal's
+    foreground group, so that the terminal's own signals reach the child directly."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def forwarder(child: subprocess.Popen[bytes]) -> Callable[[int, object], None]:
+    """A signal handler passing signals on to ``child``, except those the terminal has
+    already delivered to it."""
+    from_terminal = {getattr(signal, name, None) for name in TERMINAL_SIGNALS}
+
+    def forward(number: int, _frame: object) -> None:
+        if number in from_terminal and in_terminal_foreground():
+            return
+        child.send_signal(number)
+
+    return forward
+
+
 def run(args: argparse.Namespace) -> int:
     """Resolve, start the command, forward signals, return its exit status."""
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
@@ -46,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ResolverError(f"cannot run {argv[0]!r}: {exc.strerror}") from None
     previous = {}
+    forward = forwarder(child)
     for name in FORWARDED_SIGNALS:
         number = getattr(signal, name, None)
         if number is not None:
-            previous[number] = signal.signal(number, lambda sig, _frame: child.send_signal(sig))
+            previous[number] = signal.signal(number, forward)
     try:
         status = child.wait()
     finally:
