@@ -26,7 +26,6 @@ from typing import Any
 
 from resolver.answers import cache_disabled
 from resolver.chain import (
-    EnvironmentSource,
     ProcessSource,
     SsoSource,
     StaticSource,
@@ -244,15 +243,19 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
 
 
 def base_identity(step: Step) -> Callable[[CachedStep], str]:
-    """The identity of a base kept in memory only: its key id, else its kind and profile."""
+    """The identity of a base kept in memory only: the access key id it signs with.
+
+    Environment, container and instance credentials are fetched for it (locally, without
+    a prompt), so hosts sharing a cache directory never share each other's hops. A
+    credential_process is named by its command instead: running it just to name it could
+    prompt.
+    """
     source = step.source
     if isinstance(source, StaticSource):
         return lambda _: f"static:{source.access_key_id}"
-    if isinstance(source, EnvironmentSource):
-        return lambda cached: f"environment:{cached.retrieve().access_key_id}"
     if isinstance(source, ProcessSource):
         return lambda _: f"credential-process:{source.profile}:{source.command}"
-    return lambda _: f"{source.kind}:{source.profile}"
+    return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
 
 
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:

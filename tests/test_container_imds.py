@@ -513,3 +513,34 @@ def test_imds_unreachable(closed_port_url: str) -> None:
     message = error_of(imds(closed_port_url))
 
     assert f"cannot reach EC2 instance metadata at {closed_port_url}" in message
+
+
+def test_hops_from_a_container_role_are_keyed_by_its_credentials(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    """Two hosts sharing a cache directory must not share hops their roles assumed."""
+    from resolver.chain import Chain, ContainerSource, Hop, StsSettings
+    from resolver.diskcache import CacheStore
+    from resolver.execute import build_provider
+    from resolver.persistent import make_persistent_cache
+
+    key_id = {"value": "ASIAHOSTAAAAAAAAAAAA"}
+    server.reply = lambda seen: (200, dict(CREDS, AccessKeyId=key_id["value"]))
+    environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"}
+    value = Chain(
+        "prod",
+        ContainerSource("prod"),
+        (Hop("prod", "arn:aws:iam::123456789012:role/prod"),),
+        StsSettings("us-east-1", endpoint_url="http://127.0.0.1:9"),
+    )
+
+    def hop_key() -> str:
+        wrap = make_persistent_cache(CacheStore(tmp_path / "cache"))
+        final = build_provider(value, environ=environ, wrap=wrap)
+        return str(final.provider.key())  # type: ignore[attr-defined]
+
+    host_a = hop_key()
+    assert hop_key() == host_a  # the same role's credentials: the same entry
+    key_id["value"] = "ASIAHOSTBBBBBBBBBBBB"
+    assert hop_key() != host_a
+    assert len(server.requests) == 3  # fetched locally to name the caller, no STS call
