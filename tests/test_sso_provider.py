@@ -44,6 +44,9 @@ class Portal:
     url: str = ""
     requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = field(default_factory=list)
     reply: Callable[[], tuple[int, dict[str, str], object]] = lambda: (200, {}, ROLE_CREDENTIALS)
+    # sso-oidc CreateToken (POST /token), the refresh of an sso-session token
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    token_reply: Callable[[], tuple[int, dict[str, str], object]] = lambda: (404, {}, {})
 
 
 @pytest.fixture
@@ -56,6 +59,19 @@ def portal() -> Iterator[Portal]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             fake.requests.append((parts.path, parse_qs(parts.query), headers))
             status, extra_headers, body = fake.reply()
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            for name, value in extra_headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            fake.token_requests.append(json.loads(self.rfile.read(length) or b"{}"))
+            status, extra_headers, body = fake.token_reply()
             data = json.dumps(body).encode()
             self.send_response(status)
             for name, value in extra_headers.items():
@@ -253,3 +269,112 @@ def test_login_hints() -> None:
     assert hint(label="dev", sso_session="corp") == (
         "run `aws sso login --profile dev` (or --sso-session corp)"
     )
+
+
+# --- refreshing an sso-session token ------------------------------------------------------
+
+REFRESH_TOKEN = "aorAAAAAGSSOREFRESHTOKENexample0123456789"
+CLIENT_SECRET = "eyJraWQiOiJrZXktMTU2NDAyODA5OSIsImFsZyI6IkhTMzg0In0.CLIENTSECRET"
+NEW_ACCESS_TOKEN = "aoaAAAAAGSSONEWACCESSTOKENexample012345678"
+NEW_REFRESH_TOKEN = "aorAAAAAGSSONEWREFRESHTOKENexample01234567"
+
+
+def write_session_token(cache_dir: Path, *, expires_in: timedelta, registered: bool = True) -> Path:
+    """An sso-session token as ``aws sso login`` writes it, with its client registration."""
+    now = datetime.now(timezone.utc)
+    registration = now + (timedelta(days=60) if registered else -timedelta(days=1))
+    path = write_token(cache_dir, "corp", expires=now + expires_in)
+    doc = json.loads(path.read_text())
+    doc.update(
+        refreshToken=REFRESH_TOKEN,
+        clientId="client-id-0123",
+        clientSecret=CLIENT_SECRET,
+        registrationExpiresAt=registration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.fixture
+def oidc(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> Portal:
+    """The portal also answers sso-oidc (AWS_ENDPOINT_URL_SSO_OIDC points at it)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", portal.url)
+    return portal
+
+
+def test_expiring_session_token_is_refreshed_and_saved(oidc: Portal, tmp_path: Path) -> None:
+    path = write_session_token(tmp_path, expires_in=timedelta(minutes=5))
+    oidc.token_reply = lambda: (
+        200,
+        {},
+        {"accessToken": NEW_ACCESS_TOKEN, "expiresIn": 28800, "refreshToken": NEW_REFRESH_TOKEN},
+    )
+
+    provider(oidc, tmp_path, sso_session="corp").retrieve()
+
+    assert oidc.token_requests == [
+        {
+            "grantType": "refresh_token",
+            "clientId": "client-id-0123",
+            "clientSecret": CLIENT_SECRET,
+            "refreshToken": REFRESH_TOKEN,
+        }
+    ]
+    assert oidc.requests[0][2]["x-amz-sso_bearer_token"] == NEW_ACCESS_TOKEN
+    saved = json.loads(path.read_text())
+    assert (saved["accessToken"], saved["refreshToken"]) == (NEW_ACCESS_TOKEN, NEW_REFRESH_TOKEN)
+    assert saved["clientSecret"] == CLIENT_SECRET and saved["startUrl"] == START_URL
+    expires = datetime.strptime(saved["expiresAt"], "%Y-%m-%dT%H:%M:%SZ")
+    left = expires.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)
+    assert timedelta(hours=7, minutes=58) < left <= timedelta(hours=8)
+
+
+def test_token_outside_the_window_is_not_refreshed(oidc: Portal, tmp_path: Path) -> None:
+    write_session_token(tmp_path, expires_in=timedelta(minutes=30))
+
+    provider(oidc, tmp_path, sso_session="corp").retrieve()
+
+    assert oidc.token_requests == []
+    assert oidc.requests[0][2]["x-amz-sso_bearer_token"] == ACCESS_TOKEN
+
+
+def test_failed_refresh_serves_a_still_valid_token_and_logs_no_secret(
+    oidc: Portal, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_session_token(tmp_path, expires_in=timedelta(minutes=5))
+    before = path.read_text()
+    oidc.token_reply = lambda: (400, {"x-amzn-ErrorType": "InvalidGrantException"}, {})
+    caplog.set_level("DEBUG", logger="resolver.providers.sso")
+
+    provider(oidc, tmp_path, sso_session="corp").retrieve()
+
+    assert len(oidc.token_requests) == 1
+    assert oidc.requests[0][2]["x-amz-sso_bearer_token"] == ACCESS_TOKEN
+    assert path.read_text() == before
+    assert "InvalidGrantException" in caplog.text
+    for secret in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("registered", [True, False])
+def test_expired_token_that_cannot_be_refreshed_asks_for_a_login(
+    registered: bool, oidc: Portal, tmp_path: Path
+) -> None:
+    write_session_token(tmp_path, expires_in=-timedelta(minutes=1), registered=registered)
+    oidc.token_reply = lambda: (400, {"x-amzn-ErrorType": "InvalidGrantException"}, {})
+
+    message = error_of(provider(oidc, tmp_path, sso_session="corp", label="dev"))
+
+    assert "expired at" in message and "aws sso login --profile dev" in message
+    assert len(oidc.token_requests) == (1 if registered else 0)  # a lapsed registration: no try
+    for secret in (REFRESH_TOKEN, CLIENT_SECRET):
+        assert secret not in message
+    assert oidc.requests == []
+
+
+def test_legacy_start_url_tokens_are_never_refreshed(oidc: Portal, tmp_path: Path) -> None:
+    write_token(tmp_path, START_URL, expires=datetime.now(timezone.utc) + timedelta(minutes=5))
+
+    provider(oidc, tmp_path).retrieve()
+
+    assert oidc.token_requests == []

@@ -2,16 +2,19 @@
 
 Reuses botocore: ``SSOTokenLoader`` over a ``JSONFileCache`` of ``~/.aws/sso/cache``
 (keyed by the sso-session name when there is one, else the start URL) and the ``sso``
-client's unsigned ``GetRoleCredentials`` call. It never starts a login (no OIDC device
-flow) and does not refresh the access token: a missing or expired token is an error
-telling the user which ``aws sso login`` to run. botocore is imported only in
-``retrieve``.
+client's unsigned ``GetRoleCredentials`` call. Like botocore's ``SSOTokenProvider``, a
+token of an sso-session that expires within 15 minutes is refreshed with its refresh
+token (``sso-oidc`` ``CreateToken``) and saved back to the cache; if that fails, a token
+still valid is used. It never starts a login (no OIDC device flow): a missing or expired
+token is an error telling the user which ``aws sso login`` to run. botocore is imported
+only in ``retrieve``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ProviderError
@@ -20,7 +23,11 @@ from resolver.providers.credentials import Credentials
 if TYPE_CHECKING:
     import botocore.session
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_TOKEN_CACHE_DIR = os.path.join("~", ".aws", "sso", "cache")
+TOKEN_REFRESH_WINDOW = timedelta(minutes=15)
+_REFRESH_KEYS = ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
 
 
 class SsoProvider:
@@ -86,30 +93,68 @@ class SsoProvider:
         return os.path.expanduser(os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
 
     def load_token(self, now: datetime | None = None) -> str:
-        """The cached, unexpired access token; ProviderError with the login hint otherwise."""
+        """The cached access token, refreshed first when it is about to expire (see the
+        module docstring); ProviderError with the login hint when there is none valid."""
         from botocore.exceptions import SSOTokenLoadError
-        from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
+        from botocore.utils import JSONFileCache, SSOTokenLoader
 
-        loader = SSOTokenLoader(cache=JSONFileCache(self.cache_dir()))
+        moment = now or datetime.now(timezone.utc)
+        loader: Any = SSOTokenLoader(cache=JSONFileCache(self.cache_dir()))
         try:
             cached: Any = loader(self.start_url, session_name=self.sso_session)
         except SSOTokenLoadError:
             raise self._no_token("no usable token in the cache") from None
         except KeyError:  # the file exists but is not JSON
             raise self._no_token("the cached token file is unreadable") from None
+        expires = _timestamp(cached.get("expiresAt"))
+        if expires is None:
+            raise self._no_token("the cached token has an unreadable expiresAt")
+        if self.sso_session and expires - moment < TOKEN_REFRESH_WINDOW:
+            refreshed = self._refreshed(cached, moment)
+            if refreshed is not None:
+                loader.save_token(self.start_url, refreshed, session_name=self.sso_session)
+                cached, expires = refreshed, _timestamp(refreshed["expiresAt"]) or expires
         access_token = cached.get("accessToken")
         if not isinstance(access_token, str) or not access_token:
             raise self._no_token("the cached token has no accessToken")
-        try:
-            expires = parse_timestamp(cached["expiresAt"])
-        except (ValueError, TypeError, OverflowError):
-            raise self._no_token("the cached token has an unreadable expiresAt") from None
-        if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
-        if expires <= (now or datetime.now(timezone.utc)):
+        if expires <= moment:
             stamp = expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             raise self._no_token(f"it expired at {stamp}")
         return access_token
+
+    def _refreshed(self, token: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        """``token`` renewed with its refresh token, or None when it can't be (logged
+        without any token or secret)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not all(isinstance(token.get(key), str) and token[key] for key in _REFRESH_KEYS):
+            return None
+        registration = _timestamp(token["registrationExpiresAt"])
+        if registration is None or registration <= now:
+            logger.debug("SSO client registration for %s has expired", self.start_url)
+            return None
+        try:
+            response = self._client("sso-oidc").create_token(
+                grantType="refresh_token",
+                clientId=token["clientId"],
+                clientSecret=token["clientSecret"],
+                refreshToken=token["refreshToken"],
+            )
+            access_token, expires_in = response["accessToken"], int(response["expiresIn"])
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code") or "error"
+            logger.debug("SSO token refresh for %s failed: %s", self.start_url, code)
+            return None
+        except (BotoCoreError, KeyError, TypeError, ValueError) as exc:
+            why = type(exc).__name__
+            logger.debug("SSO token refresh for %s failed: %s", self.start_url, why)
+            return None
+        expires = now + timedelta(seconds=expires_in)
+        renewed = {**token, "accessToken": access_token}
+        renewed["expiresAt"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if response.get("refreshToken"):
+            renewed["refreshToken"] = response["refreshToken"]
+        return renewed
 
     def retrieve(self) -> Credentials:
         """Role credentials from ``sso:GetRoleCredentials``; ProviderError on failure."""
@@ -118,7 +163,7 @@ class SsoProvider:
         access_token = self.load_token()
         what = f"SSO GetRoleCredentials for role {self.role_name} in account {self.account_id}"
         try:
-            client = self._client()
+            client = self._client("sso")
             response = client.get_role_credentials(
                 roleName=self.role_name, accountId=self.account_id, accessToken=access_token
             )
@@ -149,7 +194,9 @@ class SsoProvider:
             account_id=self.account_id,
         )
 
-    def _client(self) -> Any:
+    def _client(self, service: str) -> Any:
+        """An unsigned ``sso`` or ``sso-oidc`` client in the SSO region (``endpoint_url``
+        applies to the portal only)."""
         import botocore.session
         from botocore import UNSIGNED
         from botocore.config import Config
@@ -165,6 +212,20 @@ class SsoProvider:
             read_timeout=30,
             retries={"mode": "standard", "total_max_attempts": 3},
         )
+        endpoint = self.endpoint_url if service == "sso" else None
         return session.create_client(
-            "sso", region_name=self.sso_region, config=config, endpoint_url=self.endpoint_url
+            service, region_name=self.sso_region, config=config, endpoint_url=endpoint
         )
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An aware datetime from a cached token's timestamp; None if unreadable."""
+    from botocore.utils import parse_timestamp
+
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = parse_timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
