@@ -58,20 +58,14 @@ def portal() -> Iterator[Portal]:
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
             fake.requests.append((parts.path, parse_qs(parts.query), headers))
-            status, extra_headers, body = fake.reply()
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._send(*fake.reply())
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             fake.token_requests.append(json.loads(self.rfile.read(length) or b"{}"))
-            status, extra_headers, body = fake.token_reply()
+            self._send(*fake.token_reply())
+
+        def _send(self, status: int, extra_headers: dict[str, str], body: object) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             for name, value in extra_headers.items():
