@@ -73,24 +73,24 @@ def run(args: argparse.Namespace) -> int:
     region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
     name = chain.profile if chain else (args.profile or "default")
     print(render(credentials, args.format, profile=name, region=region))
-    if chain is not None and found.persistent:
-        save_answer(args, found, region)
+    save_answer(args, found, region)
     return 0
 
 
 def save_answer(args: argparse.Namespace, found: Resolution, region: str | None) -> None:
     """Save every format's output as a ready answer (``resolver.answers``), best effort.
 
-    Only credentials that live in the disk cache anyway qualify (never long-term keys),
-    and only until their refresh window opens.
+    Only credentials that live in the disk cache anyway qualify (``found.persistent``,
+    never with the cache off, never long-term keys), and only until their refresh window
+    opens.
     """
-    from resolver.answers import Answer, cache_disabled, request_key, request_text
+    from resolver.answers import Answer, request_key, request_text
     from resolver.diskcache import CacheStore, cache_dir
     from resolver.errors import CacheError
     from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
 
     credentials, chain = found.credentials, found.chain
-    if chain is None or credentials.expires is None or cache_disabled():
+    if chain is None or not found.persistent or credentials.expires is None:
         return
     refresh_at = (credentials.expires - DEFAULT_EXPIRY_WINDOW).timestamp()
     if refresh_at <= time.time():
