@@ -6,17 +6,7 @@ import shutil
 from collections import Counter
 
 from harness import Command, alternate, progress, run_once
-from report import (
-    Section,
-    Target,
-    at_least,
-    at_most,
-    fmt_kib,
-    fmt_ms,
-    fmt_ratio,
-    ratio,
-    table,
-)
+from report import Section, Target, at_least, at_most, fmt_kib, fmt_ms, fmt_ratio, ratio, table
 from workspace import (
     CHAIN_HOPS,
     CHAIN_PROFILE,

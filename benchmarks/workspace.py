@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from resolver.localsts import LocalSts, start_local_sts
+from resolver.demo.localsts import LocalSts, start_local_sts
 
 BIN = Path(sys.executable).parent
 ROLECHAIN = str(BIN / "rolechain")

@@ -1,22 +1,38 @@
 """rolechain: resolve AWS credentials from declarative role chains.
 
-Importing this package is cheap: ``plan``, ``resolve`` and ``session`` are imported from
-``resolver.config`` and ``resolver.api`` on first use (PEP 562), and those import their
-heavy dependencies (pydantic, boto3) only when called.
+The public names are ``plan``, ``resolve``, ``session`` and the error classes
+(``ResolverError`` and its subclasses); everything else may move between releases.
+Importing this package is cheap: each public name is imported from ``resolver.api`` or
+``resolver.errors`` on first use (PEP 562), and those import their heavy dependencies
+(pydantic, boto3) only when called.
 """
 
-TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (resolver.answers)
+TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see cli.entry)
 if TYPE_CHECKING:
-    from resolver.api import resolve, session
-    from resolver.config import plan
+    from resolver.api import plan, resolve, session
+    from resolver.errors import (
+        CacheError,
+        ChainError,
+        ConfigError,
+        LimitError,
+        ProviderError,
+        ResolverError,
+        StsError,
+        TokenError,
+    )
 
 __version__ = "0.1.0"
-__all__ = ["plan", "resolve", "session"]
-_HOMES = {"plan": "resolver.config", "resolve": "resolver.api", "session": "resolver.api"}
+_ERRORS = (
+    "ResolverError", "ConfigError", "ChainError", "LimitError", "ProviderError",
+    "TokenError", "StsError", "CacheError",
+)  # fmt: skip
+__all__ = ["plan", "resolve", "session", *_ERRORS]
+_HOMES = {"plan": "resolver.api", "resolve": "resolver.api", "session": "resolver.api"}
+_HOMES.update(dict.fromkeys(_ERRORS, "resolver.errors"))
 
 
 def __getattr__(name: str) -> object:
-    """``plan``, ``resolve`` and ``session``, imported on first use and then bound here."""
+    """A public name, imported on first use and then bound here."""
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'resolver' has no attribute {name!r}")

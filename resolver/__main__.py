@@ -1,5 +1,5 @@
 """``python -m resolver``: the rolechain CLI."""
 
-from resolver.answers import main
+from resolver.cli.entry import main
 
 raise SystemExit(main())

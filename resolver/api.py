@@ -1,4 +1,4 @@
-"""``resolve()`` and ``session()``: the library calls, with an in-process chain cache.
+"""``plan()``, ``resolve()`` and ``session()``: the library calls, with an in-process chain cache.
 
 A resolved chain's providers are kept per (profile, config, token provider, the
 ``CHAIN_ENVIRONMENT`` variables) and reused until a configuration file changes (checked
@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.answers import Stamp, files_stamp
-from resolver.chain import Chain, WebIdentitySource
+from resolver.cache.answers import Stamp, files_stamp
+from resolver.chain.types import Chain, WebIdentitySource
 from resolver.providers.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
@@ -59,12 +59,21 @@ _lock = threading.Lock()
 _resolved: dict[tuple[object, ...], _Resolved] = {}
 
 
+def plan(profile: str | None = None, *, config: str | None = None) -> Chain:
+    """The checked ``Chain`` for ``profile`` (the argument, else ``AWS_PROFILE``, else
+    ``default``): pure, no network and no boto3."""
+    from resolver.chain.planner import plan_chain
+    from resolver.config.loading import load_profiles, selected_profile
+
+    return plan_chain(load_profiles(config), selected_profile(profile))
+
+
 def config_paths(
     config: str | None = None, environ: Mapping[str, str] = os.environ
 ) -> tuple[Path, ...]:
     """The files a plan reads: shared config, shared credentials, rolechain TOML."""
-    from resolver.sources.ini import ini_paths
-    from resolver.sources.tomlfile import toml_path
+    from resolver.config.sources.files import ini_paths
+    from resolver.config.sources.tomlfile import toml_path
 
     return (*ini_paths(environ), toml_path(config, environ))
 
@@ -73,8 +82,8 @@ def _plan(
     profile: str | None, config: str | None, environ: Mapping[str, str]
 ) -> tuple[Chain, bool]:
     """The chain for ``profile``; None means "no profile named": default, else env web identity."""
-    from resolver.config import load_profiles
-    from resolver.plan import plan_chain
+    from resolver.chain.planner import plan_chain
+    from resolver.config.loading import load_profiles
 
     profiles = load_profiles(config, environ)
     name = profile or "default"
@@ -110,8 +119,8 @@ def _entry(
         stamp = files_stamp(config_paths(config, environ))
         entry = _resolved.get(key)
         if entry is None or entry.stamp != stamp:
-            from resolver.execute import build_provider
-            from resolver.persistent import disk_backed, step_wrapper
+            from resolver.cache.persistent import disk_backed, step_wrapper
+            from resolver.providers.executor import build_provider
 
             chain, ini_profile = _plan(profile, config, environ)
             provider = build_provider(

@@ -55,7 +55,7 @@ class ChainError(ResolverError):
 
 
 class LimitError(ChainError):
-    """A chain breaks a static STS limit (see ``resolver.limits``); holds every finding."""
+    """A chain breaks a static STS limit (see ``resolver.chain.limits``); holds every finding."""
 
     def __init__(
         self,

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from resolver.demo.localsts import LocalSts, start_local_sts
 from resolver.errors import ResolverError
-from resolver.localsts import LocalSts, start_local_sts
 
 STS_API_VERSION = "2011-06-15"
 REGION = "us-east-1"
@@ -138,7 +138,7 @@ def create_role(
 
 
 class MotoServer(LocalSts):
-    """The local STS (``resolver.localsts``) plus moto's reset and request recorder."""
+    """The local STS (``resolver.demo.localsts``) plus moto's reset and request recorder."""
 
     def __init__(self, server: LocalSts, workdir: Path) -> None:
         super().__init__(server.process, server.port, server.log_path)

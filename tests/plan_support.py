@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolver.chain import Location
-from resolver.profiles import ProfileSet
-from resolver.sources.raw import RawConfig, RawSection, RawValue
+from resolver.config.findings import Location
+from resolver.config.profiles import ProfileSet
+from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 
 KEYS = {"aws_access_key_id": "AKIDBASE", "aws_secret_access_key": "base-secret"}
 

@@ -16,8 +16,8 @@ from types import ModuleType, SimpleNamespace
 import botocore.configloader
 import pytest
 
-from resolver.chain import StaticSource
-from resolver.config import plan
+from resolver.api import plan
+from resolver.chain.types import StaticSource
 from tests.conftest import IsolatedEnv
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from resolver.chain.planner import build_chain
 from resolver.cli.main import main
-from resolver.config import load_profiles
-from resolver.plan import build_chain
+from resolver.config.loading import load_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "profiles"
@@ -197,7 +197,7 @@ def test_committed_schema_is_current(capsys: pytest.CaptureFixture[str]) -> None
 def test_toml_examples_match_the_schema(example: str) -> None:
     import jsonschema
 
-    from resolver.sources.tomlfile import tomllib
+    from resolver.config.sources.tomlfile import tomllib
 
     schema = json.loads((ROOT / "schemas" / "rolechain.schema.json").read_text())
     document = tomllib.loads((EXAMPLES / example).read_text())

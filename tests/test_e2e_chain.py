@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 import resolver
-from resolver.config import load_profiles
+from resolver.chain.planner import plan_chain
+from resolver.config.loading import load_profiles
 from resolver.errors import StsError
-from resolver.execute import Step, build_provider, memory_cache
-from resolver.plan import plan_chain
 from resolver.providers.credentials import Credentials, CredentialsProvider
-from resolver.sts import StsTarget, make_sts_client
+from resolver.providers.executor import Step, build_provider, memory_cache
+from resolver.providers.sts_factory import StsTarget, make_sts_client
 from tests.conftest import IsolatedEnv
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
 
@@ -244,7 +244,7 @@ def test_no_region_anywhere_still_works(sts: MotoServer, isolated_env: IsolatedE
 def test_dead_endpoint_gives_one_clean_error(
     isolated_env: IsolatedEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resolver.localsts import free_port
+    from resolver.demo.localsts import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")

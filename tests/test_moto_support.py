@@ -11,7 +11,7 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from resolver import localsts
+from resolver.demo import localsts
 from tests import moto_support
 from tests.conftest import IsolatedEnv
 from tests.moto_support import (

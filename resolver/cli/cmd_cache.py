@@ -1,7 +1,7 @@
 """``rolechain cache list|clear [PROFILE]``: inspect or empty the credentials cache.
 
 ``list`` shows profile, hop, role and expiry of each entry, never a key or secret, and
-how many ready ``export`` answers (``resolver.answers``) there are.
+how many ready ``export`` answers (``resolver.cache.answers``) there are.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
-from resolver.diskcache import CacheStore, Entry, cache_dir
+from resolver.cache.store import CacheStore, Entry, cache_dir
 
 HEADERS = ("PROFILE", "HOP", "ROLE", "EXPIRES")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.config import load_profiles
-from resolver.convert import to_ini, to_toml
+from resolver.config.convert import to_ini, to_toml
+from resolver.config.loading import load_profiles
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.demo import run_demo
+from resolver.demo.run import run_demo
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from resolver.chain import Chain, Hop, Source, StaticSource
-from resolver.config import plan
-from resolver.durations import format_duration
+from resolver.api import plan
+from resolver.chain.types import Chain, Hop, Source, StaticSource
+from resolver.config.durations import format_duration
 
 
 def run(args: argparse.Namespace) -> int:

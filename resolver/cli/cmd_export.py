@@ -10,8 +10,8 @@ import shlex
 import time
 from datetime import datetime, timezone
 
-from resolver.answers import EXPORT_FORMATS
 from resolver.api import Resolution, resolution
+from resolver.cache.answers import EXPORT_FORMATS
 from resolver.providers.credentials import Credentials
 
 logger = logging.getLogger(__name__)
@@ -78,14 +78,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def save_answer(args: argparse.Namespace, found: Resolution, region: str | None) -> None:
-    """Save every format's output as a ready answer (``resolver.answers``), best effort.
+    """Save every format's output as a ready answer (``resolver.cache.answers``), best effort.
 
     Only credentials that live in the disk cache anyway qualify (``found.persistent``,
     never with the cache off, never long-term keys), and only until their refresh window
     opens.
     """
-    from resolver.answers import Answer, request_key, request_text
-    from resolver.diskcache import CacheStore, cache_dir
+    from resolver.cache.answers import Answer, request_key, request_text
+    from resolver.cache.store import CacheStore, cache_dir
     from resolver.errors import CacheError
     from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
 

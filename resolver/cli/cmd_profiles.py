@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import Any
 
-from resolver.config import load_profiles
-from resolver.model import SECRET_KEYS
-from resolver.sources.raw import RawSection
+from resolver.config.loading import load_profiles
+from resolver.config.model import SECRET_KEYS
+from resolver.config.sources.raw import RawSection
 
 REDACTED = "<redacted>"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from resolver.model import json_schema
+from resolver.config.model import json_schema
 
 
 def schema_text() -> str:

@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections.abc import Iterable
 
-from resolver.chain import Finding, Location
-from resolver.config import load_profiles
+from resolver.chain.limits import check_chain
+from resolver.chain.planner import build_chain
+from resolver.config.findings import Finding, Location
+from resolver.config.loading import load_profiles
+from resolver.config.profiles import ProfileSet
+from resolver.config.sources.files import check_ini
 from resolver.errors import ResolverError
-from resolver.limits import check_chain
-from resolver.plan import build_chain
-from resolver.profiles import ProfileSet
-from resolver.sources.ini import check_ini
 
 
 def as_finding(error: ResolverError, profile: str | None = None) -> Finding:

@@ -1,6 +1,6 @@
 """The ``rolechain`` CLI: argparse only; each command's module loads on demand.
 
-The console script enters at ``resolver.answers.main``, which answers a warm ``export``
+The console script enters at ``resolver.cli.entry.main``, which answers a warm ``export``
 before argparse or anything else is imported, and hands everything else to ``main``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from resolver.answers import EXPORT_FORMATS
+from resolver.cache.answers import EXPORT_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from resolver.errors import ChainError, ConfigError, ResolverError
 
     args = build_parser().parse_args(argv)
-    if args.no_cache:  # read by resolver.persistent.step_wrapper when a chain is built
+    if args.no_cache:  # read by resolver.cache.persistent.step_wrapper when a chain is built
         OVERRIDDEN.setdefault("ROLECHAIN_NO_CACHE", os.environ.get("ROLECHAIN_NO_CACHE"))
         os.environ["ROLECHAIN_NO_CACHE"] = "1"
     module = importlib.import_module(f"resolver.cli.cmd_{args.command}")

@@ -1,0 +1,276 @@
+"""Ready answers: a warm ``rolechain export`` served before anything heavy is imported.
+
+A credential_process helper sits in the hot loop of every tool that calls it, so a cache
+hit must cost little more than starting the interpreter. After the full path (parse,
+pydantic, plan, disk cache) has printed credentials that come from the disk cache, it
+also saves an *answer*: the rendered output of every export format, the files the plan
+read as (path, size, mtime_ns), the chain's profiles, and when the credentials fall due
+for refresh. The next identical request is served from it by this module, which imports
+nothing but the package itself (``os``, ``sys``, ``stat`` and ``time`` are loaded with
+the interpreter; no re, json, typing, hashlib, datetime, platformdirs, pydantic or
+botocore). A missing, stale, corrupt or foreign answer, a different request, or any
+changed or new configuration file sends the request down the full path.
+
+The *request* is everything that can change the result: the profile and ``--config`` as
+given, and every ``AWS_*``, ``ROLECHAIN_*`` and ``XDG_*`` variable plus ``HOME`` (file
+paths made absolute; values of secret variables only as "set"). Its answer lives in
+``<cache dir>/<key>.answer`` (0600 in the 0700 cache directory, see
+``resolver.cache.store``), and holds the request itself, which must match exactly.
+"""
+
+import os
+import stat
+import sys
+import time
+
+TYPE_CHECKING = False  # typing and __future__ would cost this hot path 10%: quoted hints
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+ANSWER_VERSION = 1
+SUFFIX = ".answer"
+MAX_ANSWER_BYTES = 64 * 1024
+EXPORT_FORMATS = ("env", "json", "credential-process", "ini")
+_HEADER = f"rolechain answer {ANSWER_VERSION}"
+_KEYED_PREFIXES = ("AWS_", "ROLECHAIN_", "XDG_")
+_KEYED_NAMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
+
+Stamp = tuple[tuple[str, int, int], ...]
+"""(path, size, mtime_ns) per configuration file; size and mtime are -1 when missing."""
+
+
+def files_stamp(paths: "Iterable[os.PathLike[str] | str]") -> Stamp:
+    """The stamp of ``paths``: any edit, creation or removal changes it."""
+    stamp = []
+    for path in paths:
+        name = os.fspath(path)
+        try:
+            info = os.stat(name)
+        except OSError:
+            stamp.append((name, -1, -1))
+        else:
+            stamp.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+def cache_disabled(environ: "Mapping[str, str]" = os.environ) -> bool:
+    """True when ``ROLECHAIN_NO_CACHE`` is set to a true value (1, true, yes, on)."""
+    return environ.get("ROLECHAIN_NO_CACHE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cache_directory(environ: "Mapping[str, str]" = os.environ) -> str:
+    """``ROLECHAIN_CACHE_DIR``, else the user cache directory's ``rolechain``.
+
+    On Linux and the BSDs that is the XDG Base Directory rule (``$XDG_CACHE_HOME`` when
+    absolute, else ``~/.cache``), the same as platformdirs there, applied directly because
+    importing platformdirs would cost a third of a warm answer. macOS and Windows ask
+    platformdirs.
+    """
+    configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
+    if configured:
+        return os.path.expanduser(configured)
+    if sys.platform in ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi"):
+        import platformdirs
+
+        return platformdirs.user_cache_dir("rolechain", appauthor=False)
+    base = environ.get("XDG_CACHE_HOME", "")
+    if not base.startswith("/"):
+        base = os.path.expanduser("~/.cache")
+    return os.path.join(base, "rolechain")
+
+
+def _absolute(name: str, value: str) -> str:
+    pathlike = name.endswith(("_FILE", "_DIR", "_HOME", "_PATH")) or name == "ROLECHAIN_CONFIG"
+    return os.path.abspath(os.path.expanduser(value)) if value and pathlike else value
+
+
+def request_text(
+    profile: str | None, config: str | None, environ: "Mapping[str, str]" = os.environ
+) -> str:
+    """What identifies ``rolechain [--config C] export [P]`` in ``environ`` (no secrets)."""
+    from resolver import __version__
+
+    lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
+    lines.append(f"config {os.path.abspath(os.path.expanduser(config)) if config else ''}")
+    keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
+    for name in sorted(keyed):
+        secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
+        value = "set" if secret else _absolute(name, environ[name])
+        lines.append(f"env {name}={value}")
+    return "\n".join(lines)
+
+
+def request_key(request: str) -> str:
+    """A file name for ``request``: 16 hex digits, the same in every process.
+
+    ``hash()`` of a tuple of ints is not salted per process as str and bytes hashes are,
+    and it spares this path a hash module's import; collisions only cost a miss, since
+    the answer holds its request.
+    """
+    return format(hash(tuple(request.encode("utf-8", "surrogateescape"))) & (2**64 - 1), "016x")
+
+
+def export_request(argv: "Sequence[str]") -> tuple[str | None, str | None, str] | None:
+    """(profile, config, format) of a plain ``[--config C] [--debug] export [P] [--format F]``.
+
+    None for anything else, which the argparse CLI handles (``--no-cache`` included).
+    """
+    config: str | None = None
+    index = 0
+    while index < len(argv) and argv[index].startswith("-"):
+        option = argv[index]
+        if option == "--debug":
+            index += 1
+        elif option == "--config" and index + 1 < len(argv):
+            config, index = argv[index + 1], index + 2
+        elif option.startswith("--config="):
+            config, index = option[len("--config=") :], index + 1
+        else:
+            return None
+    if index >= len(argv) or argv[index] != "export":
+        return None
+    profile: str | None = None
+    fmt = "env"
+    rest = argv[index + 1 :]
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        if word == "--format" and index + 1 < len(rest):
+            fmt, index = rest[index + 1], index + 2
+        elif word.startswith("--format="):
+            fmt, index = word[len("--format=") :], index + 1
+        elif profile is None and word and not word.startswith("-"):
+            profile, index = word, index + 1
+        else:
+            return None
+    return (profile, config, fmt) if fmt in EXPORT_FORMATS else None
+
+
+class Answer:
+    """A ready answer: the request it answers, the chain's profiles, when it falls due,
+    the configuration files' stamp and each export format's output."""
+
+    __slots__ = ("expires", "outputs", "profiles", "refresh_at", "request", "stamp")
+
+    def __init__(
+        self,
+        request: str,
+        profiles: "Sequence[str]",
+        refresh_at: float,
+        expires: float,
+        stamp: Stamp,
+        outputs: "Mapping[str, str]",
+    ) -> None:
+        self.request = request
+        self.profiles = tuple(profiles)
+        self.refresh_at = refresh_at
+        self.expires = expires
+        self.stamp = stamp
+        self.outputs = dict(outputs)
+
+    def __repr__(self) -> str:
+        return f"Answer(profiles={self.profiles!r}, expires={self.expires!r})"
+
+    def servable(self, request: str, now: float) -> bool:
+        """For ``request``, not yet due, and every configuration file exactly as it was."""
+        if request != self.request or now >= self.refresh_at:
+            return False
+        return files_stamp(path for path, _, _ in self.stamp) == self.stamp
+
+    def encode(self) -> bytes:
+        """The file's bytes; ValueError if a path or profile name holds a line break."""
+        lines = [_HEADER]
+        lines += [f"profile {name}" for name in self.profiles]
+        lines += [f"refresh-at {self.refresh_at!r}", f"expires {self.expires!r}"]
+        lines += [f"file {size} {mtime} {path}" for path, size, mtime in self.stamp]
+        if any("\n" in line or "\r" in line for line in lines):
+            raise ValueError("a path or profile name contains a line break")
+        data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
+        for name, text in (("request", self.request), *self.outputs.items()):
+            body = text.encode("utf-8", "surrogateescape")
+            data += f"blob {name} {len(body)}\n".encode() + body + b"\n"
+        return data + b"end\n"
+
+    @classmethod
+    def decode(cls, data: bytes) -> "Answer":
+        """Parse ``encode``'s bytes; ValueError (never showing a secret) if anything is off."""
+        header, _, rest = data.partition(b"\nblob ")
+        lines = header.decode("utf-8", "surrogateescape").split("\n")
+        if lines[0] != _HEADER:
+            raise ValueError("not a version 1 answer")
+        profiles: list[str] = []
+        stamp: list[tuple[str, int, int]] = []
+        times: dict[str, float] = {}
+        for line in lines[1:]:
+            word, _, value = line.partition(" ")
+            if word == "profile":
+                profiles.append(value)
+            elif word in ("refresh-at", "expires"):
+                times[word] = float(value)
+            elif word == "file":
+                size, mtime, path = value.split(" ", 2)
+                stamp.append((path, int(size), int(mtime)))
+            else:
+                raise ValueError("unknown header line")
+        blobs: dict[str, str] = {}
+        while rest:
+            meta, _, rest = rest.partition(b"\n")
+            name, _, length = meta.decode().partition(" ")
+            body, rest = rest[: int(length)], rest[int(length) :]
+            if len(body) != int(length) or not rest.startswith(b"\n"):
+                raise ValueError("truncated blob")
+            blobs[name] = body.decode("utf-8", "surrogateescape")
+            rest = rest[1:]
+            if rest == b"end\n":
+                request = blobs.pop("request")
+                refresh_at, expires = times["refresh-at"], times["expires"]
+                return cls(request, profiles, refresh_at, expires, tuple(stamp), blobs)
+            if not rest.startswith(b"blob "):
+                raise ValueError("malformed blob")
+            rest = rest[len(b"blob ") :]
+        raise ValueError("truncated answer")
+
+
+def read_private(path: str, limit: int) -> bytes:
+    """A cache file's bytes; ValueError unless it is a regular file of at most ``limit``
+    bytes, ours and private (0600), and never through a symlink; OSError if unreadable."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise ValueError("not a regular file of sane size")
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+            raise ValueError("not private to this user")
+        chunks = []
+        while chunk := os.read(fd, limit + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_answer(path: str) -> "Answer | None":
+    """The answer in ``path`` if it is ours, private, sane and parses; else None."""
+    try:
+        return Answer.decode(read_private(path, MAX_ANSWER_BYTES))
+    except (OSError, ValueError, KeyError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
+def answer_path(directory: str, key: str) -> str:
+    """Where the answer with ``key`` lives."""
+    return os.path.join(directory, key + SUFFIX)
+
+
+def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str]" = os.environ) -> str | None:
+    """The output of ``rolechain <argv>`` from a ready answer, or None to take the full path."""
+    parsed = export_request(argv)
+    if parsed is None or cache_disabled(environ):
+        return None
+    profile, config, fmt = parsed
+    request = request_text(profile, config, environ)
+    answer = read_answer(answer_path(cache_directory(environ), request_key(request)))
+    if answer is None or not answer.servable(request, time.time()):
+        return None
+    return answer.outputs.get(fmt)

@@ -1,0 +1,308 @@
+"""``persistent_cache``: the default step wrapper, memory first, then disk under a lock.
+
+Each step becomes ``CachedStep(DiskCachedProvider(provider))``. The in-memory cache
+answers repeated calls in one process; on a miss the disk layer reads the step's entry
+and serves it while fresh, *before* asking the previous step for anything, so a warm
+last hop costs no upstream work at all. Otherwise it takes the key's cross-process lock,
+reads the entry again (another process may have just written it), calls the provider
+only if it is still stale, writes the entry and releases the lock. An MFA prompt thus
+happens under the lock: parallel processes wait for the session instead of prompting.
+
+Keys (see ``step_material``) cover everything that changes the result: the STS
+parameters (a configured RoleSessionName, or the marker ``generated``; never a token
+code), the STS endpoint and region, and the caller's identity: the previous step's key,
+or the base's access key id. Steps whose credentials are local and cheap (static and
+environment keys, credential_process, container, IMDS) stay in memory only; a base's
+long-term secret never reaches the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from resolver.cache.answers import cache_disabled
+from resolver.cache.locks import lock_timeout
+from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
+from resolver.chain.types import ProcessSource, SsoSource, StaticSource, WebIdentitySource
+from resolver.errors import CacheError, ResolverError
+from resolver.providers.assume_role import AssumeRoleProvider
+from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
+from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.providers.executor import Step, StepWrapper, memory_cache
+
+logger = logging.getLogger(__name__)
+
+GENERATED = "generated"
+"""Stands in the key for a RoleSessionName generated afresh on every call."""
+
+Clock = Callable[[], datetime]
+Material = dict[str, Any]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CachedStep(CredentialsCache):
+    """A ``CredentialsCache`` that can name its identity for the next step's key."""
+
+    def __init__(
+        self,
+        provider: CredentialsProvider,
+        identity: Callable[[CachedStep], str],
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(provider, clock=clock)
+        self._identity = identity
+
+    def identity(self) -> str:
+        """Who calls STS with these credentials, as far as a cache key is concerned."""
+        return self._identity(self)
+
+
+class DiskCachedProvider:
+    """Serve ``provider``'s credentials from the disk entry under ``key()``.
+
+    ``material`` describes the step (its sha256 is the key); ``meta`` fills the entry's
+    profile, hop and role_arn. An entry inside ``window`` of its expiry is refreshed; if
+    that refresh fails (or the lock wait runs out) while the entry is still valid, the
+    entry is served. An unusable cache directory degrades to calling the provider.
+    """
+
+    def __init__(
+        self,
+        provider: CredentialsProvider,
+        material: Callable[[], Material],
+        *,
+        store: CacheStore,
+        meta: Mapping[str, str | None],
+        window: timedelta = DEFAULT_EXPIRY_WINDOW,
+        timeout: float = 120.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self._provider = provider
+        self._material = material
+        self.store = store
+        self.meta = dict(meta)
+        self.window = window
+        self.timeout = timeout
+        self._clock: Clock = clock or _utcnow
+        self._last: Credentials | None = None
+
+    @property
+    def name(self) -> str:
+        return self._provider.name
+
+    @property
+    def provider(self) -> CredentialsProvider:
+        return self._provider
+
+    def __repr__(self) -> str:
+        return f"DiskCachedProvider({self._provider!r}, store={self.store!r})"
+
+    def key(self) -> str:
+        """The step's cache key (the caller's identity may be looked up)."""
+        return make_key(self._material())
+
+    def retrieve(self) -> Credentials:
+        """The entry's credentials if fresh, else the provider's (see the class docstring)."""
+        key = self.key()
+        entry = self.store.read(key)
+        if entry is not None and entry.fresh(self._clock(), self.window):
+            return self._from_entry(entry)
+        label = self.meta.get("hop") or self.name
+        try:
+            lock = self.store.lock(key, timeout=self.timeout, label=label)
+            acquired = lock.try_acquire(self.timeout)
+        except CacheError as exc:
+            logger.warning("rolechain: not using the credentials cache: %s", exc)
+            return self._provider.retrieve()
+        if not acquired:
+            if entry is not None and not entry.expired(self._clock()):
+                logger.debug("%s: lock busy; serving the still-valid cached entry", label)
+                return self._from_entry(entry)
+            raise lock.timeout_error()
+        try:
+            entry = self.store.read(key)
+            if entry is not None and entry.fresh(self._clock(), self.window):
+                return self._from_entry(entry)
+            try:
+                credentials = self._provider.retrieve()
+            except Exception as exc:
+                if entry is not None and not entry.expired(self._clock()):
+                    why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
+                    logger.debug("%s: refresh failed (%s); serving the cached entry", label, why)
+                    return self._from_entry(entry)
+                raise
+            self._save(key, credentials)
+        finally:
+            lock.release()
+        self.store.prune(self._clock())
+        self._last = credentials
+        return credentials
+
+    def _save(self, key: str, credentials: Credentials) -> None:
+        if credentials.expires is None:
+            return  # nothing that never expires goes to disk
+        entry = Entry(
+            profile=self.meta.get("profile"),
+            hop=self.meta.get("hop") or self.name,
+            role_arn=self.meta.get("role_arn"),
+            access_key_id=credentials.access_key_id,
+            secret_access_key=credentials.secret_access_key,
+            session_token=credentials.session_token,
+            expiration=credentials.expires,
+            account_id=credentials.account_id,
+            written_at=self._clock(),
+        )
+        try:
+            self.store.write(key, entry)
+        except CacheError as exc:
+            logger.warning("rolechain: could not save credentials to the cache: %s", exc)
+
+    def _from_entry(self, entry: Entry) -> Credentials:
+        last = self._last
+        if (
+            last is not None
+            and last.access_key_id == entry.access_key_id
+            and last.expires == entry.expiration
+        ):
+            return last  # same object: downstream clients need no rebuild
+        self._last = Credentials(
+            access_key_id=entry.access_key_id,
+            secret_access_key=entry.secret_access_key,
+            session_token=entry.session_token,
+            expires=entry.expiration,
+            source=self.name,
+            account_id=entry.account_id,
+        )
+        return self._last
+
+
+def _target(step: Step) -> list[str | None]:
+    target = step.target
+    return [target.region, target.endpoint_url] if target is not None else [None, None]
+
+
+def _caller_identity(step: Step) -> Callable[[], str] | None:
+    identity = getattr(step.caller, "identity", None)
+    return identity if callable(identity) else None
+
+
+def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Material] | None:
+    """How to describe ``step`` for its key, or None if it is not cached on disk."""
+    source = step.source
+    if step.hop is not None:
+        caller = _caller_identity(step)
+        if caller is None or not isinstance(provider, AssumeRoleProvider):
+            return None
+        params = provider.request()
+        params["RoleSessionName"] = provider.role_session_name or GENERATED
+        params.pop("TokenCode", None)
+        fixed = {"kind": "assume-role", "params": params, "target": _target(step)}
+        return lambda: {**fixed, "caller": caller()}
+    if isinstance(source, StaticSource) and source.mfa_serial:
+        return lambda: {
+            "kind": "session-token",
+            "access_key_id": source.access_key_id,
+            "serial": source.mfa_serial,
+            "duration": getattr(provider, "duration_seconds", source.mfa_duration_seconds),
+            "target": _target(step),
+        }
+    if isinstance(source, WebIdentitySource):
+        return lambda: {
+            "kind": "web-identity",
+            "role_arn": source.role_arn,
+            "token_file": os.path.abspath(os.path.expanduser(source.web_identity_token_file)),
+            "role_session_name": source.role_session_name or GENERATED,
+            "duration": source.duration_seconds,
+            "policy": source.policy,
+            "policy_arns": list(source.policy_arns),
+            "target": _target(step),
+        }
+    if isinstance(source, SsoSource):
+        return lambda: {
+            "kind": "sso",
+            "start_url": source.sso_start_url,
+            "sso_region": source.sso_region,
+            "sso_session": source.sso_session,
+            "account_id": source.sso_account_id,
+            "role_name": source.sso_role_name,
+        }
+    return None
+
+
+def base_identity(step: Step) -> Callable[[CachedStep], str]:
+    """The identity of a base kept in memory only: the access key id it signs with.
+
+    Environment, container and instance credentials are fetched for it (locally, without
+    a prompt), so hosts sharing a cache directory never share each other's hops. A
+    credential_process is named by its command instead: running it just to name it could
+    prompt.
+    """
+    source = step.source
+    if isinstance(source, StaticSource):
+        return lambda _: f"static:{source.access_key_id}"
+    if isinstance(source, ProcessSource):
+        return lambda _: f"credential-process:{source.profile}:{source.command}"
+    return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
+
+
+def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
+    source, hop = step.source, step.hop
+    label = getattr(provider, "label", None)
+    return {
+        "profile": hop.profile if hop else source.profile,
+        "hop": label if isinstance(label, str) and label else step.label,
+        "role_arn": hop.role_arn if hop else getattr(source, "role_arn", None),
+    }
+
+
+def make_persistent_cache(
+    store: CacheStore | None = None,
+    *,
+    timeout: float | None = None,
+    window: timedelta = DEFAULT_EXPIRY_WINDOW,
+    clock: Clock | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> StepWrapper:
+    """A step wrapper bound to ``store`` (default: ``cache_dir(environ)``)."""
+
+    def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
+        material = step_material(provider, step)
+        if material is None:
+            if step.hop is not None:  # a hop we can't key safely: memory only
+                return CredentialsCache(provider, clock=clock)
+            return CachedStep(provider, base_identity(step), clock=clock)
+        disk = DiskCachedProvider(
+            provider,
+            material,
+            store=store or CacheStore(cache_dir(environ)),
+            meta=_meta(provider, step),
+            window=window,
+            timeout=lock_timeout(environ) if timeout is None else timeout,
+            clock=clock,
+        )
+        return CachedStep(disk, lambda _: f"step:{disk.key()}", clock=clock)
+
+    return wrap
+
+
+def persistent_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
+    """The default wrapper: memory, then the disk cache in ``cache_dir()``."""
+    return make_persistent_cache()(provider, step)
+
+
+def step_wrapper(environ: Mapping[str, str] = os.environ) -> StepWrapper:
+    """``persistent_cache`` unless ``ROLECHAIN_NO_CACHE`` turns it off (then memory only)."""
+    return memory_cache if cache_disabled(environ) else make_persistent_cache(environ=environ)
+
+
+def disk_backed(provider: CredentialsProvider) -> bool:
+    """True when ``provider`` (a wrapped step) keeps its credentials in the disk cache."""
+    return isinstance(getattr(provider, "provider", None), DiskCachedProvider)

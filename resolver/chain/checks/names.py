@@ -1,0 +1,53 @@
+"""Static checks of names and identifiers: role ARN, session name, external id,
+source identity, MFA serial and token code. Pure: stdlib only."""
+
+from __future__ import annotations
+
+import re
+
+from resolver.chain.checks.text import show, text_problem
+
+ARN_CHARS = (20, 2048)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}", re.A)
+_TOKEN_CODE = re.compile(r"[0-9]{6}")
+RESERVED_PREFIX = "aws:"
+
+
+def check_role_arn(value: str) -> str | None:
+    """RoleArn: 20-2048 characters shaped ``arn:<partition>:iam::<account>:role/<name>``."""
+    low, high = ARN_CHARS
+    if not low <= len(value) <= high:
+        return f"role_arn must be {low}-{high} characters (it has {len(value)})"
+    if _ROLE_ARN.fullmatch(value) is None:
+        return (
+            f"role_arn {show(value)} is not an IAM role ARN "
+            "(arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>)"
+        )
+    return None
+
+
+def check_session_name(value: str) -> str | None:
+    """RoleSessionName: 2-64 characters of ``[\\w+=,.@-]`` (ASCII ``\\w``)."""
+    return text_problem("role_session_name", value, 2, 64, r"[\w+=,.@-]")
+
+
+def check_external_id(value: str) -> str | None:
+    """ExternalId: 2-1224 characters of ``[\\w+=,.@:/-]``."""
+    return text_problem("external_id", value, 2, 1224, r"[\w+=,.@:/-]")
+
+
+def check_source_identity(value: str) -> str | None:
+    """SourceIdentity: 2-64 characters of ``[\\w+=,.@-]``, not beginning with ``aws:``."""
+    if value.lower().startswith(RESERVED_PREFIX):
+        return "source_identity must not begin with 'aws:' (reserved for AWS)"
+    return text_problem("source_identity", value, 2, 64, r"[\w+=,.@-]")
+
+
+def check_serial_number(value: str) -> str | None:
+    """SerialNumber (``mfa_serial``): 9-256 characters of ``[\\w+=/:,.@-]``."""
+    return text_problem("mfa_serial", value, 9, 256, r"[\w+=/:,.@-]")
+
+
+def check_token_code(code: str) -> str | None:
+    """TokenCode: exactly 6 ASCII digits. The message never repeats the code."""
+    return None if _TOKEN_CODE.fullmatch(code) else "the MFA token code must be exactly 6 digits"

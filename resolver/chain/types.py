@@ -1,0 +1,221 @@
+"""The plan as a value: one base ``Source`` and ordered AssumeRole ``Hop``s.
+
+Pure data: no I/O, no boto3. Secrets are excluded from ``repr`` and from ``to_json``.
+Locations (``where``) record the file:line of each key and take no part in equality,
+so the same chain parsed from INI or TOML compares equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from resolver.config.findings import Location
+
+
+def _where() -> Mapping[str, Location]:
+    """A ``where`` field: key -> Location, ignored by equality and repr."""
+    return field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class StaticSource:
+    """Long-term or session keys written in a profile.
+
+    With ``mfa_serial`` set (long-term keys only) the source first gets an MFA session
+    through GetSessionToken, lasting ``mfa_duration_seconds``.
+    """
+
+    kind: ClassVar[str] = "static"
+    profile: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    mfa_serial: str | None = None
+    mfa_process: str | None = None
+    mfa_duration_seconds: int | None = None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "profile": self.profile}
+        out["access_key_id"] = self.access_key_id
+        if self.mfa_serial:
+            out["mfa_serial"] = self.mfa_serial
+            out["mfa_duration_seconds"] = self.mfa_duration_seconds
+        return out
+
+
+@dataclass(frozen=True)
+class EnvironmentSource:
+    """``AWS_ACCESS_KEY_ID`` and friends, read when the chain runs."""
+
+    kind: ClassVar[str] = "environment"
+    profile: str | None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "profile": self.profile}
+
+
+@dataclass(frozen=True)
+class InstanceMetadataSource:
+    """The EC2 instance role, from IMDS (v2 token first)."""
+
+    kind: ClassVar[str] = "ec2-instance-metadata"
+    profile: str | None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "profile": self.profile}
+
+
+@dataclass(frozen=True)
+class ContainerSource:
+    """The ECS/EKS container role, from ``AWS_CONTAINER_CREDENTIALS_*_URI``."""
+
+    kind: ClassVar[str] = "ecs-container"
+    profile: str | None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "profile": self.profile}
+
+
+@dataclass(frozen=True)
+class WebIdentitySource:
+    """AssumeRoleWithWebIdentity using a token file (EKS/IRSA, CI OIDC)."""
+
+    kind: ClassVar[str] = "web-identity"
+    profile: str | None
+    role_arn: str
+    web_identity_token_file: str
+    role_session_name: str | None = None
+    duration_seconds: int | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "profile": self.profile,
+            "role_arn": self.role_arn,
+            "web_identity_token_file": self.web_identity_token_file,
+            "role_session_name": self.role_session_name,
+        }
+
+
+@dataclass(frozen=True)
+class SsoSource:
+    """IAM Identity Center: a role credential fetched with the cached SSO token."""
+
+    kind: ClassVar[str] = "sso"
+    profile: str
+    sso_start_url: str
+    sso_region: str
+    sso_account_id: str
+    sso_role_name: str
+    sso_session: str | None = None
+    sso_registration_scopes: tuple[str, ...] = ()
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "profile": self.profile,
+            "sso_session": self.sso_session,
+            "sso_start_url": self.sso_start_url,
+            "sso_region": self.sso_region,
+            "sso_account_id": self.sso_account_id,
+            "sso_role_name": self.sso_role_name,
+        }
+
+
+@dataclass(frozen=True)
+class ProcessSource:
+    """``credential_process``: a command printing Version 1 credentials JSON."""
+
+    kind: ClassVar[str] = "credential-process"
+    profile: str
+    command: str
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "profile": self.profile, "command": self.command}
+
+
+Source = (
+    StaticSource
+    | EnvironmentSource
+    | InstanceMetadataSource
+    | ContainerSource
+    | WebIdentitySource
+    | SsoSource
+    | ProcessSource
+)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One AssumeRole call, with exactly the options its profile declares.
+
+    ``chained`` is True when the caller holds role-session credentials (STS then caps
+    the duration at one hour). ``tags`` keeps declaration order as (key, value) pairs.
+    """
+
+    profile: str
+    role_arn: str
+    role_session_name: str | None = None
+    external_id: str | None = None
+    mfa_serial: str | None = None
+    mfa_process: str | None = None
+    duration_seconds: int | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    chained: bool = False
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "role_arn": self.role_arn,
+            "role_session_name": self.role_session_name,
+            "external_id": self.external_id,
+            "mfa_serial": self.mfa_serial,
+            "duration_seconds": self.duration_seconds,
+            "tags": dict(self.tags),
+            "transitive_tag_keys": list(self.transitive_tag_keys),
+            "source_identity": self.source_identity,
+            "policy": self.policy,
+            "policy_arns": list(self.policy_arns),
+        }
+
+
+@dataclass(frozen=True)
+class StsSettings:
+    """Where STS calls go, as configured on the selected profile (env applied later)."""
+
+    region: str | None = None
+    sts_regional_endpoints: str | None = None
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A resolved plan: the base source, then each AssumeRole hop in order."""
+
+    profile: str
+    source: Source
+    hops: tuple[Hop, ...] = ()
+    sts: StsSettings = field(default_factory=StsSettings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "source": self.source.to_json(),
+            "hops": [hop.to_json() for hop in self.hops],
+        }

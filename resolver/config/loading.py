@@ -1,0 +1,22 @@
+"""Loading configuration: which files, and which profile."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from resolver.config.profiles import ProfileSet
+
+
+def selected_profile(name: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The profile to use: the argument, else ``AWS_PROFILE``, else ``default``."""
+    return name or environ.get("AWS_PROFILE") or "default"
+
+
+def load_profiles(config: str | None = None, environ: Mapping[str, str] = os.environ) -> ProfileSet:
+    """Read the AWS shared files and the rolechain TOML file (``config`` overrides its path),
+    as ``environ`` names them."""
+    from resolver.config.sources.files import ini_paths, load_ini
+    from resolver.config.sources.tomlfile import load_toml, toml_path
+
+    return ProfileSet(load_ini(*ini_paths(environ)), load_toml(toml_path(config, environ)))

@@ -1,0 +1,202 @@
+"""The pydantic model: one ``Profile`` type validates both INI strings and typed TOML.
+
+INI values arrive as strings (``"k1=v1,k2=v2"``, ``"3600"``); TOML values arrive typed
+(tables, arrays, ints). The model accepts the string spellings only when validated with
+``context={"format": "ini"}``, so the JSON Schema describes the typed TOML format exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from resolver.config.durations import parse_duration
+
+CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
+
+
+def _is_ini(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and info.context.get("format") == "ini"
+
+
+def _split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _parse_tag_string(text: str) -> dict[str, str]:
+    """aws-vault's ``k1=v1,k2=v2`` (whitespace around items is ignored)."""
+    tags: dict[str, str] = {}
+    for item in _split_list(text):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected key=value pairs separated by commas, got item {item!r}")
+        tags[key.strip()] = value.strip()
+    return tags
+
+
+class _Strict(BaseModel):
+    # defer_build: a model's validator is built on first use, so a run pays only for the
+    # models it uses (an INI-only plan never builds the TOML document's).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
+
+
+class Profile(_Strict):
+    """One named profile: role options, base credentials and endpoint settings."""
+
+    # Roles
+    role_arn: str | None = Field(None, description="ARN of the role to assume.")
+    source_profile: str | None = Field(
+        None, description="Profile whose credentials call AssumeRole (may name itself)."
+    )
+    credential_source: CredentialSource | None = Field(
+        None, description="Named base credentials for role_arn instead of source_profile."
+    )
+    web_identity_token_file: str | None = Field(
+        None, description="OIDC token file for AssumeRoleWithWebIdentity (needs role_arn)."
+    )
+    role_session_name: str | None = Field(None, description="RoleSessionName to send.")
+    external_id: str | None = Field(None, description="ExternalId to send.")
+    mfa_serial: str | None = Field(None, description="MFA device serial number or ARN.")
+    mfa_process: str | None = Field(None, description="Command that prints an MFA code.")
+    duration_seconds: int | None = Field(
+        None,
+        description="Session duration: seconds, or a string such as '1h' or '15m'.",
+        json_schema_extra={"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    )
+    mfa_session_duration: int | None = Field(
+        None,
+        description="GetSessionToken duration for an MFA session on long-term keys (12h).",
+        json_schema_extra={"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    )
+    session_tags: dict[str, str] = Field(
+        default_factory=dict, description="Session tags sent on this profile's hop."
+    )
+    transitive_session_tags: list[str] = Field(
+        default_factory=list, description="Keys of session_tags that later hops inherit."
+    )
+    source_identity: str | None = Field(None, description="SourceIdentity (set once a chain).")
+    policy: str | None = Field(
+        None, description="Inline session policy: JSON text, or a table in TOML."
+    )
+    policy_arns: list[str] = Field(default_factory=list, description="Managed policy ARNs.")
+    # Base credentials
+    credential_process: str | None = Field(None, description="Command printing credentials.")
+    aws_access_key_id: str | None = Field(None, description="Access key id.")
+    aws_secret_access_key: str | None = Field(None, description="Secret access key.")
+    aws_session_token: str | None = Field(None, description="Session token.")
+    sso_session: str | None = Field(None, description="Name of an sso-session section.")
+    sso_start_url: str | None = Field(None, description="Legacy SSO start URL.")
+    sso_region: str | None = Field(None, description="SSO region.")
+    sso_account_id: str | None = Field(None, description="SSO account id.")
+    sso_role_name: str | None = Field(None, description="SSO permission set (role) name.")
+    # Endpoints
+    region: str | None = Field(None, description="Region for STS calls and sessions.")
+    sts_regional_endpoints: Literal["regional", "legacy"] | None = Field(
+        None, description="'regional' or 'legacy' STS endpoint."
+    )
+    endpoint_url: str | None = Field(None, description="Endpoint URL for every service.")
+    services: str | None = Field(None, description="Name of a services section.")
+
+    @field_validator("duration_seconds", "mfa_session_duration", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected seconds or a duration such as '1h'")
+        if isinstance(value, (int, str)):
+            return parse_duration(value)
+        return value
+
+    @field_validator("session_tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and _is_ini(info):
+            return _parse_tag_string(value)
+        return value
+
+    @field_validator("transitive_session_tags", "policy_arns", mode="before")
+    @classmethod
+    def _lists(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and _is_ini(info):
+            return _split_list(value)
+        return value
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _policy(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict) and not _is_ini(info):
+            return json.dumps(value, separators=(",", ":"))
+        return value
+
+    @field_validator("credential_source", mode="before")
+    @classmethod
+    def _credential_source(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() not in CREDENTIAL_SOURCES:
+            valid = ", ".join(CREDENTIAL_SOURCES)
+            raise ValueError(f"invalid credential_source {value.strip()!r}; valid: {valid}")
+        return value
+
+    @property
+    def policy_json(self) -> Any:
+        """The inline policy parsed, or None."""
+        return json.loads(self.policy) if self.policy else None
+
+
+class TomlProfile(Profile):
+    """A profile as written in TOML: a profile plus ``extends`` (explicit inheritance)."""
+
+    extends: str | list[str] | None = Field(
+        None, description="Template name(s) whose keys this profile inherits."
+    )
+    policy: str | None = Field(
+        None,
+        description="Inline session policy: JSON text or a table.",
+        json_schema_extra={"anyOf": [{"type": "string"}, {"type": "object"}]},
+    )
+
+
+class SsoSession(_Strict):
+    """An ``[sso-session NAME]`` section."""
+
+    sso_start_url: str | None = Field(None, description="IAM Identity Center start URL.")
+    sso_region: str | None = Field(None, description="Region of the SSO portal.")
+    sso_registration_scopes: list[str] = Field(default_factory=list, description="Scopes.")
+
+    @field_validator("sso_registration_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and _is_ini(info):
+            return _split_list(value)
+        return value
+
+
+class TomlDocument(_Strict):
+    """The whole TOML file: the source of ``schemas/rolechain.schema.json``."""
+
+    model_config = ConfigDict(title="rolechain profiles", extra="forbid", defer_build=True)
+
+    version: Literal[1] = Field(1, description="Format version.")
+    profiles: dict[str, TomlProfile] = Field(default_factory=dict)
+    templates: dict[str, TomlProfile] = Field(
+        default_factory=dict, description="Shared settings that profiles name in 'extends'."
+    )
+    sso_sessions: dict[str, SsoSession] = Field(default_factory=dict)
+    services: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict, description="services.NAME.SERVICE.endpoint_url and the like."
+    )
+
+
+PROFILE_KEYS = frozenset(Profile.model_fields)
+SSO_SESSION_KEYS = frozenset(SsoSession.model_fields)
+SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token"})
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the TOML format."""
+    schema = TomlDocument.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -1,0 +1,199 @@
+"""The profile set: INI and TOML sections merged into one namespace, validated lazily.
+
+A profile is validated the first time it is asked for, so a 50,000-profile file costs
+one cheap parse plus the profiles on the chain being resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from resolver.config.findings import Finding, Location
+from resolver.config.model import PROFILE_KEYS, SSO_SESSION_KEYS, Profile, SsoSession
+from resolver.config.sources.raw import RawConfig, RawSection
+from resolver.errors import ConfigError
+
+# Keys other AWS tools read from the shared files: ignored quietly, never "unknown".
+_KNOWN_AWS_KEYS = frozenset(
+    {
+        "output", "cli_pager", "cli_timestamp_format", "cli_binary_format", "cli_history",
+        "cli_follow_urlparam", "cli_auto_prompt", "ca_bundle", "parameter_validation",
+        "retry_mode", "max_attempts", "s3", "sso_registration_scopes", "aws_account_id",
+        "use_fips_endpoint", "use_dualstack_endpoint", "ignore_configured_endpoint_urls",
+        "defaults_mode", "metadata_service_timeout", "metadata_service_num_attempts",
+        "ec2_metadata_service_endpoint", "ec2_metadata_service_endpoint_mode",
+        "ec2_metadata_v1_disabled", "endpoint_discovery_enabled", "tcp_keepalive",
+        "request_min_compression_size_bytes", "disable_request_compression",
+        "sigv4a_signing_region_set", "account_id_endpoint_mode", "request_checksum_calculation",
+        "response_checksum_validation", "imds_use_ipv6", "web_identity_token",
+        "aws_security_token", "region_name", "auth_scheme_preference",
+    }
+)  # fmt: skip
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean X?"`` for the closest choice, or an empty string."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """A validated profile with its name and the location of each key."""
+
+    name: str
+    data: Profile
+    where: Mapping[str, Location]
+    location: Location
+    format: str
+
+
+class ProfileSet:
+    """Every profile from the shared files and the TOML file, by name."""
+
+    def __init__(self, ini: RawConfig, toml: RawConfig | None = None) -> None:
+        toml = toml or RawConfig()
+        both = set(ini.profiles).intersection(toml.profiles)
+        if both:
+            name = sorted(both)[0]
+            where = toml.profiles[name].location
+            other = ini.profiles[name].location
+            raise ConfigError(
+                f"defined in both {other} and {where}; rename one",
+                file=where.file,
+                line=where.line,
+                profile=name,
+            )
+        self._sources: tuple[Mapping[str, RawSection], ...] = (ini.profiles, toml.profiles)
+        self._sso: tuple[Mapping[str, RawSection], ...] = (ini.sso_sessions, toml.sso_sessions)
+        self._services: tuple[Mapping[str, RawSection], ...] = (ini.services, toml.services)
+        self.files = ini.files + toml.files
+        self._warnings = (ini.warnings, toml.warnings)  # lazy parsing appends to these
+        self._entries: dict[str, ProfileEntry] = {}
+        for name, section in toml.profiles.items():
+            _reject_unknown_toml_keys(f"profiles.{name}", section, PROFILE_KEYS)
+        for name, section in toml.sso_sessions.items():
+            _reject_unknown_toml_keys(f"sso_sessions.{name}", section, SSO_SESSION_KEYS)
+
+    @property
+    def load_warnings(self) -> list[Finding]:
+        """Warnings about ignored sections and keys, from the sections parsed so far."""
+        return [warning for warnings in self._warnings for warning in warnings]
+
+    def names(self) -> list[str]:
+        """All profile names, INI first, in file order."""
+        return [name for source in self._sources for name in source]
+
+    def sso_session_names(self) -> list[str]:
+        """All sso-session names."""
+        return [name for source in self._sso for name in source]
+
+    def services_names(self) -> list[str]:
+        """All services section names."""
+        return [name for source in self._services for name in source]
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in source for source in self._sources)
+
+    def __len__(self) -> int:
+        return sum(len(source) for source in self._sources)
+
+    def raw(self, name: str) -> RawSection | None:
+        """The unvalidated section for ``name``."""
+        for source in self._sources:
+            if name in source:
+                return source[name]
+        return None
+
+    def get(self, name: str) -> ProfileEntry | None:
+        """The validated profile, or None when no profile has that name."""
+        entry = self._entries.get(name)
+        if entry is None:
+            section = self.raw(name)
+            if section is None:
+                return None
+            entry = self._entries[name] = _validate_profile(section)
+        return entry
+
+    def unknown_keys(self, name: str) -> list[Finding]:
+        """Warnings for INI keys that neither rolechain nor the AWS SDKs know."""
+        section = self.raw(name)
+        if section is None or section.format != "ini":
+            return []
+        return [
+            Finding(
+                "warning",
+                f"{key}: unknown key, ignored{suggest(key, PROFILE_KEYS)}",
+                profile=name,
+                key=key,
+                location=raw.location,
+            )
+            for key, raw in section.values.items()
+            if key not in PROFILE_KEYS and key not in _KNOWN_AWS_KEYS
+        ]
+
+    def sso_session(self, name: str) -> SsoSession | None:
+        """The validated ``[sso-session NAME]``, or None."""
+        section = _first(self._sso, name)
+        if section is None:
+            return None
+        data = _ours(section, SSO_SESSION_KEYS)
+        return _validated(SsoSession, data, section, None)  # type: ignore[no-any-return]
+
+    def services(self, name: str) -> Mapping[str, Any] | None:
+        """The ``[services NAME]`` section as ``{service: {key: value}}``, or None."""
+        section = _first(self._services, name)
+        return None if section is None else section.plain()
+
+
+def _first(sources: tuple[Mapping[str, RawSection], ...], name: str) -> RawSection | None:
+    for source in sources:
+        if name in source:
+            return source[name]
+    return None
+
+
+def _ours(section: RawSection, keys: frozenset[str]) -> dict[str, Any]:
+    return {key: raw.value for key, raw in section.values.items() if key in keys}
+
+
+def _reject_unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> None:
+    for key, raw in section.values.items():
+        if key not in keys:
+            raise ConfigError(
+                f"{path}.{key}: unknown key{suggest(key, keys)}",
+                file=raw.location.file,
+                line=raw.location.line,
+            )
+
+
+def _validate_profile(section: RawSection) -> ProfileEntry:
+    data = _ours(section, PROFILE_KEYS)
+    profile = _validated(Profile, data, section, section.name)
+    where = {key: raw.location for key, raw in section.values.items() if key in PROFILE_KEYS}
+    return ProfileEntry(section.name, profile, where, section.location, section.format)
+
+
+def _validated(
+    model: type[Any], data: dict[str, Any], section: RawSection, profile: str | None
+) -> Any:
+    """Validate ``data``; the first error becomes a ConfigError at the key's line."""
+    try:
+        return model.model_validate(data, context={"format": section.format})
+    except ValidationError as exc:
+        error = exc.errors(include_input=False, include_url=False)[0]
+        key = str(error["loc"][0]) if error["loc"] else None
+        raw = section.values.get(key) if key else None
+        location = raw.location if raw else section.location
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if profile is None:
+            message = f"sso-session {section.name}: {message}"
+        raise ConfigError(
+            message, file=location.file, line=location.line, profile=profile, key=key
+        ) from None

@@ -1,0 +1,78 @@
+"""The AWS shared config and credentials files on disk: where they are, reading them, and
+loading or checking both at once (the text format itself is ``resolver.config.sources.ini``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from resolver.config.findings import Finding, Location
+from resolver.config.sources.ini import FileKind, parse_ini, raw_config
+from resolver.config.sources.raw import RawConfig
+from resolver.errors import ConfigError
+
+
+def ini_paths(environ: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
+    """``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` (empty means unset), else
+    ``~/.aws/config`` and ``~/.aws/credentials``; ``~`` expanded."""
+    config = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    return Path(config).expanduser(), Path(credentials).expanduser()
+
+
+def read_text(path: Path) -> str | None:
+    """A file's UTF-8 text (BOM dropped); None when it does not exist."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError("file is not valid UTF-8", file=str(path), line=line) from None
+
+
+PathArg = str | os.PathLike[str] | None
+
+
+def _paths(config: PathArg, credentials: PathArg) -> list[tuple[Path, FileKind]]:
+    default_config, default_credentials = ini_paths()
+    config_path = default_config if config is None else Path(config).expanduser()
+    credentials_path = default_credentials if credentials is None else Path(credentials)
+    return [(config_path, "config"), (credentials_path.expanduser(), "credentials")]
+
+
+def load_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> RawConfig:
+    """Both files merged (credentials win per key); a missing file is empty. Paths left
+    None come from ``ini_paths``. Bodies parse lazily: see the module docstring."""
+    warnings: list[Finding] = []
+    documents = [
+        parse_ini(text, path=str(path), kind=kind, warnings=warnings)
+        for path, kind in _paths(config_path, credentials_path)
+        if (text := read_text(path)) is not None
+    ]
+    return raw_config(documents, warnings)
+
+
+def check_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> list[Finding]:
+    """Eager full check of both files: every malformed line (severity "error") and every
+    warning, for ``rolechain validate``."""
+    findings: list[Finding] = []
+    for path, kind in _paths(config_path, credentials_path):
+        try:
+            text = read_text(path)
+        except ConfigError as unreadable:  # not a file, or not UTF-8
+            location = Location(str(path), unreadable.line)
+            findings.append(Finding("error", unreadable.message, location=location))
+            continue
+        if text is not None:
+            document = parse_ini(text, path=str(path), kind=kind, warnings=findings, strict=False)
+            for error in document.check_all():
+                location = Location(document.path, error.line)
+                findings.append(Finding("error", error.message, location=location))
+    return findings

@@ -1,0 +1,272 @@
+"""rolechain's native TOML profiles file: typed values, templates and ``extends``.
+
+Shape: ``version = 1`` (optional), ``[profiles.NAME]``, ``[templates.NAME]``,
+``[sso_sessions.NAME]`` and ``[services.NAME.SERVICE]``. A profile or template may say
+``extends = "T"`` or ``extends = ["A", "B"]``: it gets every key of those templates that
+it does not set itself, later templates winning over earlier ones; templates may extend
+templates. ``extends`` is resolved here and dropped; key names are checked by the model.
+
+tomllib reports no positions, so a light line scan maps table headers and ``key =``
+lines to line numbers; keys it cannot place (inline tables) get their table's line, or
+None. Inherited values keep the template's location.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from resolver.config.findings import Location
+from resolver.config.sources.files import read_text
+from resolver.config.sources.raw import RawConfig, RawSection, RawValue
+from resolver.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
+
+TOP_LEVEL_KEYS = ("version", "profiles", "templates", "sso_sessions", "services")
+KeyPath = tuple[str, ...]
+
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_DOTTED = rf"{_PART}(?:[ \t]*\.[ \t]*{_PART})*"
+_TABLE_LINE = re.compile(rf"[ \t]*\[(\[?)[ \t]*({_DOTTED})[ \t]*\]\]?[ \t]*(?:#.*)?")
+_KEY_LINE = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=(.*)")
+_KEY_PART = re.compile(_PART)
+_STRINGS = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def default_toml_path() -> Path:
+    """``<user config dir>/rolechain/profiles.toml`` (platformdirs)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml"
+
+
+def toml_path(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] = os.environ
+) -> Path:
+    """The profiles file: ``explicit`` (``--config``), else ``ROLECHAIN_CONFIG``, else
+    ``default_toml_path()``."""
+    chosen = explicit if explicit is not None else environ.get("ROLECHAIN_CONFIG")
+    return Path(chosen).expanduser() if chosen else default_toml_path()
+
+
+def load_toml(path: str | os.PathLike[str] | None = None) -> RawConfig:
+    """Read the profiles file chosen by ``toml_path(path)``.
+
+    A missing file is empty when it is the platformdirs default, and a ConfigError when
+    it was named (``path`` or ``ROLECHAIN_CONFIG``).
+    """
+    target = toml_path(path)
+    text = read_text(target)
+    if text is None:
+        if target == default_toml_path():
+            return RawConfig()
+        raise ConfigError("config file not found", file=str(target))
+    return parse_toml(text, path=str(target))
+
+
+def parse_toml(text: str, *, path: str) -> RawConfig:
+    """Parse profiles-file text; ``path`` names the file in locations and errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, text, path) from None
+    lines = _line_index(text)
+
+    def where(*keys: str) -> Location:
+        """The key's line, else its section's (inline tables), else unknown."""
+        for size in range(len(keys), min(len(keys), 2) - 1, -1):
+            if (line := lines.get(keys[:size])) is not None:
+                return Location(path, line)
+        return Location(path)
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            from difflib import get_close_matches
+
+            close = get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"expected {', '.join(TOP_LEVEL_KEYS)}"
+            )
+            message = f"unknown top-level key '{key}'; {hint}"
+            raise ConfigError(message, file=path, line=lines.get((key,)))
+    version = data.get("version", 1)
+    if type(version) is not int or version != 1:
+        line = lines.get(("version",))
+        raise ConfigError("unsupported 'version'; expected version = 1", file=path, line=line)
+
+    templates = _tables(data, "templates", where)
+    resolver = _Extends(templates, where)
+    profiles = {
+        name: RawSection(name, where("profiles", name), "toml", resolver.profile(name, table))
+        for name, table in _tables(data, "profiles", where).items()
+    }
+    for name in templates:
+        resolver.template(name, ())
+    sso_sessions = {
+        name: RawSection(
+            name, where("sso_sessions", name), "toml", _values(table, where, "sso_sessions", name)
+        )
+        for name, table in _tables(data, "sso_sessions", where).items()
+    }
+    services = {
+        name: RawSection(
+            name, where("services", name), "toml", _values(table, where, "services", name)
+        )
+        for name, table in _tables(data, "services", where).items()
+    }
+    return RawConfig(profiles=profiles, sso_sessions=sso_sessions, services=services, files=(path,))
+
+
+Where = Callable[..., Location]
+
+
+def _tables(data: Mapping[str, Any], kind: str, where: Where) -> dict[str, dict[str, Any]]:
+    """``data[kind]`` as a table of tables (``{}`` when absent)."""
+    section = data.get(kind, {})
+    if not isinstance(section, dict):
+        raise _error(f"'{kind}' must be a table such as [{kind}.NAME]", where(kind))
+    for name, table in section.items():
+        if not isinstance(table, dict):
+            raise _error(f"'{kind}.{name}' must be a table", where(kind, name))
+    return section
+
+
+def _values(table: Mapping[str, Any], where: Where, *keys: str) -> dict[str, RawValue]:
+    return {key: RawValue(value, where(*keys, key)) for key, value in table.items()}
+
+
+def _error(message: str, location: Location, profile: str | None = None) -> ConfigError:
+    return ConfigError(message, file=location.file, line=location.line, profile=profile)
+
+
+class _Extends:
+    """Applies ``extends``: templates first (in order, later winning), then own keys."""
+
+    def __init__(self, templates: dict[str, dict[str, Any]], where: Where) -> None:
+        self._templates = templates
+        self._where = where
+        self._done: dict[str, dict[str, RawValue]] = {}
+
+    def profile(self, name: str, table: Mapping[str, Any]) -> dict[str, RawValue]:
+        return self._merge(("profiles", name), table, (f"profile {name}",), name)
+
+    def template(
+        self, name: str, trail: tuple[str, ...], profile: str | None = None
+    ) -> dict[str, RawValue]:
+        done = self._done.get(name)
+        if done is None:
+            trail = trail or (f"template {name}",)
+            done = self._merge(("templates", name), self._templates[name], trail, profile)
+            self._done[name] = done
+        return done
+
+    def _merge(
+        self, keys: KeyPath, table: Mapping[str, Any], trail: tuple[str, ...], profile: str | None
+    ) -> dict[str, RawValue]:
+        at = self._where(*keys, "extends")
+        parents = table.get("extends", [])
+        if isinstance(parents, str):
+            parents = [parents]
+        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+            raise _error("'extends' must be a template name or a list of names", at, profile)
+        merged: dict[str, RawValue] = {}
+        for parent in parents:
+            step = f"template {parent}"
+            if step in trail:
+                raise _error(f"extends loop: {' -> '.join((*trail, step))}", at, profile)
+            if parent not in self._templates:
+                chain = " -> ".join(trail)
+                raise _error(f"unknown template '{parent}' in extends ({chain})", at, profile)
+            merged.update(self.template(parent, (*trail, step), profile))
+        merged.update(
+            _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
+        )
+        return merged
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> ConfigError:
+    """tomllib's message with its "(at line N, column M)" turned into a line number."""
+    message, line = str(exc), None
+    found = _AT_LINE.search(message)
+    if found:
+        message, line = f"{message[: found.start()]} (column {found[2]})", int(found[1])
+    elif end := _AT_END.search(message):
+        message, line = message[: end.start()], text.rstrip("\n").count("\n") + 1
+    return ConfigError(f"invalid TOML: {message}", file=path, line=line)
+
+
+def _line_index(text: str) -> dict[KeyPath, int]:
+    """First line of every table header and ``key =`` path, and of each path prefix.
+
+    A light scan, not a parser: multi-line arrays and strings are skipped so that their
+    contents are not taken for keys; keys inside inline tables are not seen.
+    """
+    first: dict[KeyPath, int] = {}
+    table: KeyPath = ()
+    depth, closer = 0, ""  # open brackets, open multi-line string delimiter
+
+    def record(path: KeyPath, number: int) -> None:
+        for size in range(1, len(path) + 1):
+            first.setdefault(path[:size], number)
+
+    for number, line in enumerate(text.split("\n"), start=1):
+        if closer:
+            end = line.find(closer)
+            if end >= 0:
+                depth, closer = _still_open(line[end + 3 :], depth)
+        elif depth:
+            depth, closer = _still_open(line, depth)
+        elif header := _TABLE_LINE.fullmatch(line.rstrip("\r")):
+            parts = _key_parts(header[2])
+            record(parts, number)
+            table = (*parts, "[]") if header[1] else parts
+        elif key := _KEY_LINE.match(line):
+            record((*table, *_key_parts(key[1])), number)
+            depth, closer = _still_open(key[2], 0)
+    return first
+
+
+_TOKENS = re.compile(r'"""|\'\'\'|"(?:[^"\\]|\\.)*"|\'[^\']*\'|[\[\]{}#]')
+
+
+def _still_open(text: str, depth: int) -> tuple[int, str]:
+    """Bracket depth and unclosed multi-line string delimiter after ``text``."""
+    pos = 0
+    while found := _TOKENS.search(text, pos):
+        token, pos = found.group(), found.end()
+        if token in ('"""', "'''"):
+            end = text.find(token, pos)
+            if end < 0:
+                return depth, token
+            pos = end + 3
+        elif token == "#":
+            break
+        elif token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+    return max(depth, 0), ""
+
+
+def _key_parts(dotted: str) -> KeyPath:
+    return tuple(_unquote(part) for part in _KEY_PART.findall(dotted))
+
+
+def _unquote(part: str) -> str:
+    if part.startswith('"'):
+        try:
+            return str(json.loads(part))
+        except ValueError:
+            return part[1:-1]
+    return part[1:-1] if part.startswith("'") else part

@@ -1,0 +1,4 @@
+"""The embedded local STS (moto) and ``rolechain demo``.
+
+Kept empty: importing a submodule must not import its siblings.
+"""

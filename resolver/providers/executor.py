@@ -1,0 +1,213 @@
+"""Executing a plan: a ``Chain`` becomes providers, one cached provider per step.
+
+Like aws-sdk-rust's ``exec.rs`` beside the pure ``repr.rs``: the base source becomes a
+base provider, and every hop an ``AssumeRoleProvider`` whose STS client is signed by the
+previous step's cached credentials (rebuilt whenever those credentials refresh).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from resolver.chain.types import (
+    Chain,
+    ContainerSource,
+    EnvironmentSource,
+    Hop,
+    InstanceMetadataSource,
+    ProcessSource,
+    Source,
+    SsoSource,
+    StaticSource,
+    WebIdentitySource,
+)
+from resolver.providers.assume_role import AssumeRoleProvider
+from resolver.providers.cache import CredentialsCache
+from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.providers.sts_factory import StsTarget, make_sts_client, sts_target
+from resolver.providers.tokens import ProcessTokenProvider, TokenProvider, terminal_prompt
+
+# Wraps each step's provider; issue-level caches (memory, disk) plug in here.
+StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
+
+
+class Step:
+    """What a wrapper knows about a step: its label, hop (None for the base), caller and
+    STS target."""
+
+    def __init__(
+        self,
+        label: str,
+        hop: Hop | None,
+        source: Source,
+        caller: Any,
+        target: StsTarget | None = None,
+    ) -> None:
+        self.label = label
+        self.hop = hop
+        self.source = source
+        self.caller = caller
+        self.target = target
+
+
+class CallerBoundStsClient:
+    """An ``StsClient`` signed by a caller provider's current credentials.
+
+    The botocore client is built on first use and again whenever the caller's
+    credentials change; ``caller=None`` gives an unsigned client (web identity).
+    """
+
+    def __init__(self, caller: CredentialsProvider | None, target: StsTarget) -> None:
+        self._caller = caller
+        self._target = target
+        self._lock = threading.Lock()
+        self._built_for: Credentials | None = None
+        self._client: Any = None
+
+    def _current(self) -> Any:
+        credentials = self._caller.retrieve() if self._caller is not None else None
+        with self._lock:
+            if self._client is None or credentials is not self._built_for:
+                self._client = make_sts_client(credentials, self._target)
+                self._built_for = credentials
+            return self._client
+
+    def assume_role(self, **kwargs: Any) -> Mapping[str, Any]:
+        """AssumeRole, signed by the caller."""
+        response: Mapping[str, Any] = self._current().assume_role(**kwargs)
+        return response
+
+    def assume_role_with_web_identity(self, **kwargs: Any) -> Mapping[str, Any]:
+        """AssumeRoleWithWebIdentity (unsigned)."""
+        response: Mapping[str, Any] = self._current().assume_role_with_web_identity(**kwargs)
+        return response
+
+    def get_session_token(self, **kwargs: Any) -> Mapping[str, Any]:
+        """GetSessionToken, signed by the caller (long-term keys)."""
+        response: Mapping[str, Any] = self._current().get_session_token(**kwargs)
+        return response
+
+
+def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
+    """The default wrapper: an in-process, single-flight ``CredentialsCache``."""
+    return CredentialsCache(provider)
+
+
+def token_provider_for(
+    serial: str, mfa_process: str | None, token_provider: TokenProvider | None
+) -> TokenProvider:
+    """``mfa_process`` if configured, else the caller's provider, else a terminal prompt."""
+    if mfa_process:
+        return ProcessTokenProvider(mfa_process, serial=serial)
+    return token_provider or terminal_prompt(serial)
+
+
+def build_provider(
+    chain: Chain,
+    *,
+    token_provider: TokenProvider | None = None,
+    environ: Mapping[str, str] = os.environ,
+    wrap: StepWrapper = memory_cache,
+) -> CredentialsProvider:
+    """The provider of the chain's final credentials."""
+    target = sts_target(chain.sts, environ)
+    source = chain.source
+    label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")
+    current = wrap(
+        _base_provider(source, target, token_provider, environ),
+        Step(label, None, source, None, target),
+    )
+    session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
+    for hop in chain.hops:
+        label = f"{hop.profile} ({hop.role_arn})"
+        serial = hop.mfa_serial if hop.mfa_serial != session_serial else None
+        provider = AssumeRoleProvider(
+            CallerBoundStsClient(current, target),
+            hop.role_arn,
+            role_session_name=hop.role_session_name,
+            duration=hop.duration_seconds or None,
+            external_id=hop.external_id,
+            policy=hop.policy,
+            policy_arns=hop.policy_arns,
+            serial_number=serial,
+            token_provider=token_provider_for(serial, hop.mfa_process, token_provider)
+            if serial
+            else None,
+            source_identity=hop.source_identity,
+            tags=hop.tags,
+            transitive_tag_keys=hop.transitive_tag_keys,
+            label=label,
+        )
+        current = wrap(provider, Step(label, hop, source, current, target))
+    return current
+
+
+def _base_provider(
+    source: Source,
+    target: StsTarget,
+    token_provider: TokenProvider | None,
+    environ: Mapping[str, str],
+) -> CredentialsProvider:
+    label = f"profile {source.profile}" if source.profile else None
+    if isinstance(source, StaticSource):
+        from resolver.providers.static import StaticProvider
+
+        keys = StaticProvider(
+            source.access_key_id, source.secret_access_key, source.session_token, label=label
+        )
+        if not source.mfa_serial:
+            return keys
+        from resolver.providers.session_token import SessionTokenProvider
+
+        return SessionTokenProvider(
+            CallerBoundStsClient(keys, target),
+            duration=source.mfa_duration_seconds,
+            serial_number=source.mfa_serial,
+            token_provider=token_provider_for(
+                source.mfa_serial, source.mfa_process, token_provider
+            ),
+            label=f"MFA session of profile {source.profile}",
+        )
+    if isinstance(source, EnvironmentSource):
+        from resolver.providers.environment import EnvironmentProvider
+
+        return EnvironmentProvider(environ)
+    if isinstance(source, InstanceMetadataSource):
+        from resolver.providers.imds import InstanceMetadataProvider
+
+        return InstanceMetadataProvider(environ)
+    if isinstance(source, ContainerSource):
+        from resolver.providers.container import ContainerProvider
+
+        return ContainerProvider(environ)
+    if isinstance(source, WebIdentitySource):
+        from resolver.providers.web_identity import IdentityTokenFile, WebIdentityRoleProvider
+
+        return WebIdentityRoleProvider(
+            CallerBoundStsClient(None, target),
+            source.role_arn,
+            IdentityTokenFile(os.path.expanduser(source.web_identity_token_file)),
+            role_session_name=source.role_session_name,
+            duration=source.duration_seconds,
+            policy=source.policy,
+            policy_arns=source.policy_arns,
+            label=f"{source.profile} ({source.role_arn})" if source.profile else source.role_arn,
+        )
+    if isinstance(source, SsoSource):
+        from resolver.providers.sso import SsoProvider
+
+        return SsoProvider(
+            source.sso_start_url,
+            source.sso_region,
+            source.sso_account_id,
+            source.sso_role_name,
+            sso_session=source.sso_session,
+            label=label,
+        )
+    assert isinstance(source, ProcessSource)
+    from resolver.providers.process import ProcessProvider
+
+    return ProcessProvider(source.command, label=label)

@@ -1,0 +1,110 @@
+"""STS clients for a chain: region and endpoint resolution, then botocore's client.
+
+botocore does the signing, retries and error parsing. We resolve where to send the call
+ourselves (so no region anywhere still works, via global STS signed for us-east-1) and
+keep botocore from re-reading the user's config files (the plan already did).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from resolver.chain.types import StsSettings
+
+if TYPE_CHECKING:
+    import botocore.session
+
+    from resolver.providers.credentials import Credentials
+
+GLOBAL_ENDPOINT = "https://sts.amazonaws.com"
+GLOBAL_SIGNING_REGION = "us-east-1"
+# Regions whose legacy STS endpoint is the global one (botocore's list).
+LEGACY_GLOBAL_REGIONS = frozenset(
+    {
+        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
+        "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
+        "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    }
+)  # fmt: skip
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class StsTarget:
+    """Where STS calls go: a signing region and an endpoint (None: botocore's regional)."""
+
+    region: str
+    endpoint_url: str | None
+
+
+def sts_target(settings: StsSettings, environ: Mapping[str, str] = os.environ) -> StsTarget:
+    """Apply the environment over the profile's settings, as the AWS SDKs do."""
+    ignore_configured = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+    endpoint = None
+    if not ignore_configured:
+        endpoint = (
+            environ.get("AWS_ENDPOINT_URL_STS")
+            or environ.get("AWS_ENDPOINT_URL")
+            or settings.endpoint_url
+        )
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or settings.region
+    style = environ.get("AWS_STS_REGIONAL_ENDPOINTS") or settings.sts_regional_endpoints
+    if region is None:
+        return StsTarget(GLOBAL_SIGNING_REGION, endpoint or GLOBAL_ENDPOINT)
+    if endpoint is None and style == "legacy" and region in LEGACY_GLOBAL_REGIONS:
+        return StsTarget(GLOBAL_SIGNING_REGION, GLOBAL_ENDPOINT)
+    return StsTarget(region, endpoint)
+
+
+_session_lock = threading.Lock()
+_session: botocore.session.Session | None = None
+
+
+def _botocore_session() -> botocore.session.Session:
+    """One botocore session per process, blind to the user's config files."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            import botocore.session
+
+            # No profile (AWS_PROFILE may name a TOML profile) and no config files.
+            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            session.set_config_variable("config_file", os.devnull)
+            session.set_config_variable("credentials_file", os.devnull)
+            _session = session
+        return _session
+
+
+def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
+    """A botocore STS client; unsigned when ``credentials`` is None."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        signature_version=UNSIGNED if credentials is None else None,
+    )
+    keys: dict[str, Any] = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials.access_key_id,
+            "aws_secret_access_key": credentials.secret_access_key,
+            "aws_session_token": credentials.session_token,
+        }
+    session = _botocore_session()
+    with _session_lock:  # botocore's create_client is not thread-safe
+        return session.create_client(
+            "sts",
+            region_name=target.region,
+            endpoint_url=target.endpoint_url,
+            config=config,
+            **keys,
+        )

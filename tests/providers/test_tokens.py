@@ -1,0 +1,276 @@
+"""MFA token providers: validation, stdin, terminal prompt, mfa_process."""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resolver.errors import TokenError
+from resolver.providers import tokens
+from resolver.providers.tokens import (
+    PROMPT_LOCK,
+    STDIN_PROMPT,
+    ProcessTokenProvider,
+    TerminalTokenPrompt,
+    get_token_code,
+    stdin_token_provider,
+    terminal_prompt,
+    validate_token_code,
+)
+
+SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+PY = shlex.quote(sys.executable)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FakeTty(io.StringIO):
+    """A terminal: reads the given answer, records what was written."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer)
+        self.written: list[str] = []
+        self.closed_by_prompt = False
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def close(self) -> None:
+        self.closed_by_prompt = True
+        super().close()
+
+
+class TtyStdin(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["000000", "123456", " 654321\n", "\t999999\r\n"])
+def test_valid_codes(code: str) -> None:
+    assert validate_token_code(code, SERIAL) == code.strip()
+
+
+@pytest.mark.parametrize(
+    "code", ["", "97531", "9753108", "97531a", "٩٧٥٣١٠", "975 310", "97531\n0"]
+)
+def test_invalid_codes_never_echoed(code: str) -> None:
+    with pytest.raises(TokenError) as info:
+        validate_token_code(code, SERIAL)
+    assert SERIAL in str(info.value)
+    if code.strip():
+        assert code.strip() not in str(info.value)
+
+
+def test_get_token_code_sets_hop_and_wraps_exceptions() -> None:
+    with pytest.raises(TokenError) as info:
+        get_token_code(lambda: "12", SERIAL, hop="profile ops")
+    assert info.value.hop == "profile ops"
+
+    def boom() -> str:
+        raise OSError("usb gone")
+
+    with pytest.raises(TokenError, match="usb gone") as info2:
+        get_token_code(boom, SERIAL, hop="profile ops")
+    assert info2.value.hop == "profile ops"
+    assert get_token_code(lambda: "024680\n", SERIAL) == "024680"
+
+
+# -- stdin -----------------------------------------------------------------------------
+
+
+def test_stdin_prompt_goes_to_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("482910\n"))
+    assert stdin_token_provider() == "482910"
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == STDIN_PROMPT == "Assume Role MFA token code: "
+
+
+def test_stdin_eof_is_token_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    with pytest.raises(TokenError, match="end of input"):
+        stdin_token_provider()
+
+
+def test_stdin_prompt_is_serialized(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("482910\n"))
+    result: list[str] = []
+    with PROMPT_LOCK:
+        thread = threading.Thread(target=lambda: result.append(stdin_token_provider()))
+        thread.start()
+        thread.join(0.3)
+        assert thread.is_alive()  # waiting for the lock another prompt holds
+        assert result == []
+    thread.join(5)
+    assert result == ["482910"]
+
+
+# -- terminal prompt -------------------------------------------------------------------
+
+
+def test_terminal_prompt_uses_tty_and_names_serial(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tty = FakeTty("135791\n")
+    monkeypatch.setattr(tokens, "_open_tty", lambda: tty)
+    prompt = terminal_prompt(SERIAL)
+    assert prompt() == "135791"
+    assert "".join(tty.written) == f"MFA code for {SERIAL}: "
+    assert tty.closed_by_prompt
+    assert capsys.readouterr() == ("", "")
+
+
+def test_terminal_prompt_eof(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "_open_tty", lambda: FakeTty(""))
+    with pytest.raises(TokenError, match="end of input"):
+        TerminalTokenPrompt(SERIAL)()
+
+
+def test_terminal_prompt_falls_back_to_stdin_tty(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(tokens, "_open_tty", lambda: None)
+    monkeypatch.setattr(sys, "stdin", TtyStdin("864200\n"))
+    assert TerminalTokenPrompt(SERIAL)() == "864200"
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert SERIAL in err
+
+
+def test_no_terminal_raises_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "_open_tty", lambda: None)
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr(sys, "stdin", devnull)
+        start = time.monotonic()
+        with pytest.raises(TokenError) as info:
+            TerminalTokenPrompt(SERIAL)()
+    assert time.monotonic() - start < 1.0
+    assert str(info.value) == (
+        f"no terminal to prompt for the MFA code of {SERIAL}; "
+        "set mfa_process or pass token_provider"
+    )
+    assert not PROMPT_LOCK.locked()
+
+
+def test_no_controlling_terminal_in_real_process() -> None:
+    """A new session has no /dev/tty; with stdin from /dev/null the prompt must fail fast."""
+    code = (
+        "from resolver.providers.tokens import TerminalTokenPrompt\n"
+        "from resolver.errors import TokenError\n"
+        "try:\n"
+        "    TerminalTokenPrompt('GAHT12345678')()\n"
+        "except TokenError as exc:\n"
+        "    print('ERR', exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ERR no terminal to prompt for the MFA code of GAHT12345678")
+
+
+# -- mfa_process -----------------------------------------------------------------------
+
+
+def test_process_prints_code() -> None:
+    provider = ProcessTokenProvider(f"{PY} -c \"print('  314159  ')\"", serial=SERIAL)
+    assert provider() == "314159"
+    assert provider.program == sys.executable
+
+
+def test_process_accepts_argv_sequence() -> None:
+    assert ProcessTokenProvider([sys.executable, "-c", "print(271828)"])() == "271828"
+
+
+def test_process_runs_without_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shell would expand $MFA_TEST_CODE to a valid code; without one, argv[1] is literal.
+    monkeypatch.setenv("MFA_TEST_CODE", "161803")
+    provider = ProcessTokenProvider(f"{PY} -c 'import sys; print(sys.argv[1])' $MFA_TEST_CODE")
+    with pytest.raises(TokenError, match="did not print a 6-digit"):
+        provider()
+
+
+def test_process_nonzero_exit_includes_stderr_not_code_or_args() -> None:
+    script = (
+        "import sys; print('707070'); "
+        "sys.stderr.write('token expired: 707070\\nplease re-enroll\\n'); sys.exit(3)"
+    )
+    provider = ProcessTokenProvider(f"{PY} -c {shlex.quote(script)} --password hunter2")
+    with pytest.raises(TokenError) as info:
+        provider()
+    message = str(info.value)
+    assert "exited with status 3" in message
+    assert "token expired: *** please re-enroll" in message
+    assert "707070" not in message
+    assert "hunter2" not in message
+    assert sys.executable in message
+    assert "\n" not in message
+
+
+def test_process_bad_output_not_echoed() -> None:
+    with pytest.raises(TokenError, match="did not print a 6-digit") as info:
+        ProcessTokenProvider(f"{PY} -c \"print('80808')\"")()
+    assert "80808" not in str(info.value)
+
+
+def test_process_empty_output() -> None:
+    with pytest.raises(TokenError, match="printed nothing"):
+        ProcessTokenProvider(f"{PY} -c pass")()
+
+
+def test_process_timeout() -> None:
+    provider = ProcessTokenProvider(f"{PY} -c 'import time; time.sleep(30)'", timeout=0.5)
+    start = time.monotonic()
+    with pytest.raises(TokenError, match=r"timed out after 0\.5s"):
+        provider()
+    assert time.monotonic() - start < 10
+    assert not PROMPT_LOCK.locked()
+
+
+def test_process_not_found(tmp_path: Path) -> None:
+    with pytest.raises(TokenError, match="could not run"):
+        ProcessTokenProvider(str(tmp_path / "no-such-program"))()
+
+
+@pytest.mark.parametrize("command", ["", "   "])
+def test_empty_command(command: str) -> None:
+    with pytest.raises(TokenError, match="empty"):
+        ProcessTokenProvider(command)
+
+
+def test_process_holds_prompt_lock() -> None:
+    result: list[str] = []
+    provider = ProcessTokenProvider([sys.executable, "-c", "print(112358)"])
+    with PROMPT_LOCK:
+        thread = threading.Thread(target=lambda: result.append(provider()))
+        thread.start()
+        thread.join(0.3)
+        assert thread.is_alive()
+    thread.join(30)
+    assert result == ["112358"]
+
+
+def test_repr_hides_arguments() -> None:
+    provider: Any = ProcessTokenProvider(f"{PY} -c pass --secret s3cr3t")
+    assert "s3cr3t" not in repr(provider)

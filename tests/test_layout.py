@@ -1,0 +1,180 @@
+"""The package layout: no import circle, small modules, and public names that stay callable."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import resolver
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "resolver"
+MAX_MODULE_LINES = 400
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """Every ``resolver`` module that ``path`` imports at run time, at any depth of the file
+    (lazy imports inside functions count: a circle through them is still a circle; imports
+    under ``if TYPE_CHECKING:`` do not run, so they do not)."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            node.body = []
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found.update(name for name in names if name in known)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    known = set(files)
+    return {name: imported_modules(path, known) - {name} for name, path in files.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return [*stack[stack.index(target) :], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_find_cycle_sees_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_package_has_no_import_circle() -> None:
+    # Packages import their submodules' parents implicitly; only explicit imports count.
+    graph = import_graph()
+    assert graph.get("resolver.cli.entry")
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert {path: n for path, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_stage_packages_import_nothing_on_their_own() -> None:
+    """A stage folder's ``__init__`` stays empty, so importing one module of a stage (the
+    warm export imports ``resolver.cache.answers``) does not drag in its siblings."""
+    for init in PACKAGE.rglob("__init__.py"):
+        if init.parent == PACKAGE:
+            continue
+        tree = ast.parse(init.read_text())
+        assert not [n for n in tree.body if not isinstance(n, ast.Expr)], init
+
+
+def test_public_names_stay_callable_after_every_submodule_is_imported(tmp_path: Path) -> None:
+    """Importing a submodule binds it on its parent package; no submodule may shadow a
+    public name (``resolver/plan.py`` once turned ``resolver.plan`` into a module)."""
+    for info in pkgutil.walk_packages(resolver.__path__, "resolver."):
+        if info.name not in {"resolver.__main__"}:
+            importlib.import_module(info.name)
+    config = tmp_path / "profiles.toml"
+    config.write_text(
+        '[profiles.base]\naws_access_key_id = "AKIDLAYOUT"\naws_secret_access_key = "s"\n'
+    )
+    chain = resolver.plan("base", config=config)
+    assert chain.source.kind == "static"
+    for name in resolver.__all__:
+        assert callable(getattr(resolver, name)), name
+    for name in ("ResolverError", "ConfigError", "ChainError", "StsError"):
+        error = getattr(resolver, name)
+        assert isinstance(error, type) and issubclass(error, Exception), name
+
+
+def test_python_m_resolver_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "resolver", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "explain" in result.stdout and "export" in result.stdout
+
+
+def plan_path_modules(tmp_path: Path, *argv: str) -> set[str]:
+    config = tmp_path / "plan.toml"
+    config.write_text(
+        '[profiles.base]\naws_access_key_id = "AKIDPLAN"\naws_secret_access_key = "s"\n'
+        '[profiles.role]\nsource_profile = "base"\n'
+        'role_arn = "arn:aws:iam::123456789012:role/r"\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "resolver", "--config", str(config), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        line.split("|")[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_explain_and_validate_never_load_botocore(tmp_path: Path) -> None:
+    for argv in (("explain", "role"), ("validate",)):
+        modules = plan_path_modules(tmp_path, *argv)
+        assert "resolver.chain.planner" in modules, argv  # the probe sees our own modules
+        loaded = {name for name in modules if name.split(".")[0] in {"boto3", "botocore"}}
+        assert loaded == set(), argv
+
+
+STAGES = ("config", "chain", "providers", "cache")  # outputs (api, cli, demo) come last
+
+
+def stage_of(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in STAGES:
+        return STAGES.index(parts[1])
+    if module in {"resolver", "resolver.errors"}:
+        return -1  # shared by every stage: the version and the error hierarchy
+    return len(STAGES)
+
+
+def test_stages_import_only_earlier_stages() -> None:
+    """The tree tells the story: configuration -> chain -> providers -> cache -> outputs,
+    and no stage reaches forward into a later one."""
+    backwards = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if stage_of(target) > stage_of(module)
+    )
+    assert backwards == []
