@@ -22,13 +22,20 @@ if TYPE_CHECKING:
     )
 
 __version__ = "0.1.0"
-_ERRORS = (
-    "ResolverError", "ConfigError", "ChainError", "LimitError", "ProviderError",
-    "TokenError", "StsError", "CacheError",
-)  # fmt: skip
-__all__ = ["plan", "resolve", "session", *_ERRORS]
-_HOMES = {"plan": "resolver.api", "resolve": "resolver.api", "session": "resolver.api"}
-_HOMES.update(dict.fromkeys(_ERRORS, "resolver.errors"))
+__all__ = [
+    "CacheError",
+    "ChainError",
+    "ConfigError",
+    "LimitError",
+    "ProviderError",
+    "ResolverError",
+    "StsError",
+    "TokenError",
+    "plan",
+    "resolve",
+    "session",
+]
+_HOMES = {name: "resolver.errors" if name[0].isupper() else "resolver.api" for name in __all__}
 
 
 def __getattr__(name: str) -> object:
