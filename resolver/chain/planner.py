@@ -18,6 +18,7 @@ from resolver.chain.types import (
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
+    LoginSource,
     ProcessSource,
     Source,
     SsoSource,
@@ -182,6 +183,12 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry) -> Source:
         )
     if data.sso_session or data.sso_start_url or data.sso_account_id or data.sso_role_name:
         return _sso_source(profiles, entry)
+    if data.login_session:  # botocore's order: SSO, keys, login, process
+        return LoginSource(
+            profile=entry.name,
+            login_session=data.login_session,
+            where=_where(entry, ("login_session",)),
+        )
     if data.credential_process:
         return ProcessSource(
             profile=entry.name,
@@ -192,7 +199,7 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry) -> Source:
         entry,
         "role_arn" if data.role_arn else "aws_access_key_id",
         "no credentials: set static keys, role_arn with a source, credential_process, "
-        "sso_session or web_identity_token_file",
+        "sso_session, login_session or web_identity_token_file",
     )
 
 

@@ -133,6 +133,19 @@ class SsoSource:
 
 
 @dataclass(frozen=True)
+class LoginSource:
+    """``login_session``: the credentials ``aws login`` cached for that session."""
+
+    kind: ClassVar[str] = "login"
+    profile: str
+    login_session: str
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "profile": self.profile, "login_session": self.login_session}
+
+
+@dataclass(frozen=True)
 class ProcessSource:
     """``credential_process``: a command printing Version 1 credentials JSON."""
 
@@ -152,6 +165,7 @@ Source = (
     | ContainerSource
     | WebIdentitySource
     | SsoSource
+    | LoginSource
     | ProcessSource
 )
 

@@ -22,6 +22,8 @@ def kind_of(section: RawSection) -> str:
         return "sso"
     if "aws_access_key_id" in keys or "aws_secret_access_key" in keys:
         return "static"
+    if "login_session" in keys:
+        return "login"
     if "credential_process" in keys:
         return "credential-process"
     return "none"

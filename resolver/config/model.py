@@ -94,6 +94,9 @@ class Profile(_Strict):
     sso_region: str | None = Field(None, description="SSO region.")
     sso_account_id: str | None = Field(None, description="SSO account id.")
     sso_role_name: str | None = Field(None, description="SSO permission set (role) name.")
+    login_session: str | None = Field(
+        None, description="Session of `aws login`: its cached credentials are the base."
+    )
     # Endpoints
     region: str | None = Field(None, description="Region for STS calls and sessions.")
     sts_regional_endpoints: Literal["regional", "legacy"] | None = Field(

@@ -18,6 +18,7 @@ from resolver.chain.types import (
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
+    LoginSource,
     ProcessSource,
     Source,
     SsoSource,
@@ -207,6 +208,10 @@ def _base_provider(
             sso_session=source.sso_session,
             label=label,
         )
+    if isinstance(source, LoginSource):
+        from resolver.providers.login import LoginProvider
+
+        return LoginProvider(source.login_session, label=source.profile, region=target.region)
     assert isinstance(source, ProcessSource)
     from resolver.providers.process import ProcessProvider
 

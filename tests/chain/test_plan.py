@@ -108,6 +108,27 @@ CHAINS: list[tuple[str, dict[str, dict[str, Any]], str, tuple[str, str | None, l
         ("sso", "s", ["b"]),
     ),
     (
+        "rule 6: aws login session",
+        {"l": {"login_session": "arn:aws:iam::123456789012:user/alice"}},
+        "l",
+        ("login", "l", []),
+    ),
+    (
+        "rule 6: aws login session, then a role",
+        {
+            "l": {"login_session": "alice", "credential_process": "ignored"},
+            "b": {"role_arn": ROLE_B, "source_profile": "l"},
+        },
+        "b",
+        ("login", "l", ["b"]),
+    ),
+    (
+        "rule 6: static keys win over a login session",
+        {"l": {**KEYS, "login_session": "alice"}},
+        "l",
+        ("static", "l", []),
+    ),
+    (
         "rule 7: credential_process",
         {"p": {"credential_process": "get-creds --json"}},
         "p",
@@ -295,8 +316,17 @@ def test_each_hop_carries_only_its_own_options() -> None:
         ({"b": {"role_arn": ROLE_C, "web_identity_token_file": "/t"}}, True),
         ({"b": {**SSO, "sso_session": "corp"}}, True),
         ({"b": {"credential_process": "x"}}, False),
+        ({"b": {"login_session": "alice"}}, False),
     ],
-    ids=["long-term keys", "session keys", "mfa session", "web identity", "sso", "process"],
+    ids=[
+        "long-term keys",
+        "session keys",
+        "mfa session",
+        "web identity",
+        "sso",
+        "process",
+        "login",
+    ],
 )
 def test_which_hops_are_chained(base: dict[str, Any], first_chained: bool) -> None:
     profiles = profile_set(
