@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="resolve an example chain against a local STS")
 
+    from resolver.cli.parsers import add_console_parser, add_sso_parser
+
+    add_console_parser(commands)
+    add_sso_parser(commands)
+
     cmd = commands.add_parser("cache", help="inspect or clear the credentials cache")
     cache = cmd.add_subparsers(
         dest="cache_command", metavar="ACTION", required=True, prog="rolechain cache"

@@ -97,6 +97,12 @@ class Profile(_Strict):
     login_session: str | None = Field(
         None, description="Session of `aws login`: its cached credentials are the base."
     )
+    # Console (TOML only: see TOML_ONLY_KEYS)
+    console_browser: str | None = Field(
+        None,
+        description="TOML only: command that opens `rolechain console`, e.g. "
+        "'firefox -P work --new-tab {url}' ({url}: one argument, no shell).",
+    )
     # Endpoints
     region: str | None = Field(None, description="Region for STS calls and sessions.")
     sts_regional_endpoints: Literal["regional", "legacy"] | None = Field(
@@ -133,6 +139,17 @@ class Profile(_Strict):
     def _policy(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict) and not _is_ini(info):
             return json.dumps(value, separators=(",", ":"))
+        return value
+
+    @field_validator("console_browser")
+    @classmethod
+    def _browser(cls, value: str | None) -> str | None:
+        if value is not None:
+            import shlex
+
+            words = shlex.split(value) if len(value) <= 4096 else []
+            if not words or "{url}" in words[0]:
+                raise ValueError("expected a command (at most 4096 chars), then {url}")
         return value
 
     @field_validator("credential_source", mode="before")
@@ -194,6 +211,8 @@ class TomlDocument(_Strict):
 
 
 PROFILE_KEYS = frozenset(Profile.model_fields)
+# Commands only rolechain runs stay out of the AWS shared files other tools read.
+TOML_ONLY_KEYS = frozenset({"console_browser"})
 SSO_SESSION_KEYS = frozenset(SsoSession.model_fields)
 SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token"})
 

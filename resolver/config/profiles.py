@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from resolver.config.findings import Finding, Location
-from resolver.config.model import PROFILE_KEYS, SSO_SESSION_KEYS, Profile, SsoSession
+from resolver.config.model import (
+    PROFILE_KEYS,
+    SSO_SESSION_KEYS,
+    TOML_ONLY_KEYS,
+    Profile,
+    SsoSession,
+)
 from resolver.config.sources.raw import RawConfig, RawSection
 from resolver.errors import ConfigError
 
@@ -129,13 +135,15 @@ class ProfileSet:
         return [
             Finding(
                 "warning",
-                f"{key}: unknown key, ignored{suggest(key, PROFILE_KEYS)}",
+                f"{key}: TOML only, ignored in the AWS shared files"
+                if key in TOML_ONLY_KEYS
+                else f"{key}: unknown key, ignored{suggest(key, PROFILE_KEYS)}",
                 profile=name,
                 key=key,
                 location=raw.location,
             )
             for key, raw in section.values.items()
-            if key not in PROFILE_KEYS and key not in _KNOWN_AWS_KEYS
+            if key in TOML_ONLY_KEYS or (key not in PROFILE_KEYS and key not in _KNOWN_AWS_KEYS)
         ]
 
     def sso_session(self, name: str) -> SsoSession | None:
@@ -174,9 +182,10 @@ def _reject_unknown_toml_keys(path: str, section: RawSection, keys: frozenset[st
 
 
 def _validate_profile(section: RawSection) -> ProfileEntry:
-    data = _ours(section, PROFILE_KEYS)
+    keys = PROFILE_KEYS if section.format == "toml" else PROFILE_KEYS - TOML_ONLY_KEYS
+    data = _ours(section, keys)
     profile = _validated(Profile, data, section, section.name)
-    where = {key: raw.location for key, raw in section.values.items() if key in PROFILE_KEYS}
+    where = {key: raw.location for key, raw in section.values.items() if key in keys}
     return ProfileEntry(section.name, profile, where, section.location, section.format)
 
 

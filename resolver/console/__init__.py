@@ -1,0 +1,1 @@
+"""AWS Management Console sign-in: ``rolechain console`` (federation URLs, browsers)."""
