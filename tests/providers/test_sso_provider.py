@@ -1,26 +1,20 @@
-"""SsoProvider: botocore's token cache in tmp_path and a fake SSO portal on 127.0.0.1.
-
-moto has no ``sso`` (portal) service, so a small HTTP server answers
-``GET /federation/credentials`` the way the real portal does (restJson).
-"""
+"""SsoProvider: botocore's token cache in tmp_path and a fake SSO portal on 127.0.0.1
+(``tests/providers/sso_fakes.py``: ``GET /federation/credentials`` as the real portal)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from resolver.errors import ProviderError
 from resolver.providers.sso import SsoProvider
 from tests.conftest import IsolatedEnv
+from tests.providers.sso_fakes import Portal, serve_portal
 
 START_URL = "https://example.awsapps.com/start"
 ACCESS_TOKEN = "aoaAAAAAGSSOACCESSTOKENexample0123456789"
@@ -37,55 +31,10 @@ ROLE_CREDENTIALS = {
 }
 
 
-@dataclass
-class Portal:
-    """The fake SSO portal: records requests, answers with ``reply``."""
-
-    url: str = ""
-    requests: list[tuple[str, dict[str, list[str]], dict[str, str]]] = field(default_factory=list)
-    reply: Callable[[], tuple[int, dict[str, str], object]] = lambda: (200, {}, ROLE_CREDENTIALS)
-    # sso-oidc CreateToken (POST /token), the refresh of an sso-session token
-    token_requests: list[dict[str, str]] = field(default_factory=list)
-    token_reply: Callable[[], tuple[int, dict[str, str], object]] = lambda: (404, {}, {})
-
-
 @pytest.fixture
 def portal() -> Iterator[Portal]:
-    fake = Portal()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            fake.requests.append((parts.path, parse_qs(parts.query), headers))
-            self._send(*fake.reply())
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            fake.token_requests.append(json.loads(self.rfile.read(length) or b"{}"))
-            self._send(*fake.token_reply())
-
-        def _send(self, status: int, extra_headers: dict[str, str], body: object) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-    try:
+    with serve_portal(Portal(reply=lambda: (200, {}, ROLE_CREDENTIALS))) as fake:
         yield fake
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def write_token(

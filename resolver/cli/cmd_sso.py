@@ -1,0 +1,82 @@
+"""``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login.
+
+The verification URL and user code go to stderr (and to the browser unless
+``--no-browser``); the token goes only to the shared SSO cache, never to the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from resolver.errors import ChainError, ResolverError
+from resolver.providers.sso_login import SsoLoginTarget, Verification
+
+
+def login_target(args: argparse.Namespace) -> SsoLoginTarget:
+    """What ``args`` names: an sso-session, or the SSO base of a profile's chain."""
+    from resolver.chain.planner import plan_chain
+    from resolver.chain.types import SsoSource
+    from resolver.config.loading import load_profiles
+    from resolver.config.profiles import suggest
+
+    profiles = load_profiles(args.config)
+    if args.sso_session:
+        session = profiles.sso_session(args.sso_session)
+        if session is None:
+            names = profiles.sso_session_names()
+            hint = suggest(args.sso_session, names)
+            raise ChainError(f"sso-session {args.sso_session!r} does not exist{hint}")
+        if not session.sso_start_url or not session.sso_region:
+            raise ChainError(f"sso-session {args.sso_session} needs sso_start_url and sso_region")
+        return SsoLoginTarget(
+            session.sso_start_url,
+            session.sso_region,
+            args.sso_session,
+            tuple(session.sso_registration_scopes),
+        )
+    name = args.profile or os.environ.get("AWS_PROFILE")
+    if not name:
+        raise ResolverError("name a profile or --sso-session NAME")
+    chain = plan_chain(profiles, name)
+    source = chain.source
+    if not isinstance(source, SsoSource):
+        raise ChainError(f"profile {name} does not use IAM Identity Center (its base is "
+                         f"{source.kind}); nothing to log in to")  # fmt: skip
+    return SsoLoginTarget(
+        source.sso_start_url,
+        source.sso_region,
+        source.sso_session,
+        source.sso_registration_scopes,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Log in once (or use the login a parallel run just finished)."""
+    from resolver.cache.sso_login import login_once
+
+    target = login_target(args)
+
+    def show(verification: Verification) -> None:
+        print(
+            f"To log in to {target.start_url}, open {verification.url}\n"
+            f"and check that it shows the code {verification.user_code}.",
+            file=sys.stderr,
+            flush=True,
+        )
+        if not args.no_browser:
+            import webbrowser
+
+            if not webbrowser.open(verification.url, new=2):
+                print("(no browser could be started: open the URL yourself)", file=sys.stderr)
+
+    def waiting() -> None:
+        print(f"Waiting for another rolechain login to {target.start_url}...", file=sys.stderr)
+
+    outcome = login_once(target, show, waiting=waiting)
+    what = "used the login another rolechain run just finished" if not outcome.started else (
+        "logged in"
+    )  # fmt: skip
+    print(f"rolechain: {what}: token in {outcome.path}", file=sys.stderr)
+    return 0
