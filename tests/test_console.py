@@ -293,3 +293,37 @@ def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for fragment in ("--print", "--service", "GetFederationToken", "console_browser", "{url}"):
         assert fragment in text
+
+
+def test_convert_to_ini_leaves_the_toml_only_browser_out(
+    isolated_env: IsolatedEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    isolated_env.rolechain_config.write_text(PROFILES)
+
+    assert main(["convert", "--to", "ini"]) == 0
+    ini = capsys.readouterr().out
+    assert "console_browser" not in ini and "role/admin" in ini
+    assert main(["convert", "--to", "toml"]) == 0
+    assert (
+        "console_browser = \"firefox -P 'work profile' --new-tab {url}\"" in capsys.readouterr().out
+    )
+
+
+def test_environment_keys_without_a_profile_federate(
+    setup: MotoServer,
+    federation: Federation,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENVIRON0001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+
+    status, out, err = run(capsys, "console", "--print")
+
+    assert status == 0, err
+    identity, federate = setup.sts_calls()
+    assert identity.action == "GetCallerIdentity"
+    assert federate.action == "GetFederationToken"
+    assert federate.access_key_id == "AKIDFROMENVIRON0001"
+    assert federate.params["DurationSeconds"] == "3600"
+    assert login_query(out, federation)["SigninToken"] == SIGNIN_TOKEN

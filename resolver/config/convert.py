@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from resolver.config.model import TOML_ONLY_KEYS
 from resolver.config.profiles import ProfileSet
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -49,11 +50,21 @@ def to_toml(profiles: ProfileSet) -> str:
 
 
 def to_ini(profiles: ProfileSet) -> str:
-    """The profiles, sso-sessions and services as one AWS shared config file."""
+    """The profiles, sso-sessions and services as one AWS shared config file (without
+    the TOML-only keys)."""
     from resolver.config.sources.ini import dump_ini
 
     return dump_ini(
-        {name: _ini_values(_profile_values(profiles, name)) for name in profiles.names()},
+        {  # TOML-only keys (console_browser) would be ignored there: left out
+            name: _ini_values(
+                {
+                    k: v
+                    for k, v in _profile_values(profiles, name).items()
+                    if k not in TOML_ONLY_KEYS
+                }
+            )
+            for name in profiles.names()
+        },
         sso_sessions={
             name: _ini_values(_sso_values(profiles, name)) for name in profiles.sso_session_names()
         },
