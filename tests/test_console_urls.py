@@ -125,3 +125,14 @@ def test_bad_browser_templates(template: str, message: str) -> None:
     with pytest.raises(ResolverError, match=message) as info:
         browser_argv(template, HOSTILE_URL)
     assert HOSTILE_URL not in str(info.value)
+
+
+def test_an_sso_base_in_govcloud_signs_in_to_govcloud() -> None:
+    from resolver.chain.types import Chain, SsoSource
+    from resolver.console.signin import home_region
+
+    source = SsoSource("p", "https://x.awsapps.com/start", "us-gov-west-1", "1", "R")
+    region = home_region(Chain("p", source))
+
+    assert choose_partition(None, region) is PARTITIONS["aws-us-gov"]
+    assert home_region(None) is None

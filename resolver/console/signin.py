@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resolver.chain.types import Chain, StaticSource, StsSettings, WebIdentitySource
+from resolver.chain.types import Chain, SsoSource, StaticSource, StsSettings, WebIdentitySource
 from resolver.config.durations import format_duration
 from resolver.console.urls import (
     MAX_SESSION_SECONDS,
@@ -86,6 +86,13 @@ def final_role_arn(chain: Chain | None) -> str | None:
     return chain.source.role_arn if isinstance(chain.source, WebIdentitySource) else None
 
 
+def home_region(chain: Chain | None) -> str | None:
+    """A region that tells the partition when none is configured: the SSO portal's."""
+    if chain is not None and not chain.hops and isinstance(chain.source, SsoSource):
+        return chain.source.sso_region
+    return None
+
+
 def console_signin(
     profile: str | None = None,
     *,
@@ -114,7 +121,7 @@ def console_signin(
     region = region or (chain.sts.region if chain else None)
     if region:
         check_region(region)
-    partition = choose_partition(final_role_arn(chain), region)
+    partition = choose_partition(final_role_arn(chain), region or home_region(chain))
     endpoint = federation_endpoint(partition, environ)
     target_page = destination_url(
         partition, region=region, service=service, destination=destination
