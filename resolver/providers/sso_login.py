@@ -32,6 +32,7 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5
 SLOW_DOWN_STEP = 5
 MAX_INTERVAL = 60
+DEFAULT_SESSION_SCOPES = ("sso:account:access",)  # the AWS CLI's for an sso-session
 MAX_WAIT_SECONDS = 3600  # bound on the device code lifetime the service may announce
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -114,8 +115,9 @@ def device_login(
 
     oidc = client or _client(target.region)
     register: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
-    if target.scopes:
-        register["scopes"] = list(target.scopes)
+    scopes = target.scopes or (DEFAULT_SESSION_SCOPES if target.session_name else ())
+    if scopes:  # a scoped registration is what makes CreateToken return a refresh token
+        register["scopes"] = list(scopes)
     try:
         registration = oidc.register_client(**register)
         client_id, client_secret = registration["clientId"], registration["clientSecret"]

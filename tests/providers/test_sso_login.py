@@ -318,3 +318,12 @@ def test_help_explains_the_login(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for fragment in ("--sso-session", "--no-browser", "StartDeviceAuthorization", "sha1"):
         assert fragment in text
+
+
+def test_registration_scopes_default_like_the_cli(oidc: Portal) -> None:
+    run_flow(SsoLoginTarget(START_URL, "us-east-1", "corp"))
+    run_flow(LEGACY)
+
+    first, legacy = oidc.posted("/client/register")
+    assert first["scopes"] == ["sso:account:access"]
+    assert "scopes" not in legacy
