@@ -136,3 +136,23 @@ def test_an_sso_base_in_govcloud_signs_in_to_govcloud() -> None:
 
     assert choose_partition(None, region) is PARTITIONS["aws-us-gov"]
     assert home_region(None) is None
+
+
+def test_unreachable_federation_endpoint_is_one_line_without_secrets() -> None:
+    import socket
+
+    from resolver.console.federation import get_signin_token
+    from resolver.errors import ProviderError
+    from resolver.providers.credentials import Credentials
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    credentials = Credentials("ASIAEXAMPLE", "the-secret-key/xyz", "the-session-token")
+
+    with pytest.raises(ProviderError) as info:
+        get_signin_token(f"http://127.0.0.1:{port}/federation", credentials)
+
+    message = str(info.value)
+    assert message.startswith("getSigninToken: could not reach the federation endpoint")
+    assert "the-secret-key" not in message and "the-session-token" not in message

@@ -64,11 +64,13 @@ def get_signin_token(
             body = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise _refused(exc.code, session_duration) from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        # Only an OS error text or a type name: other texts may quote the URL (the secret).
         reason = getattr(exc, "reason", exc)
-        why = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
+        why = reason.strerror if isinstance(reason, OSError) else None
         raise ProviderError(
-            f"getSigninToken: could not reach the federation endpoint {endpoint}: {why}"
+            f"getSigninToken: could not reach the federation endpoint {endpoint}: "
+            f"{why or type(reason).__name__}"
         ) from None
     if len(body) > MAX_RESPONSE_BYTES:
         raise ProviderError("getSigninToken: the federation endpoint's answer is too large")
