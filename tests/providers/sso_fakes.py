@@ -29,6 +29,7 @@ class Portal:
     # sso-oidc: RegisterClient (/client/register), StartDeviceAuthorization
     # (/device_authorization), CreateToken (/token, also in token_requests)
     posts: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    post_headers: list[dict[str, str]] = field(default_factory=list)  # lower-case names
     token_requests: list[dict[str, str]] = field(default_factory=list)
     token_reply: Reply = lambda: (404, {}, {})
     post_replies: dict[str, Reply] = field(default_factory=dict)
@@ -56,6 +57,7 @@ def serve_portal(fake: Portal) -> Iterator[Portal]:
             path = urlsplit(self.path).path
             with fake.lock:  # replies may count calls
                 fake.posts.append((path, body))
+                fake.post_headers.append({k.lower(): v for k, v in self.headers.items()})
                 if path == "/token":
                     fake.token_requests.append(body)
                 reply = fake.post_replies.get(path)

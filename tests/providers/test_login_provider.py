@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from resolver.errors import ProviderError
 from resolver.providers.login import LoginProvider
 from tests.conftest import IsolatedEnv
 from tests.moto_support import MotoServer
+from tests.providers.sso_fakes import Portal, serve_portal
 
 SESSION = "arn:aws:iam::123456789012:user/alice"
 SECRET = "login/SECRET+key/0123456789abcdefghijklmn"
@@ -110,32 +113,72 @@ def test_expired_token_without_the_crt_names_aws_login(
     assert message.endswith("run `aws login --profile dev`")
 
 
-def test_expiring_token_is_renewed_by_botocores_fetcher(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from botocore.credentials import LoginCredentialFetcher
-    from botocore.exceptions import LoginRefreshRequired
+@pytest.fixture
+def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
+    """A fake signin service (CreateOAuth2Token is ``POST /v1/token``) on 127.0.0.1.
 
-    monkeypatch.setattr("botocore.compat.EC", object())  # the CRT, as far as we ask
-    write_login_token(tmp_path, expires_in=timedelta(minutes=2))
-    later = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    renewed = {"access_key": "ASIARENEWED000000001", "secret_key": "s", "token": "t"}
-    calls: list[str] = []
+    The DPoP proof needs the CRT (``botocore[crt]``), which the tests do without: the
+    key loading and the signature are stubbed, everything else is botocore's renewal.
+    """
+    import botocore.credentials
 
-    def refresh(self: Any) -> dict[str, str]:
-        calls.append(self._session_name)
-        return {**renewed, "expiry_time": later, "account_id": "123456789012"}
+    monkeypatch.setattr("botocore.compat.EC", object())
+    monkeypatch.setattr(
+        botocore.credentials.LoginCredentialFetcher,
+        "_load_private_key",
+        staticmethod(lambda token: "key"),
+    )
+    monkeypatch.setattr(botocore.credentials, "_build_dpop_header", lambda key, uri: "dpop-proof")
+    renewed = {
+        "accessToken": {
+            "accessKeyId": "ASIARENEWED000000001",
+            "secretAccessKey": "renewed-secret",
+            "sessionToken": "renewed-token",
+        },
+        "tokenType": "aws_sigv4",
+        "refreshToken": "renewed-refresh-token",
+        "expiresIn": 900,
+    }
+    fake = Portal(reply=lambda: (404, {}, {}))
+    fake.post_replies["/v1/token"] = lambda: (200, {}, renewed)
+    with serve_portal(fake):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", fake.url)
+        yield fake
 
-    monkeypatch.setattr(LoginCredentialFetcher, "refresh_credentials", refresh)
+
+def test_expiring_token_is_renewed_by_botocore_and_saved(signin: Portal, tmp_path: Path) -> None:
+    path = write_login_token(tmp_path, expires_in=timedelta(minutes=2))
+
     creds = LoginProvider(SESSION, token_cache_dir=tmp_path).retrieve()
-    assert (creds.access_key_id, calls) == ("ASIARENEWED000000001", [SESSION])
 
-    def refused(self: Any) -> None:
-        raise LoginRefreshRequired()
+    assert (creds.access_key_id, creds.session_token) == ("ASIARENEWED000000001", "renewed-token")
+    assert creds.expires is not None and creds.expires.tzinfo is timezone.utc
+    assert signin.posted("/v1/token") == [
+        {
+            "clientId": "arn:aws:signin:::devtools/same-device",
+            "refreshToken": REFRESH_TOKEN,
+            "grantType": "refresh_token",
+        }
+    ]
+    assert signin.post_headers[0]["dpop"] == "dpop-proof"
+    assert "authorization" not in signin.post_headers[0]  # unsigned, as botocore sends it
+    saved = json.loads(path.read_text())
+    assert saved["accessToken"]["accessKeyId"] == "ASIARENEWED000000001"
+    assert saved["refreshToken"] == "renewed-refresh-token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
-    monkeypatch.setattr(LoginCredentialFetcher, "refresh_credentials", refused)
+
+def test_renewal_refused_names_aws_login(signin: Portal, tmp_path: Path) -> None:
+    write_login_token(tmp_path, expires_in=-timedelta(minutes=2))
+    signin.post_replies["/v1/token"] = lambda: (
+        400,
+        {"x-amzn-ErrorType": "AccessDeniedException"},
+        {"error": "TOKEN_EXPIRED", "message": "expired"},
+    )
+
     message = error_of(LoginProvider(SESSION, label="dev", token_cache_dir=tmp_path))
-    assert "the session has expired or its credentials changed" in message
+
+    assert "(the session has expired or its credentials changed)" in message
     assert message.endswith("run `aws login --profile dev`")
 
 
