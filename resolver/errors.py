@@ -38,12 +38,17 @@ class ResolverError(Exception):
             parts.append(f"profile {self.profile}")
         if self.hop:
             parts.append(f"hop {self.hop}")
-        if self.key:
+        if self.key and not starts_with_key(self.message, self.key):
             parts.append(self.key)
         if self.code:
             parts.append(self.code)
         parts.append(self.message)
         return ": ".join(parts)
+
+
+def starts_with_key(message: str, key: str) -> bool:
+    """True when ``message`` already starts with ``key`` (so it is not said twice)."""
+    return message.startswith(key) and message[len(key) : len(key) + 1] in ("", " ", ":")
 
 
 class ConfigError(ResolverError):

@@ -31,6 +31,7 @@ from resolver.config.profiles import ProfileEntry, suggest
 from resolver.errors import ChainError, LimitError
 
 DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
+MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
 _HOP_KEYS = (
     "role_arn", "source_profile", "credential_source", "role_session_name", "external_id",
     "mfa_serial", "mfa_process", "duration_seconds", "session_tags",
@@ -74,13 +75,14 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
     """Walk from ``name`` to its base source; raise ``ChainError`` on a broken chain."""
     selected = _lookup(profiles, name, referenced_from=None)
     hops: list[Hop] = []
-    visited: list[str] = []
-    entry = selected
+    visited: dict[str, int] = {}  # profile name -> position on the walk
+    entry = previous = selected
     while True:
         if entry.name in visited:
-            loop = " -> ".join([*visited[visited.index(entry.name) :], entry.name])
-            raise ChainError(f"source_profile loop: {loop}", profile=name)
-        visited.append(entry.name)
+            walk = list(visited)
+            loop = " -> ".join([*walk[visited[entry.name] :], entry.name])
+            raise _error(previous, "source_profile", f"source_profile loop: {loop}")
+        visited[entry.name] = len(visited)
         data = entry.data
         _check_token_file(entry)
         if data.role_arn is None:
@@ -96,6 +98,13 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if entry is not selected and _static_keys(entry):
             source = _base_source(profiles, entry)  # rule 2: keys win over the role
             break
+        if len(hops) == MAX_CHAIN_HOPS:
+            raise _error(
+                selected,
+                "source_profile",
+                f"the chain is longer than {MAX_CHAIN_HOPS} AssumeRole hops (the limit); "
+                f"profile {entry.name} would be hop {MAX_CHAIN_HOPS + 1}",
+            )
         hops.append(_hop(entry))
         if data.credential_source:
             source = _named_source(entry)
@@ -105,6 +114,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if data.source_profile == entry.name:
             source = _base_source(profiles, entry)  # rule 3: self-reference
             break
+        previous = entry
         entry = _lookup(profiles, data.source_profile, referenced_from=entry.name)
     return Chain(
         profile=selected.name,

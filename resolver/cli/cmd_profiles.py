@@ -7,11 +7,8 @@ import json
 from typing import Any
 
 from resolver.config.loading import load_profiles
-from resolver.config.model import SECRET_KEYS
+from resolver.config.secrets import redact
 from resolver.config.sources.raw import RawSection
-
-REDACTED = "<redacted>"
-
 
 def kind_of(section: RawSection) -> str:
     """A quick classification from the keys present (no validation)."""
@@ -31,9 +28,7 @@ def kind_of(section: RawSection) -> str:
 
 def redacted(section: RawSection) -> dict[str, Any]:
     """The section's raw properties with secret values replaced."""
-    return {
-        key: REDACTED if key in SECRET_KEYS else raw.value for key, raw in section.values.items()
-    }
+    return {key: redact(key, raw.value) for key, raw in section.values.items()}
 
 
 def run(args: argparse.Namespace) -> int:

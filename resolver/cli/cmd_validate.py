@@ -12,14 +12,14 @@ from resolver.config.findings import Finding, Location
 from resolver.config.loading import load_profiles
 from resolver.config.profiles import ProfileSet
 from resolver.config.sources.files import check_ini
-from resolver.errors import ResolverError
+from resolver.errors import ResolverError, starts_with_key
 
 
 def as_finding(error: ResolverError, profile: str | None = None) -> Finding:
     """A raised error as an error finding (keeps its file, line, profile and key)."""
     location = Location(error.file, error.line) if error.file else None
     message = error.message
-    if error.key and not message.startswith(error.key):
+    if error.key and not starts_with_key(message, error.key):
         message = f"{error.key}: {message}"
     return Finding("error", message, error.profile or profile, error.key, location)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from resolver.config.durations import parse_duration
+from resolver.config.values import endpoint_problem, region_problem
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
@@ -87,8 +88,10 @@ class Profile(_Strict):
     # Base credentials
     credential_process: str | None = Field(None, description="Command printing credentials.")
     aws_access_key_id: str | None = Field(None, description="Access key id.")
-    aws_secret_access_key: str | None = Field(None, description="Secret access key.")
-    aws_session_token: str | None = Field(None, description="Session token.")
+    aws_secret_access_key: str | None = Field(
+        None, description="Secret access key.", repr=False
+    )
+    aws_session_token: str | None = Field(None, description="Session token.", repr=False)
     sso_session: str | None = Field(None, description="Name of an sso-session section.")
     sso_start_url: str | None = Field(None, description="Legacy SSO start URL.")
     sso_region: str | None = Field(None, description="SSO region.")
@@ -160,6 +163,20 @@ class Profile(_Strict):
             raise ValueError(f"invalid credential_source {value.strip()!r}; valid: {valid}")
         return value
 
+    @field_validator("region", "sso_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and (problem := region_problem(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is not None and (problem := endpoint_problem(value)):
+            raise ValueError(problem)
+        return value
+
     @property
     def policy_json(self) -> Any:
         """The inline policy parsed, or None."""
@@ -185,6 +202,13 @@ class SsoSession(_Strict):
     sso_start_url: str | None = Field(None, description="IAM Identity Center start URL.")
     sso_region: str | None = Field(None, description="Region of the SSO portal.")
     sso_registration_scopes: list[str] = Field(default_factory=list, description="Scopes.")
+
+    @field_validator("sso_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and (problem := region_problem(value)):
+            raise ValueError(problem)
+        return value
 
     @field_validator("sso_registration_scopes", mode="before")
     @classmethod
@@ -214,7 +238,6 @@ PROFILE_KEYS = frozenset(Profile.model_fields)
 # Commands only rolechain runs stay out of the AWS shared files other tools read.
 TOML_ONLY_KEYS = frozenset({"console_browser"})
 SSO_SESSION_KEYS = frozenset(SsoSession.model_fields)
-SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
 def json_schema() -> dict[str, Any]:

@@ -179,7 +179,9 @@ class CredentialsCache:
             credentials = self._provider.retrieve()
             now = self._clock()
             if credentials.expired(now):
-                raise ProviderError(f"{self.name} returned credentials that already expired")
+                hop = getattr(self._provider, "label", None)
+                message = f"{self.name} returned credentials that already expired"
+                raise ProviderError(message, hop=hop if isinstance(hop, str) else None)
         except BaseException as exc:
             return self._failed(flight, cached, generation, exc)
         entry = _Cached.of(credentials, self.due_at(credentials, now))

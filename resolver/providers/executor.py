@@ -152,7 +152,7 @@ def _base_provider(
     token_provider: TokenProvider | None,
     environ: Mapping[str, str],
 ) -> CredentialsProvider:
-    label = f"profile {source.profile}" if source.profile else None
+    label = source.profile  # providers name it as the profile (``profile=``, SSO login hint)
     if isinstance(source, StaticSource):
         from resolver.providers.static import StaticProvider
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from resolver.chain.checks.names import ARN_CHARS
 from resolver.chain.checks.text import show
+from resolver.config.values import json_nesting_problem
 
 POLICY_MAX_CHARS = 2048
 POLICY_ARNS_MAX = 10
@@ -20,6 +21,8 @@ _POLICY_TEXT = re.compile(r"[\t\n\r\x20-\xff]*")
 
 def check_policy(text: str) -> str | None:
     """Inline session policy: a JSON object, at most 2048 characters of tab/LF/CR/U+0020-U+00FF."""
+    if (too_deep := json_nesting_problem(text)) is not None:
+        return f"policy {too_deep}"
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:

@@ -5,6 +5,7 @@ loading or checking both at once (the text format itself is ``resolver.config.so
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,19 +23,45 @@ def ini_paths(environ: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
     return Path(config).expanduser(), Path(credentials).expanduser()
 
 
-def read_text(path: Path) -> str | None:
-    """A file's UTF-8 text (BOM dropped); None when it does not exist."""
+MAX_FILE_BYTES = 16 * 1024 * 1024  # any configuration file, INI or TOML
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str | None:
+    """A file's UTF-8 text (BOM dropped); None when it does not exist.
+
+    The one reader of configuration files: it refuses anything but a regular file (a
+    FIFO, a device such as /dev/zero, a directory) without blocking, and a file larger
+    than ``limit`` bytes, reading at most ``limit + 1`` bytes to tell.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError("not a regular file; refusing to read it", file=str(path))
+        data = _read_at_most(fd, limit + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ConfigError(f"file is larger than {limit} bytes; refusing to read it", file=str(path))
+    try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ConfigError("file is not valid UTF-8", file=str(path), line=line) from None
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0 and (chunk := os.read(fd, min(size, 1 << 20))):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 PathArg = str | os.PathLike[str] | None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from resolver.config.findings import Finding, Location
+from resolver.config.secrets import redact
 
 SourceFormat = Literal["ini", "toml"]
 
@@ -31,6 +32,12 @@ class RawSection:
     location: Location
     format: SourceFormat
     values: dict[str, RawValue] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shown = {key: redact(key, raw.value) for key, raw in self.values.items()}
+        return f"RawSection(name={self.name!r}, location={self.location}, values={shown!r})"
+
+    __str__ = __repr__
 
     def plain(self) -> dict[str, Any]:
         """The values without locations."""

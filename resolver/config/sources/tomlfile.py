@@ -24,6 +24,7 @@ from typing import Any
 from resolver.config.findings import Location
 from resolver.config.sources.files import read_text
 from resolver.config.sources.raw import RawConfig, RawSection, RawValue
+from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -32,6 +33,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 TOP_LEVEL_KEYS = ("version", "profiles", "templates", "sso_sessions", "services")
+MAX_EXTENDS_DEPTH = 16  # templates extending templates
 KeyPath = tuple[str, ...]
 
 _PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
@@ -77,11 +79,13 @@ def load_toml(path: str | os.PathLike[str] | None = None) -> RawConfig:
 
 def parse_toml(text: str, *, path: str) -> RawConfig:
     """Parse profiles-file text; ``path`` names the file in locations and errors."""
+    _check_brackets(text, path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, text, path) from None
     lines = _line_index(text)
+    _check_depth(data, path, lines)
 
     def where(*keys: str) -> Location:
         """The key's line, else its section's (inline tables), else unknown."""
@@ -181,6 +185,9 @@ class _Extends:
         if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
             raise _error("'extends' must be a template name or a list of names", at, profile)
         merged: dict[str, RawValue] = {}
+        if parents and len(trail) > MAX_EXTENDS_DEPTH:
+            message = f"extends is more than {MAX_EXTENDS_DEPTH} templates deep"
+            raise _error(f"{message}: {' -> '.join(trail[:3])} -> ...", at, profile)
         for parent in parents:
             step = f"template {parent}"
             if step in trail:
@@ -193,6 +200,43 @@ class _Extends:
             _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
         )
         return merged
+
+
+_NESTING_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]'
+)
+
+
+def _check_brackets(text: str, path: str) -> None:
+    """Refuse arrays and inline tables nested deeper than ``MAX_NESTING_DEPTH`` before
+    tomllib (which recurses per level) sees them."""
+    depth = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        char = token.group()
+        if char in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                line = text.count("\n", 0, token.start()) + 1
+                message = f"values nest deeper than {MAX_NESTING_DEPTH} levels"
+                raise ConfigError(message, file=path, line=line)
+        elif char in ("]", "}"):
+            depth = max(depth - 1, 0)
+
+
+def _check_depth(data: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int]) -> None:
+    """Refuse tables nested deeper than ``MAX_NESTING_DEPTH`` (dotted keys and headers
+    such as ``[a.b.c...]``), walking without recursion."""
+    stack: list[tuple[KeyPath, Any]] = [((), data)]
+    while stack:
+        keys, value = stack.pop()
+        if len(keys) > MAX_NESTING_DEPTH + 2:  # profiles.NAME.<value>
+            line = lines.get(keys[:2])
+            message = f"tables nest deeper than {MAX_NESTING_DEPTH} levels"
+            raise ConfigError(message, file=path, line=line)
+        if isinstance(value, dict):
+            stack.extend(((*keys, str(key)), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*keys, "[]"), item) for item in value)
 
 
 def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> ConfigError:

@@ -1,0 +1,57 @@
+"""Checks of setting values that the AWS SDKs would reject late (with a traceback): region
+names and endpoint URLs. Stdlib only; shared by the model and the STS target."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# botocore's rule for a region name (botocore.utils.validate_region_name).
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", re.ASCII)
+
+
+def region_problem(value: str) -> str | None:
+    """Why ``value`` is not a region name (letters, digits and hyphens), or None."""
+    if _REGION.fullmatch(value):
+        return None
+    return f"invalid region {value!r}: expected letters, digits and hyphens such as 'us-east-1'"
+
+
+def endpoint_problem(value: str) -> str | None:
+    """Why ``value`` is not an http(s) URL with a host and a valid port, or None."""
+    start = f"invalid endpoint URL {value!r}"
+    if any(char.isspace() or not char.isprintable() for char in value):
+        return f"{start}: it contains whitespace or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port outside 0-65535 or not a number
+    except ValueError as exc:
+        return f"{start}: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"{start}: expected http:// or https://"
+    if not parts.hostname:
+        return f"{start}: no host"
+    if port == 0:
+        return f"{start}: port 0"
+    return None
+
+
+MAX_NESTING_DEPTH = 32  # brackets and braces in a TOML value or a JSON policy
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]|[\]}]', re.DOTALL)
+
+
+def json_nesting_problem(text: str, limit: int = MAX_NESTING_DEPTH) -> str | None:
+    """Why JSON ``text`` nests too deep to parse safely, or None (strings are skipped).
+
+    Counted before ``json.loads``, which would otherwise raise RecursionError.
+    """
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return f"nests deeper than {limit} levels of brackets"
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
