@@ -43,7 +43,15 @@ class ResolverError(Exception):
         if self.code:
             parts.append(self.code)
         parts.append(self.message)
-        return ": ".join(parts)
+        return printable(": ".join(parts))
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (newline, ESC, other controls)
+    escaped as ``\\n``, ``\\x1b``...: what reaches a terminal from a user's file is inert."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def starts_with_key(message: str, key: str) -> bool:

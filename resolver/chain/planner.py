@@ -28,6 +28,7 @@ from resolver.chain.types import (
 )
 from resolver.config.findings import Location
 from resolver.config.profiles import ProfileEntry, suggest
+from resolver.config.values import endpoint_problem
 from resolver.errors import ChainError, LimitError
 
 DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
@@ -309,6 +310,8 @@ def _sts_settings(profiles: ProfileLookup, entry: ProfileEntry) -> StsSettings:
         sts = section.get("sts")
         if isinstance(sts, Mapping) and sts.get("endpoint_url"):
             endpoint = str(sts["endpoint_url"])
+            if (problem := endpoint_problem(endpoint)) is not None:
+                raise _error(entry, "services", f"services {data.services}: sts: {problem}")
     return StsSettings(
         region=data.region,
         sts_regional_endpoints=data.sts_regional_endpoints,

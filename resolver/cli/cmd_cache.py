@@ -10,6 +10,7 @@ import argparse
 from datetime import datetime, timezone
 
 from resolver.cache.store import CacheStore, Entry, cache_dir
+from resolver.errors import printable
 
 HEADERS = ("PROFILE", "HOP", "ROLE", "EXPIRES")
 
@@ -26,11 +27,16 @@ def remaining(entry: Entry, now: datetime) -> str:
 def table(entries: list[Entry], now: datetime) -> str:
     """The entries as aligned columns (no secrets)."""
     rows = [HEADERS] + [
-        (
-            entry.profile or "-",
-            entry.hop,
-            entry.role_arn or "-",
-            f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ} ({remaining(entry, now)})",
+        tuple(
+            map(
+                printable,  # names come from the user's files: no terminal escapes
+                (
+                    entry.profile or "-",
+                    entry.hop,
+                    entry.role_arn or "-",
+                    f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ} ({remaining(entry, now)})",
+                ),
+            )
         )
         for entry in entries
     ]

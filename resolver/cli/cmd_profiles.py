@@ -8,6 +8,7 @@ from typing import Any
 
 from resolver.config.loading import load_profiles
 from resolver.config.secrets import redact
+from resolver.errors import printable
 from resolver.config.sources.raw import RawSection
 
 def kind_of(section: RawSection) -> str:
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(rows, indent=2))
     else:
-        width = max((len(s.name) for s in listed), default=0)
-        for s in listed:
-            print(f"{s.name:<{width}}  {kind_of(s):<18}  {s.location}")
+        names = [printable(s.name) for s in listed]  # no terminal escapes from a file
+        width = max(map(len, names), default=0)
+        for name, s in zip(names, listed, strict=True):
+            print(f"{name:<{width}}  {kind_of(s):<18}  {printable(str(s.location))}")
     return 0

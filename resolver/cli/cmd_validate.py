@@ -1,4 +1,5 @@
-"""``rolechain validate``: every finding as ``file:line: profile X: message``."""
+"""``rolechain validate``: every finding as ``file:line: profile X: message``, all of them
+in one run (every file, every profile, every bad value), sorted by file and line."""
 
 from __future__ import annotations
 
@@ -8,47 +9,47 @@ from collections.abc import Iterable
 
 from resolver.chain.limits import check_chain
 from resolver.chain.planner import build_chain
-from resolver.config.findings import Finding, Location
+from resolver.config.findings import Finding, finding_of, sorted_findings
 from resolver.config.loading import load_profiles
 from resolver.config.profiles import ProfileSet
 from resolver.config.sources.files import check_ini
-from resolver.errors import ResolverError, starts_with_key
+from resolver.errors import ConfigError, ResolverError
 
-
-def as_finding(error: ResolverError, profile: str | None = None) -> Finding:
-    """A raised error as an error finding (keeps its file, line, profile and key)."""
-    location = Location(error.file, error.line) if error.file else None
-    message = error.message
-    if error.key and not starts_with_key(message, error.key):
-        message = f"{error.key}: {message}"
-    return Finding("error", message, error.profile or profile, error.key, location)
+as_finding = finding_of
 
 
 def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
-    """Warnings and errors for ``names``: their chains, limits and unknown INI keys."""
-    found: list[Finding] = list(profiles.load_warnings)
+    """Warnings and errors for ``names``: their values, chains, limits and unknown INI keys."""
+    found: list[Finding] = []
     for name in names:
-        found.extend(profiles.unknown_keys(name))
         try:
+            found.extend(profiles.unknown_keys(name))
+            invalid = profiles.problems(name)
+            if invalid:  # every bad value; the chain cannot be built from them
+                found.extend(finding_of(error, name) for error in invalid)
+                continue
             found.extend(check_chain(build_chain(profiles, name)))
         except ResolverError as exc:
-            found.append(as_finding(exc, name))
-    return list(dict.fromkeys(found))  # a shared source profile reports once
+            found.append(finding_of(exc, name))
+    found.extend(profiles.load_warnings)  # after the lazy parses above have added theirs
+    return sorted_findings(found)  # a shared source profile reports once
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the named profiles (default: all) and exit 1 on any error."""
     found = check_ini()  # every malformed line of the shared files, not only the chain's
     checked = 0
+    problems: list[ConfigError] = []
     try:
-        profiles = load_profiles(args.config)
+        profiles = load_profiles(args.config, problems=problems)
     except ResolverError as exc:
-        found.append(as_finding(exc))
+        found.append(finding_of(exc))
     else:
         names = args.profiles or profiles.names()
         found.extend(findings_for(profiles, names))
         checked = len(names)
-    found = list(dict.fromkeys(found))
+    found.extend(finding_of(problem) for problem in problems)
+    found = sorted_findings(found)
     for finding in found:
         print(finding)
     errors = sum(1 for finding in found if finding.severity == "error")

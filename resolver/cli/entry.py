@@ -23,8 +23,39 @@ def main(argv: "Sequence[str] | None" = None) -> int:
             sys.stdout.write(answer + "\n")
             sys.stdout.flush()
             return 0
-    except BrokenPipeError:
-        return 141
-    from resolver.cli.main import main as full_cli
+        from resolver.cli.main import main as full_cli
 
-    return full_cli(words)
+        status = full_cli(words)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        _drop_stdout()
+        return 141
+    except OSError as exc:
+        if not _output_error(exc):
+            raise  # not the output's fault: a bug, shown with its traceback
+        _drop_stdout()
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"rolechain: error: cannot write to standard output: {reason}\n")
+        return 1
+
+
+def _output_error(exc: OSError) -> bool:
+    """True for a failed write to standard output: a full disk or /dev/full, a quota, an
+    I/O error (the CLI reads files only through errors that say so)."""
+    import errno
+
+    full = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+    return exc.filename is None and exc.errno in full
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the exit's flush raises nothing more."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (captured output)
+        pass

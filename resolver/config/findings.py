@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from resolver.errors import ResolverError, printable, starts_with_key
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -38,4 +40,34 @@ class Finding:
         where = f"{self.location}: " if self.location else ""
         who = f"profile {self.profile}: " if self.profile else ""
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}{prefix}{who}{self.message}"
+        return printable(f"{where}{prefix}{who}{self.message}")
+
+
+def finding_of(error: ResolverError, profile: str | None = None) -> Finding:
+    """A raised error as an error finding (keeps its file, line, profile and key); the
+    message starts with the key, said once."""
+    location = Location(error.file, error.line) if error.file else None
+    message = error.message
+    if error.key and not starts_with_key(message, error.key):
+        message = f"{error.key}: {message}"
+    return Finding("error", message, error.profile or profile, error.key, location)
+
+
+def sorted_findings(findings: list[Finding]) -> list[Finding]:
+    """Without repeats, by file then line (findings without a place first), stable.
+
+    One problem found twice (the eager check of a file and the lazy parse of a profile)
+    is one finding: the copy that names the profile is kept.
+    """
+    unique: dict[object, Finding] = {}
+    for finding in findings:
+        same = (finding.severity, finding.message, finding.location) if finding.location else finding
+        kept = unique.get(same)
+        if kept is None or (kept.profile is None and finding.profile is not None):
+            unique[same] = finding
+
+    def place(finding: Finding) -> tuple[str, int]:
+        location = finding.location
+        return (location.file, location.line or 0) if location else ("", 0)
+
+    return sorted(unique.values(), key=place)

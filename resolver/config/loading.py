@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 
 from resolver.config.profiles import ProfileSet
+from resolver.errors import ConfigError
 
 
 def selected_profile(name: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
@@ -13,10 +14,16 @@ def selected_profile(name: str | None = None, environ: Mapping[str, str] = os.en
     return name or environ.get("AWS_PROFILE") or "default"
 
 
-def load_profiles(config: str | None = None, environ: Mapping[str, str] = os.environ) -> ProfileSet:
+def load_profiles(
+    config: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+    problems: list[ConfigError] | None = None,
+) -> ProfileSet:
     """Read the AWS shared files and the rolechain TOML file (``config`` overrides its path),
-    as ``environ`` names them."""
+    as ``environ`` names them. With ``problems``, problems of the TOML file are appended
+    there and what they affect is left out (``validate``); without it, the first raises."""
     from resolver.config.sources.files import ini_paths, load_ini
     from resolver.config.sources.tomlfile import load_toml, toml_path
 
-    return ProfileSet(load_ini(*ini_paths(environ)), load_toml(toml_path(config, environ)))
+    toml = load_toml(toml_path(config, environ), problems)
+    return ProfileSet(load_ini(*ini_paths(environ)), toml, problems)

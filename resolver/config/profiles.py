@@ -63,7 +63,13 @@ class ProfileEntry:
 class ProfileSet:
     """Every profile from the shared files and the TOML file, by name."""
 
-    def __init__(self, ini: RawConfig, toml: RawConfig | None = None) -> None:
+    def __init__(
+        self,
+        ini: RawConfig,
+        toml: RawConfig | None = None,
+        problems: list[ConfigError] | None = None,
+    ) -> None:
+        """``problems``: append unknown TOML keys there (``validate``) instead of raising."""
         toml = toml or RawConfig()
         both = set(ini.profiles).intersection(toml.profiles)
         if both:
@@ -82,10 +88,17 @@ class ProfileSet:
         self.files = ini.files + toml.files
         self._warnings = (ini.warnings, toml.warnings)  # lazy parsing appends to these
         self._entries: dict[str, ProfileEntry] = {}
-        for name, section in toml.profiles.items():
-            _reject_unknown_toml_keys(f"profiles.{name}", section, PROFILE_KEYS)
-        for name, section in toml.sso_sessions.items():
-            _reject_unknown_toml_keys(f"sso_sessions.{name}", section, SSO_SESSION_KEYS)
+        unknown = [
+            *(_unknown_toml_keys(f"profiles.{n}", s, PROFILE_KEYS) for n, s in toml.profiles.items()),
+            *(
+                _unknown_toml_keys(f"sso_sessions.{n}", s, SSO_SESSION_KEYS)
+                for n, s in toml.sso_sessions.items()
+            ),
+        ]
+        for error in (error for errors in unknown for error in errors):
+            if problems is None:
+                raise error
+            problems.append(error)
 
     @property
     def load_warnings(self) -> list[Finding]:
@@ -126,6 +139,13 @@ class ProfileSet:
                 return None
             entry = self._entries[name] = _validate_profile(section)
         return entry
+
+    def problems(self, name: str) -> list[ConfigError]:
+        """Every invalid value of profile ``name`` (``get`` raises only the first)."""
+        section = self.raw(name)
+        if section is None:
+            return []
+        return _errors(Profile, _ours(section, PROFILE_KEYS), section, name)
 
     def unknown_keys(self, name: str) -> list[Finding]:
         """Warnings for INI keys that neither rolechain nor the AWS SDKs know."""
@@ -171,14 +191,18 @@ def _ours(section: RawSection, keys: frozenset[str]) -> dict[str, Any]:
     return {key: raw.value for key, raw in section.values.items() if key in keys}
 
 
-def _reject_unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> None:
-    for key, raw in section.values.items():
-        if key not in keys:
-            raise ConfigError(
-                f"{path}.{key}: unknown key{suggest(key, keys)}",
-                file=raw.location.file,
-                line=raw.location.line,
-            )
+def _unknown_toml_keys(
+    path: str, section: RawSection, keys: frozenset[str]
+) -> list[ConfigError]:
+    return [
+        ConfigError(
+            f"{path}.{key}: unknown key{suggest(key, keys)}",
+            file=raw.location.file,
+            line=raw.location.line,
+        )
+        for key, raw in section.values.items()
+        if key not in keys
+    ]
 
 
 def _validate_profile(section: RawSection) -> ProfileEntry:
@@ -196,13 +220,32 @@ def _validated(
     try:
         return model.model_validate(data, context={"format": section.format})
     except ValidationError as exc:
-        error = exc.errors(include_input=False, include_url=False)[0]
+        raise _converted(exc, section, profile)[0] from None
+
+
+def _errors(
+    model: type[Any], data: dict[str, Any], section: RawSection, profile: str | None
+) -> list[ConfigError]:
+    """Every validation error of ``data``, each a ConfigError at its key's line."""
+    try:
+        model.model_validate(data, context={"format": section.format})
+    except ValidationError as exc:
+        return _converted(exc, section, profile)
+    return []
+
+
+def _converted(
+    exc: ValidationError, section: RawSection, profile: str | None
+) -> list[ConfigError]:
+    found = []
+    for error in exc.errors(include_input=False, include_url=False):
         key = str(error["loc"][0]) if error["loc"] else None
         raw = section.values.get(key) if key else None
         location = raw.location if raw else section.location
         message = str(error["msg"]).removeprefix("Value error, ")
         if profile is None:
             message = f"sso-session {section.name}: {message}"
-        raise ConfigError(
-            message, file=location.file, line=location.line, profile=profile, key=key
-        ) from None
+        found.append(
+            ConfigError(message, file=location.file, line=location.line, profile=profile, key=key)
+        )
+    return found

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resolver.chain.types import StsSettings
+from resolver.config.values import endpoint_problem, region_problem
+from resolver.errors import ConfigError
 
 if TYPE_CHECKING:
     import botocore.session
@@ -49,17 +51,31 @@ def sts_target(settings: StsSettings, environ: Mapping[str, str] = os.environ) -
     endpoint = None
     if not ignore_configured:
         endpoint = (
-            environ.get("AWS_ENDPOINT_URL_STS")
-            or environ.get("AWS_ENDPOINT_URL")
+            _checked(environ, "AWS_ENDPOINT_URL_STS", endpoint_problem)
+            or _checked(environ, "AWS_ENDPOINT_URL", endpoint_problem)
             or settings.endpoint_url
         )
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or settings.region
+    region = (
+        _checked(environ, "AWS_REGION", region_problem)
+        or _checked(environ, "AWS_DEFAULT_REGION", region_problem)
+        or settings.region
+    )
     style = environ.get("AWS_STS_REGIONAL_ENDPOINTS") or settings.sts_regional_endpoints
     if region is None:
         return StsTarget(GLOBAL_SIGNING_REGION, endpoint or GLOBAL_ENDPOINT)
     if endpoint is None and style == "legacy" and region in LEGACY_GLOBAL_REGIONS:
         return StsTarget(GLOBAL_SIGNING_REGION, GLOBAL_ENDPOINT)
     return StsTarget(region, endpoint)
+
+
+def _checked(
+    environ: Mapping[str, str], name: str, problem: Callable[[str], str | None]
+) -> str | None:
+    """The variable's value (None when unset or empty); a ConfigError naming it when bad."""
+    value = environ.get(name)
+    if value and (found := problem(value)) is not None:
+        raise ConfigError(f"{name} (environment variable): {found}", key=name)
+    return value or None
 
 
 _session_lock = threading.Lock()

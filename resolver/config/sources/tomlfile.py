@@ -62,11 +62,13 @@ def toml_path(
     return Path(chosen).expanduser() if chosen else default_toml_path()
 
 
-def load_toml(path: str | os.PathLike[str] | None = None) -> RawConfig:
+def load_toml(
+    path: str | os.PathLike[str] | None = None, problems: list[ConfigError] | None = None
+) -> RawConfig:
     """Read the profiles file chosen by ``toml_path(path)``.
 
     A missing file is empty when it is the platformdirs default, and a ConfigError when
-    it was named (``path`` or ``ROLECHAIN_CONFIG``).
+    it was named (``path`` or ``ROLECHAIN_CONFIG``). ``problems``: see ``parse_toml``.
     """
     target = toml_path(path)
     text = read_text(target)
@@ -74,18 +76,29 @@ def load_toml(path: str | os.PathLike[str] | None = None) -> RawConfig:
         if target == default_toml_path():
             return RawConfig()
         raise ConfigError("config file not found", file=str(target))
-    return parse_toml(text, path=str(target))
+    return parse_toml(text, path=str(target), problems=problems)
 
 
-def parse_toml(text: str, *, path: str) -> RawConfig:
-    """Parse profiles-file text; ``path`` names the file in locations and errors."""
-    _check_brackets(text, path)
+def parse_toml(
+    text: str, *, path: str, problems: list[ConfigError] | None = None
+) -> RawConfig:
+    """Parse profiles-file text; ``path`` names the file in locations and errors.
+
+    The first problem raises a ConfigError; with a ``problems`` list (``validate``) every
+    problem is appended instead, and what it affects (the file, a section) is left out.
+    """
+    report = _Report(problems)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc, text, path) from None
-    lines = _line_index(text)
-    _check_depth(data, path, lines)
+        _check_brackets(text, path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise _syntax_error(exc, text, path) from None
+        lines = _line_index(text)
+        _check_depth(data, path, lines)
+    except ConfigError as unreadable:
+        report(unreadable)
+        return RawConfig(files=(path,))
 
     def where(*keys: str) -> Location:
         """The key's line, else its section's (inline tables), else unknown."""
@@ -103,47 +116,87 @@ def parse_toml(text: str, *, path: str) -> RawConfig:
                 f"did you mean '{close[0]}'?" if close else f"expected {', '.join(TOP_LEVEL_KEYS)}"
             )
             message = f"unknown top-level key '{key}'; {hint}"
-            raise ConfigError(message, file=path, line=lines.get((key,)))
+            report(ConfigError(message, file=path, line=lines.get((key,))))
     version = data.get("version", 1)
     if type(version) is not int or version != 1:
         line = lines.get(("version",))
-        raise ConfigError("unsupported 'version'; expected version = 1", file=path, line=line)
+        report(ConfigError("unsupported 'version'; expected version = 1", file=path, line=line))
 
-    templates = _tables(data, "templates", where)
+    templates = _tables(data, "templates", where, report)
     resolver = _Extends(templates, where)
     profiles = {
-        name: RawSection(name, where("profiles", name), "toml", resolver.profile(name, table))
-        for name, table in _tables(data, "profiles", where).items()
+        name: RawSection(name, where("profiles", name), "toml", values)
+        for name, table in _tables(data, "profiles", where, report).items()
+        if (values := report.attempt(resolver.profile, name, table)) is not None
     }
     for name in templates:
-        resolver.template(name, ())
+        report.attempt(resolver.template, name, ())
     sso_sessions = {
         name: RawSection(
             name, where("sso_sessions", name), "toml", _values(table, where, "sso_sessions", name)
         )
-        for name, table in _tables(data, "sso_sessions", where).items()
+        for name, table in _tables(data, "sso_sessions", where, report).items()
     }
     services = {
         name: RawSection(
             name, where("services", name), "toml", _values(table, where, "services", name)
         )
-        for name, table in _tables(data, "services", where).items()
+        for name, table in _tables(data, "services", where, report).items()
     }
     return RawConfig(profiles=profiles, sso_sessions=sso_sessions, services=services, files=(path,))
+
+
+class _Report:
+    """Raises each problem, or appends it to ``problems`` when given one."""
+
+    def __init__(self, problems: list[ConfigError] | None) -> None:
+        self._problems = problems
+
+    def __call__(self, error: ConfigError) -> None:
+        if self._problems is None:
+            raise error
+        self._problems.append(error)
+
+    def attempt(self, build: Callable[..., dict[str, RawValue]], *args: Any) -> Any:
+        """``build(*args)``, or None after reporting its ConfigError."""
+        try:
+            return build(*args)
+        except ConfigError as error:
+            self(error)
+            return None
 
 
 Where = Callable[..., Location]
 
 
-def _tables(data: Mapping[str, Any], kind: str, where: Where) -> dict[str, dict[str, Any]]:
-    """``data[kind]`` as a table of tables (``{}`` when absent)."""
+def _tables(
+    data: Mapping[str, Any], kind: str, where: Where, report: _Report
+) -> dict[str, dict[str, Any]]:
+    """``data[kind]`` as a table of tables (``{}`` when absent), bad entries reported."""
     section = data.get(kind, {})
     if not isinstance(section, dict):
-        raise _error(f"'{kind}' must be a table such as [{kind}.NAME]", where(kind))
+        report(_error(f"'{kind}' must be a table such as [{kind}.NAME]", where(kind)))
+        return {}
+    tables: dict[str, dict[str, Any]] = {}
     for name, table in section.items():
-        if not isinstance(table, dict):
-            raise _error(f"'{kind}.{name}' must be a table", where(kind, name))
-    return section
+        if bad_name(name):
+            message = (
+                f"invalid name {name!r} in '{kind}': names may not be empty or contain "
+                "'[', ']' or control characters"
+            )
+            report(_error(message, where(kind, name)))
+        elif not isinstance(table, dict):
+            report(_error(f"'{kind}.{name}' must be a table", where(kind, name)))
+        else:
+            tables[name] = table
+    return tables
+
+
+def bad_name(name: str) -> bool:
+    """True for a section name the INI files could not hold: empty, or with '[', ']' or
+    a control (non-printable) character; such a name would break ``export --format ini``
+    and could carry terminal escapes."""
+    return not name.strip() or "[" in name or "]" in name or not name.isprintable()
 
 
 def _values(table: Mapping[str, Any], where: Where, *keys: str) -> dict[str, RawValue]:
