@@ -8,8 +8,9 @@ from typing import Any
 
 from resolver.config.loading import load_profiles
 from resolver.config.secrets import redact
-from resolver.errors import printable
 from resolver.config.sources.raw import RawSection
+from resolver.errors import printable
+
 
 def kind_of(section: RawSection) -> str:
     """A quick classification from the keys present (no validation)."""

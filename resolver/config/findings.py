@@ -61,7 +61,8 @@ def sorted_findings(findings: list[Finding]) -> list[Finding]:
     """
     unique: dict[object, Finding] = {}
     for finding in findings:
-        same = (finding.severity, finding.message, finding.location) if finding.location else finding
+        location = finding.location
+        same = (finding.severity, finding.message, location) if location else finding
         kept = unique.get(same)
         if kept is None or (kept.profile is None and finding.profile is not None):
             unique[same] = finding

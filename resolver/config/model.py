@@ -88,9 +88,7 @@ class Profile(_Strict):
     # Base credentials
     credential_process: str | None = Field(None, description="Command printing credentials.")
     aws_access_key_id: str | None = Field(None, description="Access key id.")
-    aws_secret_access_key: str | None = Field(
-        None, description="Secret access key.", repr=False
-    )
+    aws_secret_access_key: str | None = Field(None, description="Secret access key.", repr=False)
     aws_session_token: str | None = Field(None, description="Session token.", repr=False)
     sso_session: str | None = Field(None, description="Name of an sso-session section.")
     sso_start_url: str | None = Field(None, description="Legacy SSO start URL.")

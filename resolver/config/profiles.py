@@ -88,14 +88,14 @@ class ProfileSet:
         self.files = ini.files + toml.files
         self._warnings = (ini.warnings, toml.warnings)  # lazy parsing appends to these
         self._entries: dict[str, ProfileEntry] = {}
-        unknown = [
-            *(_unknown_toml_keys(f"profiles.{n}", s, PROFILE_KEYS) for n, s in toml.profiles.items()),
-            *(
-                _unknown_toml_keys(f"sso_sessions.{n}", s, SSO_SESSION_KEYS)
-                for n, s in toml.sso_sessions.items()
-            ),
-        ]
-        for error in (error for errors in unknown for error in errors):
+        unknown: list[ConfigError] = []
+        for kind, sections, keys in (
+            ("profiles", toml.profiles, PROFILE_KEYS),
+            ("sso_sessions", toml.sso_sessions, SSO_SESSION_KEYS),
+        ):
+            for name, section in sections.items():
+                unknown.extend(_unknown_toml_keys(f"{kind}.{name}", section, keys))
+        for error in unknown:
             if problems is None:
                 raise error
             problems.append(error)
@@ -191,9 +191,7 @@ def _ours(section: RawSection, keys: frozenset[str]) -> dict[str, Any]:
     return {key: raw.value for key, raw in section.values.items() if key in keys}
 
 
-def _unknown_toml_keys(
-    path: str, section: RawSection, keys: frozenset[str]
-) -> list[ConfigError]:
+def _unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> list[ConfigError]:
     return [
         ConfigError(
             f"{path}.{key}: unknown key{suggest(key, keys)}",
@@ -234,9 +232,7 @@ def _errors(
     return []
 
 
-def _converted(
-    exc: ValidationError, section: RawSection, profile: str | None
-) -> list[ConfigError]:
+def _converted(exc: ValidationError, section: RawSection, profile: str | None) -> list[ConfigError]:
     found = []
     for error in exc.errors(include_input=False, include_url=False):
         key = str(error["loc"][0]) if error["loc"] else None

@@ -79,9 +79,7 @@ def load_toml(
     return parse_toml(text, path=str(target), problems=problems)
 
 
-def parse_toml(
-    text: str, *, path: str, problems: list[ConfigError] | None = None
-) -> RawConfig:
+def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = None) -> RawConfig:
     """Parse profiles-file text; ``path`` names the file in locations and errors.
 
     The first problem raises a ConfigError; with a ``problems`` list (``validate``) every
