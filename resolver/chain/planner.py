@@ -15,6 +15,7 @@ from resolver.chain.limits import check_chain
 from resolver.chain.types import (
     Chain,
     ContainerSource,
+    DefaultChainSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
@@ -29,7 +30,7 @@ from resolver.chain.types import (
 from resolver.config.findings import Location
 from resolver.config.profiles import ProfileEntry, suggest
 from resolver.config.values import endpoint_problem
-from resolver.errors import ChainError, LimitError
+from resolver.errors import ChainError, ConfigError, LimitError
 
 DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
@@ -87,7 +88,8 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         data = entry.data
         _check_token_file(entry)
         if data.role_arn is None:
-            source = _base_source(profiles, entry)
+            used_by = None if entry is selected else previous.name
+            source = _base_source(profiles, entry, used_by=used_by)
             break
         if data.source_profile and data.credential_source:
             raise _error(
@@ -97,7 +99,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             source = _web_identity_source(entry)
             break
         if entry is not selected and _static_keys(entry):
-            source = _base_source(profiles, entry)  # rule 2: keys win over the role
+            source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win
             break
         if len(hops) == MAX_CHAIN_HOPS:
             raise _error(
@@ -113,7 +115,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if not data.source_profile:
             raise _error(entry, "role_arn", "role_arn needs source_profile or credential_source")
         if data.source_profile == entry.name:
-            source = _base_source(profiles, entry)  # rule 3: self-reference
+            source = _base_source(profiles, entry, used_by=entry.name)  # rule 3: own keys
             break
         previous = entry
         entry = _lookup(profiles, data.source_profile, referenced_from=entry.name)
@@ -174,27 +176,23 @@ def _static_keys(entry: ProfileEntry) -> bool:
     return False
 
 
-def _base_source(profiles: ProfileLookup, entry: ProfileEntry) -> Source:
+def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str | None) -> Source:
+    """The base a profile without a hop of its own stands for, in aws-sdk-rust's order.
+
+    On the selected profile: credential_source, (web identity: handled by the walk), SSO,
+    login_session, credential_process, then static keys, so keys written beside a credential_process or
+    SSO settings do not win; a settings-only profile uses the SDKs' default chain. A
+    profile reached through source_profile (``used_by`` names who uses it): static keys
+    first, then the same order, and no credentials at all is an error.
+    """
     data = entry.data
-    if _static_keys(entry):
-        assert data.aws_access_key_id and data.aws_secret_access_key
-        long_term = not data.aws_session_token and not data.role_arn
-        mfa_serial = data.mfa_serial if long_term else None
-        return StaticSource(
-            profile=entry.name,
-            access_key_id=data.aws_access_key_id,
-            secret_access_key=data.aws_secret_access_key,
-            session_token=data.aws_session_token,
-            mfa_serial=mfa_serial,
-            mfa_process=data.mfa_process if mfa_serial else None,
-            mfa_duration_seconds=(
-                (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
-            ),
-            where=_where(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
-        )
+    if used_by is not None and _static_keys(entry):
+        return _static_source(entry)
+    if data.credential_source:
+        return _named_source(entry)
     if data.sso_session or data.sso_start_url or data.sso_account_id or data.sso_role_name:
         return _sso_source(profiles, entry)
-    if data.login_session:  # botocore's order: SSO, keys, login, process
+    if data.login_session:  # a sign-in session, like SSO: before process and keys
         return LoginSource(
             profile=entry.name,
             login_session=data.login_session,
@@ -206,11 +204,35 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry) -> Source:
             command=data.credential_process,
             where=_where(entry, ("credential_process",)),
         )
+    if _static_keys(entry):
+        return _static_source(entry)
+    if used_by is None and data.role_arn is None:
+        return DefaultChainSource(profile=entry.name, where=_where(entry, ("region",)))
+    used = f"profile {used_by} uses it as source_profile, but it has " if used_by else ""
     raise _error(
         entry,
         "role_arn" if data.role_arn else "aws_access_key_id",
-        "no credentials: set static keys, role_arn with a source, credential_process, "
-        "sso_session, login_session or web_identity_token_file",
+        f"{used}no credentials: set static keys, credential_source, credential_process, "
+        "sso_session, login_session, role_arn with a source, or web_identity_token_file",
+    )
+
+
+def _static_source(entry: ProfileEntry) -> StaticSource:
+    data = entry.data
+    assert data.aws_access_key_id and data.aws_secret_access_key
+    long_term = not data.aws_session_token and not data.role_arn
+    mfa_serial = data.mfa_serial if long_term else None
+    return StaticSource(
+        profile=entry.name,
+        access_key_id=data.aws_access_key_id,
+        secret_access_key=data.aws_secret_access_key,
+        session_token=data.aws_session_token,
+        mfa_serial=mfa_serial,
+        mfa_process=data.mfa_process if mfa_serial else None,
+        mfa_duration_seconds=(
+            (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
+        ),
+        where=_where(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
     )
 
 
@@ -311,7 +333,14 @@ def _sts_settings(profiles: ProfileLookup, entry: ProfileEntry) -> StsSettings:
         if isinstance(sts, Mapping) and sts.get("endpoint_url"):
             endpoint = str(sts["endpoint_url"])
             if (problem := endpoint_problem(endpoint)) is not None:
-                raise _error(entry, "services", f"services {data.services}: sts: {problem}")
+                at = entry.where.get("services", entry.location)
+                raise ConfigError(
+                    f"services {data.services}: sts: {problem}",
+                    file=at.file,
+                    line=at.line,
+                    profile=entry.name,
+                    key="services",
+                )
     return StsSettings(
         region=data.region,
         sts_regional_endpoints=data.sts_regional_endpoints,

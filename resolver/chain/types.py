@@ -158,6 +158,21 @@ class ProcessSource:
         return {"kind": self.kind, "profile": self.profile, "command": self.command}
 
 
+@dataclass(frozen=True)
+class DefaultChainSource:
+    """A settings-only profile (say ``[default]`` with ``region`` and ``output``): its
+    credentials come from the SDKs' default chain, in their order: environment keys, then
+    the container credentials endpoint, then EC2 instance metadata."""
+
+    kind: ClassVar[str] = "default-chain"
+    profile: str | None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        order = "environment, then ecs-container, then ec2-instance-metadata"
+        return {"kind": self.kind, "profile": self.profile, "order": order}
+
+
 Source = (
     StaticSource
     | EnvironmentSource
@@ -167,6 +182,7 @@ Source = (
     | SsoSource
     | LoginSource
     | ProcessSource
+    | DefaultChainSource
 )
 
 

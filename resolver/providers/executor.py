@@ -15,6 +15,7 @@ from typing import Any
 from resolver.chain.types import (
     Chain,
     ContainerSource,
+    DefaultChainSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
@@ -176,6 +177,10 @@ def _base_provider(
         from resolver.providers.environment import EnvironmentProvider
 
         return EnvironmentProvider(environ)
+    if isinstance(source, DefaultChainSource):
+        from resolver.providers.default_chain import DefaultChainProvider
+
+        return DefaultChainProvider(environ, label=label)
     if isinstance(source, InstanceMetadataSource):
         from resolver.providers.imds import InstanceMetadataProvider
 

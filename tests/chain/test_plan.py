@@ -143,7 +143,66 @@ CHAINS: list[tuple[str, dict[str, dict[str, Any]], str, tuple[str, str | None, l
         "a",
         ("credential-process", "p", ["a"]),
     ),
-]
+    (
+        "rule 4: a source profile holding only credential_source is a base",
+        {
+            "env": {"credential_source": "Environment"},
+            "a": {"role_arn": ROLE_A, "source_profile": "env"},
+        },
+        "a",
+        ("environment", "env", ["a"]),
+    ),
+    (
+        "rule 4: a source profile holding only credential_source (instance metadata)",
+        {
+            "imds": {"credential_source": "Ec2InstanceMetadata", "region": "eu-west-1"},
+            "a": {"role_arn": ROLE_A, "source_profile": "imds"},
+            "b": {"role_arn": ROLE_B, "source_profile": "a"},
+        },
+        "b",
+        ("ec2-instance-metadata", "imds", ["a", "b"]),
+    ),
+    (
+        "order: credential_source first on the selected profile",
+        {"s": {"credential_source": "EcsContainer", **SSO, "sso_session": "corp",
+               "credential_process": "get", **KEYS}},
+        "s",
+        ("ecs-container", "s", []),
+    ),
+    (
+        "order: SSO before credential_process and static keys",
+        {"s": {**KEYS, "credential_process": "get", **SSO, "sso_session": "corp"}},
+        "s",
+        ("sso", "s", []),
+    ),
+    (
+        "order: credential_process before static keys on the selected profile",
+        {"p": {**KEYS, "credential_process": "get-creds"}},
+        "p",
+        ("credential-process", "p", []),
+    ),
+    (
+        "order: static keys first on a profile reached through source_profile",
+        {
+            "p": {**KEYS, "credential_process": "get-creds"},
+            "a": {"role_arn": ROLE_A, "source_profile": "p"},
+        },
+        "a",
+        ("static", "p", ["a"]),
+    ),
+    (
+        "settings only: the SDKs' default chain",
+        {"default": {"region": "eu-west-1", "output": "json"}},
+        "default",
+        ("default-chain", "default", []),
+    ),
+    (
+        "settings only: an empty profile too",
+        {"empty": {}},
+        "empty",
+        ("default-chain", "empty", []),
+    ),
+]  # fmt: skip
 
 SSO_SESSIONS = {
     "corp": {"sso_start_url": "https://corp.awsapps.com/start", "sso_region": "us-east-1"}
@@ -202,8 +261,9 @@ ERRORS: list[tuple[str, dict[str, dict[str, Any]], str, type[Exception], str]] =
         ChainError,
         "aws_access_key_id is missing",
     ),
-    ("no credential information", {"a": {"region": "eu-west-1"}}, "a", ChainError,
-     "no credentials"),
+    ("settings-only profile used as a source", {"s": {"region": "eu-west-1"},
+     "a": {"role_arn": ROLE_A, "source_profile": "s"}}, "a", ChainError,
+     "profile a uses it as source_profile, but it has no credentials"),
     ("token file without role_arn", {"a": {"web_identity_token_file": "/t"}}, "a", ChainError,
      "web_identity_token_file needs role_arn"),
     ("no profiles at all", {}, "default", ChainError, "no profiles found"),
