@@ -144,7 +144,7 @@ def test_settings_only_profile_is_clean_and_uses_the_default_chain(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config.write_text("[default]\nregion = eu-west-1\noutput = json\n")
-    status, out, err = run_cli(capsys, "validate")
+    status, out, _ = run_cli(capsys, "validate")
     assert (status, out) == (0, "")
     status, out, _ = run_cli(capsys, "explain", "default")
     assert status == 0

@@ -11,6 +11,7 @@ import pytest
 
 from resolver.chain.limits import check_chain
 from resolver.chain.planner import build_chain
+from resolver.chain.types import StsSettings
 from resolver.config.loading import load_profiles
 from resolver.config.secrets import SECRET_KEYS
 from resolver.config.sources.files import MAX_FILE_BYTES, read_text
@@ -18,7 +19,6 @@ from resolver.config.sources.tomlfile import MAX_EXTENDS_DEPTH, parse_toml
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.errors import ConfigError, printable
 from resolver.providers.sts_factory import sts_target
-from resolver.chain.types import StsSettings
 from tests.plan_support import KEYS, profile_set
 
 ROLE = "arn:aws:iam::123456789012:role/r"
