@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +165,91 @@ def test_toml_parser_only_raises_config_error(text: str) -> None:
         for name, section in mapping.items():
             assert section.name == name and section.location.file == "f"
     assert not any("extends" in section.values for section in raw.profiles.values())
+
+
+# --- the hostile shapes: deep nesting, control characters, non-regular files -------------
+
+OPENERS = st.sampled_from(["[", "{a=", "{ 'b' = ", "[1, "])
+
+
+@st.composite
+def deeply_nested_toml(draw: st.DrawFn) -> str:
+    """A value nested 1 to 3,000 levels deep (arrays, inline tables, or dotted keys),
+    closed or not, in a profile or a template."""
+    depth = draw(st.integers(min_value=1, max_value=3000))
+    header = draw(st.sampled_from(["[profiles.p]", "[templates.t]", "[sso_sessions.s]"]))
+    if draw(st.booleans()):
+        key = ".".join(["k"] * depth)
+        return f"{header}\n{key} = 1\n"
+    openers = draw(st.lists(OPENERS, min_size=depth, max_size=depth))
+    closers = ["]" if opener.startswith("[") else "}" for opener in reversed(openers)]
+    closed = closers[: draw(st.integers(min_value=0, max_value=depth))]
+    return f"{header}\nvalue = {''.join(openers)}1{''.join(closed)}\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=deeply_nested_toml())
+def test_deep_toml_nesting_only_raises_config_error(text: str) -> None:
+    try:
+        parse_toml(text, path="f")
+    except ConfigError as error:
+        assert error.file == "f" and "\n" not in str(error)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(depth=st.integers(min_value=1, max_value=3000), opener=st.sampled_from(["[", '{"a":']))
+def test_deep_ini_policy_is_a_finding(depth: int, opener: str) -> None:
+    from resolver.chain.limits import check_chain
+    from resolver.chain.planner import build_chain
+    from tests.plan_support import KEYS, profile_set
+
+    closer = "]" if opener == "[" else "}"
+    policy = opener * depth + "1" + closer * depth
+    role = {"role_arn": "arn:aws:iam::123456789012:role/r", "source_profile": "b"}
+    chain = build_chain(profile_set({"b": KEYS, "a": {**role, "policy": policy}}), "a")
+    findings = check_chain(chain)  # no RecursionError, whatever the depth
+    assert all(f.key == "policy" for f in findings)
+
+
+CONTROL_OR_BRACKET = st.characters(categories=["Cc", "Cf", "Zl", "Zp"]) | st.sampled_from("[]")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.text(max_size=4),
+    bad=CONTROL_OR_BRACKET,
+    after=st.text(max_size=4),
+    kind=st.sampled_from(["profiles", "templates", "sso_sessions", "services"]),
+)
+def test_names_with_control_characters_never_get_through(
+    before: str, bad: str, after: str, kind: str
+) -> None:
+    import json
+
+    name = before + bad + after
+    text = f"[{kind}.{json.dumps(name)}]\nregion = 'eu-west-1'\n"
+    try:
+        raw = parse_toml(text, path="f")
+    except ConfigError as error:
+        assert str(error).isprintable()  # the name is shown escaped
+        return
+    for mapping in (raw.profiles, raw.sso_sessions, raw.services):
+        for shown in mapping:
+            assert shown.isprintable() and "[" not in shown and "]" not in shown
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device", "symlink to a device"])
+def test_non_regular_files_are_refused(kind: str, tmp_path: Path) -> None:
+    from resolver.config.sources.files import read_text
+
+    path = tmp_path / "config"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path.symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_text(path)
