@@ -180,8 +180,8 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
     """The base a profile without a hop of its own stands for, in aws-sdk-rust's order.
 
     On the selected profile: credential_source, (web identity: handled by the walk), SSO,
-    login_session, credential_process, then static keys, so keys written beside a credential_process or
-    SSO settings do not win; a settings-only profile uses the SDKs' default chain. A
+    login_session, credential_process, then static keys, so keys written beside any of
+    those do not win; a settings-only profile uses the SDKs' default chain. A
     profile reached through source_profile (``used_by`` names who uses it): static keys
     first, then the same order, and no credentials at all is an error.
     """

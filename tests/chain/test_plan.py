@@ -123,10 +123,10 @@ CHAINS: list[tuple[str, dict[str, dict[str, Any]], str, tuple[str, str | None, l
         ("login", "l", ["b"]),
     ),
     (
-        "rule 6: static keys win over a login session",
+        "rule 6: a login session wins over static keys beside it (keys come last)",
         {"l": {**KEYS, "login_session": "alice"}},
         "l",
-        ("static", "l", []),
+        ("login", "l", []),
     ),
     (
         "rule 7: credential_process",
