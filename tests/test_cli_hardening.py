@@ -238,3 +238,18 @@ def test_expired_credentials_name_the_hop() -> None:
         "hop a (arn:aws:iam::123456789012:role/a): AssumeRoleProvider returned "
         "credentials that already expired"
     )
+
+
+def test_explain_escapes_control_characters_from_values(
+    isolated_env: object, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    toml = tmp_path / "p.toml"
+    toml.write_text(
+        '[profiles.a]\ncredential_process = "x\\u001b[2Jy"\n'
+    )
+    monkeypatch.setenv("ROLECHAIN_CONFIG", str(toml))
+    status, out, err = run_cli(capsys, "explain", "a")
+    assert status == 0
+    assert "\x1b" not in out + err
+    assert "x\\x1b[2Jy" in out + err

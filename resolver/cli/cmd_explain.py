@@ -8,6 +8,7 @@ import json
 from resolver.api import plan
 from resolver.chain.types import Chain, Hop, Source, StaticSource
 from resolver.config.durations import format_duration
+from resolver.errors import printable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,7 +17,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(chain.to_json(), indent=2))
     else:
-        print(render(chain))
+        # values come from the user's files: no terminal escapes reach the terminal
+        print("\n".join(printable(line) for line in render(chain).split("\n")))
     return 0
 
 
