@@ -245,9 +245,7 @@ def test_explain_escapes_control_characters_from_values(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     toml = tmp_path / "p.toml"
-    toml.write_text(
-        '[profiles.a]\ncredential_process = "x\\u001b[2Jy"\n'
-    )
+    toml.write_text('[profiles.a]\ncredential_process = "x\\u001b[2Jy"\n')
     monkeypatch.setenv("ROLECHAIN_CONFIG", str(toml))
     status, out, err = run_cli(capsys, "explain", "a")
     assert status == 0
