@@ -116,6 +116,19 @@ def test_public_names_stay_callable_after_every_submodule_is_imported(tmp_path: 
     for name in ("ResolverError", "ConfigError", "ChainError", "StsError"):
         error = getattr(resolver, name)
         assert isinstance(error, type) and issubclass(error, Exception), name
+    import resolver.api
+    import resolver.errors
+
+    for name in ("plan", "resolve", "session"):
+        assert getattr(resolver, name) is getattr(resolver.api, name), name
+    errors = {
+        name
+        for name, value in vars(resolver.errors).items()
+        if isinstance(value, type) and issubclass(value, resolver.errors.ResolverError)
+    }
+    assert errors <= set(resolver.__all__)
+    for name in errors:
+        assert getattr(resolver, name) is getattr(resolver.errors, name), name
 
 
 def test_python_m_resolver_runs_the_cli() -> None:

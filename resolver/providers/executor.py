@@ -220,4 +220,4 @@ def _base_provider(
     assert isinstance(source, ProcessSource)
     from resolver.providers.process import ProcessProvider
 
-    return ProcessProvider(source.command, label=label)
+    return ProcessProvider(source.command, label=label, profile=source.profile)

@@ -12,22 +12,26 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import selectors
+import re
 import shlex
 import subprocess
 import sys
-import time
-from typing import IO, Any, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from resolver.errors import ProviderError
+from resolver.providers import children
 from resolver.providers.credentials import Credentials
 from resolver.providers.environment import parse_rfc3339
 
 STDERR_TAIL_CHARS = 500
 _STDERR_KEEP_BYTES = 64 * 1024
-_KILL_GRACE_SECONDS = 2.0
-_AFTER_EXIT_GRACE_SECONDS = 0.5
-_POLL_SECONDS = 0.1
+RESOLVING_VARIABLE = "ROLECHAIN_RESOLVING"
+"""Names the profiles whose credential_process is running in this process's ancestors
+(a JSON list), so that a credential_process calling rolechain for its own profile fails
+at once instead of spawning processes without end."""
+MAX_NESTED_PROCESSES = 16
+_WORD = re.compile(r'[^\s"{}\[\],:]{8,}')
 
 
 def split_command(command: str) -> list[str] | str:
@@ -37,11 +41,34 @@ def split_command(command: str) -> list[str] | str:
     return shlex.split(command)
 
 
-def stderr_tail(data: bytes | None, limit: int = STDERR_TAIL_CHARS) -> str:
-    """The last ``limit`` characters of a child's stderr on one line (empty if none)."""
+def program_of(argv: list[str] | str) -> str:
+    """The program an argv runs (never its arguments, which may hold a password)."""
+    if isinstance(argv, str):
+        return shlex.split(argv, posix=False)[0] if argv.strip() else ""
+    return argv[0] if argv else ""
+
+
+def resolving(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The profiles whose credential_process is running above us (``RESOLVING_VARIABLE``)."""
+    value = (os.environ if environ is None else environ).get(RESOLVING_VARIABLE, "")
+    try:
+        names = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def stderr_tail(data: bytes | None, limit: int = STDERR_TAIL_CHARS, hide: bytes = b"") -> str:
+    """The last ``limit`` characters of a child's stderr on one line (empty if none),
+    with every copy of ``hide`` (its stdout, which may hold secrets) replaced by ``***``."""
     if not data:
         return ""
-    text = data.decode("utf-8", errors="replace").strip()
+    text = data.decode("utf-8", errors="replace")
+    if hide:  # every word of 8+ characters in stdout: JSON values and plain lines alike
+        words = set(_WORD.findall(hide.decode("utf-8", errors="replace")))
+        for word in sorted(words, key=len, reverse=True):
+            text = text.replace(word, "***")
+    text = text.strip()
     if len(text) > limit:
         text = "…" + text[-limit:]
     return " | ".join(line.strip() for line in text.splitlines() if line.strip())
@@ -71,6 +98,8 @@ class ProcessProvider:
     """Runs ``command`` on every ``retrieve`` (callers cache); ``label`` names the profile.
 
     ``stderr`` is where the child's stderr is passed through (default ``sys.stderr``).
+    ``profile`` is the profile whose command this is: a child that comes back to it
+    (``RESOLVING_VARIABLE``) is refused. Messages and the repr show only the program.
     """
 
     name = "ProcessProvider"
@@ -82,18 +111,28 @@ class ProcessProvider:
         timeout: float = 60,
         label: str | None = None,
         stderr: TextIO | None = None,
+        profile: str | None = None,
     ) -> None:
         self.command = command
         self.timeout = timeout
         self.label = label
+        self.profile = profile
         self._stderr = stderr
 
-    def __repr__(self) -> str:
-        return f"ProcessProvider(command={self.command!r}, label={self.label!r})"
+    @property
+    def program(self) -> str:
+        """The program the command runs, without its arguments."""
+        try:
+            return program_of(split_command(self.command))
+        except ValueError:
+            return "(unparsable command)"
 
-    def _error(self, what: str, stderr: bytes | None = None) -> ProviderError:
-        message = f"credential_process `{self.command}` {what}"
-        tail = stderr_tail(stderr)
+    def __repr__(self) -> str:
+        return f"ProcessProvider(program={self.program!r}, label={self.label!r})"
+
+    def _error(self, what: str, stderr: bytes | None = None, stdout: bytes = b"") -> ProviderError:
+        message = f"credential_process `{self.program}` {what}"
+        tail = stderr_tail(stderr, hide=stdout)
         if tail:
             message += f"; stderr: {tail}"
         return ProviderError(message, profile=self.label)
@@ -103,6 +142,28 @@ class ProcessProvider:
         stdout, stderr = self._run()
         return self._parse(stdout, stderr)
 
+    def _child_environment(self) -> dict[str, str]:
+        """Our environment plus this profile on ``RESOLVING_VARIABLE``; ProviderError if
+        it is on it already (a loop) or the nesting is deeper than ``MAX_NESTED_PROCESSES``."""
+        above = resolving()
+        name = self.profile or self.label or self.command
+        if name in above:
+            cycle = " -> ".join([*above[above.index(name) :], name])
+            raise ProviderError(
+                f"credential_process loop: {cycle} (the command resolves a profile whose "
+                "credentials it is asked for)",
+                profile=self.label,
+                code="CredentialProcessLoop",
+            )
+        if len(above) >= MAX_NESTED_PROCESSES:
+            raise ProviderError(
+                f"credential_process nested more than {MAX_NESTED_PROCESSES} deep",
+                profile=self.label,
+            )
+        environ = dict(os.environ)
+        environ[RESOLVING_VARIABLE] = json.dumps([*above, name])
+        return environ
+
     def _run(self) -> tuple[bytes, bytes]:
         try:
             argv = split_command(self.command)
@@ -110,62 +171,60 @@ class ProcessProvider:
             raise self._error(f"cannot be parsed: {exc}") from None
         if not argv:
             raise ProviderError("credential_process is empty", profile=self.label)
-        program = argv if isinstance(argv, str) else argv[0]
+        environ = self._child_environment()
+        program = program_of(argv)
+        tee = _Tee(self._stderr if self._stderr is not None else sys.stderr)
         try:
-            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            status, stdout = children.run(argv, self.timeout, tee.feed, environ)
         except FileNotFoundError:
             raise self._error(f"failed: command not found: {program}") from None
         except PermissionError:
             raise self._error(f"failed: permission denied running {program}") from None
-        except OSError as exc:
-            raise self._error(f"failed to start: {exc.strerror or exc}") from None
-        tee = _Tee(self._stderr if self._stderr is not None else sys.stderr)
-        try:
-            stdout = _collect(proc, self.timeout, tee)
         except subprocess.TimeoutExpired:
-            _kill(proc, tee)
             raise self._error(
                 f"timed out after {self.timeout:g}s (killed)", bytes(tee.kept)
             ) from None
-        except BaseException:
-            _kill(proc, tee)
-            raise
+        except OSError as exc:
+            raise self._error(f"failed to start: {exc.strerror or exc}") from None
         stderr = bytes(tee.kept)
-        if proc.returncode < 0:
-            raise self._error(f"was killed by signal {-proc.returncode}", stderr)
-        if proc.returncode != 0:
-            raise self._error(f"exited with code {proc.returncode}", stderr)
+        if status < 0:
+            raise self._error(f"was killed by signal {-status}", stderr, stdout)
+        if status != 0:
+            raise self._error(f"exited with code {status}", stderr, stdout)
         return stdout, stderr
 
     def _parse(self, stdout: bytes, stderr: bytes) -> Credentials:
+        def error(what: str) -> ProviderError:
+            return self._error(what, stderr, stdout)
+
         try:
             doc: Any = json.loads(stdout)
         except ValueError:
-            raise self._error(
-                f"printed invalid JSON ({len(stdout)} bytes on stdout, not shown)", stderr
+            raise error(
+                f"printed invalid JSON ({len(stdout)} bytes on stdout, not shown)"
             ) from None
         if not isinstance(doc, dict):
-            raise self._error("printed JSON that is not an object", stderr)
+            raise error("printed JSON that is not an object")
         version = doc.get("Version")
         if version != 1:
             shown = "missing" if version is None else repr(version)[:20]
-            raise self._error(f"printed unsupported Version {shown} (expected 1)", stderr)
+            raise error(f"printed unsupported Version {shown} (expected 1)")
         missing = [key for key in ("AccessKeyId", "SecretAccessKey") if not doc.get(key)]
         if missing:
-            raise self._error(f"output is missing {', '.join(missing)}", stderr)
+            raise error(f"output is missing {', '.join(missing)}")
         wrong = [
             key
             for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId")
             if doc.get(key) is not None and not isinstance(doc[key], str)
         ]
         if wrong:
-            raise self._error(f"output has non-string {', '.join(wrong)}", stderr)
+            raise error(f"output has non-string {', '.join(wrong)}")
         expires = None
         if doc.get("Expiration"):
             try:
                 expires = parse_rfc3339(doc["Expiration"])
             except ValueError as exc:
-                raise self._error(f"printed a bad Expiration: {exc}", stderr) from None
+                raise error(f"printed a bad Expiration: {exc}") from None
         return Credentials(
             access_key_id=doc["AccessKeyId"],
             secret_access_key=doc["SecretAccessKey"],
@@ -174,64 +233,3 @@ class ProcessProvider:
             source=self.name,
             account_id=doc.get("AccountId") or None,
         )
-
-
-def _collect(proc: subprocess.Popen[bytes], timeout: float, tee: _Tee) -> bytes:
-    """Read stdout and tee stderr until both close and the child exits, within ``timeout``.
-
-    Once the child has exited, buffered output is drained for a short grace period and
-    then reading stops, so a background grandchild holding the pipes does not hang us.
-    Raises ``subprocess.TimeoutExpired`` when the deadline passes first.
-    """
-    assert proc.stdout is not None and proc.stderr is not None
-    if os.name == "nt":  # selectors cannot wait on pipes there
-        stdout, stderr = proc.communicate(timeout=timeout)
-        tee.feed(stderr)
-        return stdout
-    deadline = time.monotonic() + timeout
-    exited_at: float | None = None
-    out = bytearray()
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
-        selector.register(proc.stderr, selectors.EVENT_READ, "stderr")
-        while selector.get_map():
-            now = time.monotonic()
-            if now >= deadline:
-                raise subprocess.TimeoutExpired(proc.args, timeout)
-            if exited_at is None and proc.poll() is not None:
-                exited_at = now
-            if exited_at is not None and now - exited_at > _AFTER_EXIT_GRACE_SECONDS:
-                break
-            for key, _ in selector.select(min(deadline - now, _POLL_SECONDS)):
-                chunk = os.read(key.fd, 65536)
-                if not chunk:
-                    selector.unregister(key.fileobj)
-                elif key.data == "stderr":
-                    tee.feed(chunk)
-                else:
-                    out += chunk
-    proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
-    _close(proc.stdout, proc.stderr)
-    return bytes(out)
-
-
-def _kill(proc: subprocess.Popen[bytes], tee: _Tee) -> None:
-    """Kill the child and collect what else it wrote to stderr (briefly)."""
-    proc.kill()
-    if proc.stderr is not None and not proc.stderr.closed and os.name != "nt":
-        deadline = time.monotonic() + _KILL_GRACE_SECONDS
-        with selectors.DefaultSelector() as selector:
-            selector.register(proc.stderr, selectors.EVENT_READ)
-            while (remaining := deadline - time.monotonic()) > 0 and selector.select(remaining):
-                chunk = os.read(proc.stderr.fileno(), 65536)
-                if not chunk:
-                    break
-                tee.feed(chunk)
-    _close(proc.stdout, proc.stderr)  # a grandchild may still hold the other ends
-    proc.wait()
-
-
-def _close(*pipes: IO[bytes] | None) -> None:
-    for pipe in pipes:
-        if pipe is not None and not pipe.closed:
-            pipe.close()

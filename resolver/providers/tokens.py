@@ -29,6 +29,7 @@ PROMPT_LOCK = threading.Lock()
 
 STDIN_PROMPT = "Assume Role MFA token code: "
 DEFAULT_PROCESS_TIMEOUT = 60.0
+_STDERR_KEEP_BYTES = 64 * 1024
 
 _CODE = re.compile(r"[0-9]{6}")
 
@@ -159,9 +160,10 @@ class ProcessTokenProvider:
     Like the AWS CLI's ``credential_process``, a string command is split with
     ``shlex.split`` on POSIX and run without a shell (on Windows the string goes to
     ``CreateProcess`` as is); a sequence is used as argv directly. stdin is inherited;
-    stdout and stderr are captured, so a command that must talk to the user should use
-    ``/dev/tty``. Errors name the program (not its arguments, which may hold secrets),
-    include its stderr, and never include its stdout.
+    stdout and stderr are captured. It runs in a session of its own (so a timeout kills
+    its background children too, and one holding stdout does not delay the answer); a
+    command that must ask the user something reads stdin. Errors name the program (not
+    its arguments, which may hold secrets), include its stderr, never its stdout.
     """
 
     def __init__(
@@ -194,26 +196,29 @@ class ProcessTokenProvider:
         return f"ProcessTokenProvider(program={self.program!r}, timeout={self.timeout})"
 
     def __call__(self) -> str:
+        from resolver.providers import children
+
         what = f"mfa_process {self.program}"
+        kept = bytearray()
+
+        def keep(chunk: bytes) -> None:
+            kept.extend(chunk)
+            del kept[:-_STDERR_KEEP_BYTES]
+
         with PROMPT_LOCK:
             try:
-                result = subprocess.run(
-                    self._args,
-                    capture_output=True,
-                    timeout=self.timeout,
-                    check=False,
-                )
+                status, out = children.run(self._args, self.timeout, keep)
             except subprocess.TimeoutExpired:
-                raise TokenError(f"{what} timed out after {self.timeout:g}s") from None
+                raise TokenError(f"{what} timed out after {self.timeout:g}s (killed)") from None
             except OSError as exc:
                 raise TokenError(f"{what} could not run: {exc.strerror or exc}") from None
-        stdout = result.stdout.decode("utf-8", errors="replace").strip()
-        if result.returncode != 0:
-            stderr = result.stderr.decode("utf-8", errors="replace")
+        stdout = out.decode("utf-8", errors="replace").strip()
+        if status != 0:
+            stderr = kept.decode("utf-8", errors="replace")
             if stdout:
                 stderr = stderr.replace(stdout, "***")
             detail = one_line(stderr, 300) or "no output on stderr"
-            raise TokenError(f"{what} exited with status {result.returncode}: {detail}")
+            raise TokenError(f"{what} exited with status {status}: {detail}")
         if not stdout:
             raise TokenError(f"{what} printed nothing on stdout")
         try:

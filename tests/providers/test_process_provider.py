@@ -158,7 +158,7 @@ def test_nonzero_exit_reports_code_and_stderr(tmp_path: Path) -> None:
 
     assert "exited with code 3" in message
     assert "stderr: error: SSO session expired" in message
-    assert command in message
+    assert f"credential_process `{sys.executable}` exited" in message
 
 
 def test_killed_by_signal(tmp_path: Path) -> None:
@@ -309,12 +309,12 @@ def test_output_with_extra_fields_is_accepted(tmp_path: Path) -> None:
     assert ProcessProvider(printing(tmp_path, doc)).retrieve().account_id == "210987654321"
 
 
-def test_repr_shows_command_not_output(tmp_path: Path) -> None:
+def test_repr_shows_program_not_output(tmp_path: Path) -> None:
     command = printing(tmp_path, GOOD)
     provider = ProcessProvider(command, label="build")
     provider.retrieve()
 
-    assert repr(provider) == f"ProcessProvider(command={command!r}, label='build')"
+    assert repr(provider) == f"ProcessProvider(program={sys.executable!r}, label='build')"
     assert_no_secrets(repr(provider))
 
 
@@ -421,3 +421,92 @@ def test_a_background_grandchild_does_not_hold_up_success(tmp_path: Path) -> Non
 
     assert creds.access_key_id == "AKIABG"
     assert time.monotonic() - started < 3
+
+
+def test_errors_and_repr_show_the_program_not_its_arguments(tmp_path: Path) -> None:
+    command = printing(tmp_path, GOOD, stderr="bad login\n", code=1) + " --password hunter2"
+    provider = ProcessProvider(command, label="build")
+
+    message = failure(command)
+
+    assert "hunter2" not in message
+    assert "hunter2" not in repr(provider)
+    assert f"`{sys.executable}` exited with code 1" in message
+
+
+def test_stdout_is_scrubbed_from_stderr_in_messages(tmp_path: Path) -> None:
+    command = script(
+        tmp_path,
+        f"""
+        doc = {json.dumps(GOOD)!r}
+        print(doc)
+        sys.stderr.write("debug: got " + json.loads(doc)["SecretAccessKey"] + "\\n")
+        sys.stderr.write("debug: token " + json.loads(doc)["SessionToken"] + "\\n")
+        sys.exit(4)
+        """,
+    )
+
+    message = failure(command)
+
+    assert "exited with code 4" in message
+    assert "debug: got ***" in message
+    assert "debug: token ***" in message
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    grandchild_pid = tmp_path / "grandchild.pid"
+    command = script(
+        tmp_path,
+        f"""
+        import subprocess
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(120)"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        open({str(grandchild_pid)!r}, "w").write(str(child.pid))
+        time.sleep(120)
+        """,
+    )
+
+    assert "timed out after 1.5s (killed)" in failure(command, timeout=1.5)
+
+    pid = int(grandchild_pid.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_profile_already_resolving_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "ran"
+    command = script(tmp_path, f"open({str(marker)!r}, 'w').write('ran')")
+    monkeypatch.setenv("ROLECHAIN_RESOLVING", json.dumps(["top", "selfref"]))
+
+    with pytest.raises(ProviderError, match="credential_process loop: selfref -> selfref"):
+        ProcessProvider(command, label="selfref", profile="selfref").retrieve()
+    assert not marker.exists()
+
+
+def test_the_child_learns_which_profiles_are_resolving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = tmp_path / "seen"
+    command = script(
+        tmp_path,
+        f"""
+        open({str(seen)!r}, "w").write(os.environ["ROLECHAIN_RESOLVING"])
+        print(json.dumps({{"Version": 1, "AccessKeyId": "AKIA", "SecretAccessKey": "x"}}))
+        """,
+    )
+    monkeypatch.setenv("ROLECHAIN_RESOLVING", json.dumps(["outer"]))
+
+    ProcessProvider(command, profile="inner").retrieve()
+
+    assert json.loads(seen.read_text()) == ["outer", "inner"]

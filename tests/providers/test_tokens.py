@@ -274,3 +274,37 @@ def test_process_holds_prompt_lock() -> None:
 def test_repr_hides_arguments() -> None:
     provider: Any = ProcessTokenProvider(f"{PY} -c pass --secret s3cr3t")
     assert "s3cr3t" not in repr(provider)
+
+
+def test_process_background_child_holding_stdout_does_not_delay_the_code(tmp_path: Path) -> None:
+    # The helper prints the code and exits, leaving a child that keeps stdout open.
+    script = (
+        "import subprocess, sys; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "print(424242, flush=True)"
+    )
+    provider = ProcessTokenProvider([sys.executable, "-c", script], timeout=8)
+
+    assert provider() == "424242"
+
+
+def test_process_timeout_kills_its_background_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], "
+        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(120)"
+    )
+    with pytest.raises(TokenError, match="timed out"):
+        ProcessTokenProvider([sys.executable, "-c", script], timeout=1.5)()
+
+    pid = int(pid_file.read_text())
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
