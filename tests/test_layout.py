@@ -116,19 +116,20 @@ def test_public_names_stay_callable_after_every_submodule_is_imported(tmp_path: 
     for name in ("ResolverError", "ConfigError", "ChainError", "StsError"):
         error = getattr(resolver, name)
         assert isinstance(error, type) and issubclass(error, Exception), name
-    import resolver.api
-    import resolver.errors
-
+    api, errors = (
+        importlib.import_module("resolver.api"),
+        importlib.import_module("resolver.errors"),
+    )
     for name in ("plan", "resolve", "session"):
-        assert getattr(resolver, name) is getattr(resolver.api, name), name
-    errors = {
+        assert getattr(resolver, name) is getattr(api, name), name
+    classes = {
         name
-        for name, value in vars(resolver.errors).items()
-        if isinstance(value, type) and issubclass(value, resolver.errors.ResolverError)
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.ResolverError)
     }
-    assert errors <= set(resolver.__all__)
-    for name in errors:
-        assert getattr(resolver, name) is getattr(resolver.errors, name), name
+    assert classes <= set(resolver.__all__)
+    for name in classes:
+        assert getattr(resolver, name) is getattr(errors, name), name
 
 
 def test_python_m_resolver_runs_the_cli() -> None:
