@@ -69,9 +69,10 @@ def plan(profile: str | None = None, *, config: str | None = None) -> Chain:
 
 
 def config_paths(
-    config: str | None = None, environ: Mapping[str, str] = os.environ
+    config: str | None = None, environ: Mapping[str, str] | None = None
 ) -> tuple[Path, ...]:
     """The files a plan reads: shared config, shared credentials, rolechain TOML."""
+    environ = os.environ if environ is None else environ
     from resolver.config.sources.files import ini_paths
     from resolver.config.sources.tomlfile import toml_path
 
@@ -149,13 +150,14 @@ def resolve(
     *,
     config: str | None = None,
     token_provider: TokenProvider | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> Credentials:
     """Credentials for ``profile`` (argument, else ``AWS_PROFILE``, else ``default``).
 
     With no profile named and no ``AWS_PROFILE``, environment keys win, as in every SDK;
     then the ``default`` profile; then ``AWS_WEB_IDENTITY_TOKEN_FILE`` / ``AWS_ROLE_ARN``.
     """
+    environ = os.environ if environ is None else environ
     if profile:  # the warm path: a key, a lookup, the cache's freshness check
         return _entry(profile, config, token_provider, environ).provider.retrieve()
     return resolution(
@@ -168,9 +170,10 @@ def resolve_chain(
     *,
     config: str | None = None,
     token_provider: TokenProvider | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Chain | None, Credentials]:
     """Like ``resolve``, also returning the chain (None for implicit environment keys)."""
+    environ = os.environ if environ is None else environ
     found = resolution(profile, config=config, token_provider=token_provider, environ=environ)
     return found.chain, found.credentials
 
@@ -180,9 +183,10 @@ def resolution(
     *,
     config: str | None = None,
     token_provider: TokenProvider | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Like ``resolve``, with what ``rolechain export`` needs to save a ready answer."""
+    environ = os.environ if environ is None else environ
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
         from resolver.providers.environment import EnvironmentProvider, has_environment_credentials

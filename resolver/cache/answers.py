@@ -53,12 +53,13 @@ def files_stamp(paths: "Iterable[os.PathLike[str] | str]") -> Stamp:
     return tuple(stamp)
 
 
-def cache_disabled(environ: "Mapping[str, str]" = os.environ) -> bool:
+def cache_disabled(environ: "Mapping[str, str] | None" = None) -> bool:
     """True when ``ROLECHAIN_NO_CACHE`` is set to a true value (1, true, yes, on)."""
+    environ = os.environ if environ is None else environ
     return environ.get("ROLECHAIN_NO_CACHE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def cache_directory(environ: "Mapping[str, str]" = os.environ) -> str:
+def cache_directory(environ: "Mapping[str, str] | None" = None) -> str:
     """``ROLECHAIN_CACHE_DIR``, else the user cache directory's ``rolechain``.
 
     On Linux and the BSDs that is the XDG Base Directory rule (``$XDG_CACHE_HOME`` when
@@ -66,6 +67,7 @@ def cache_directory(environ: "Mapping[str, str]" = os.environ) -> str:
     importing platformdirs would cost a third of a warm answer. macOS and Windows ask
     platformdirs.
     """
+    environ = os.environ if environ is None else environ
     configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
     if configured:
         return os.path.expanduser(configured)
@@ -85,9 +87,10 @@ def _absolute(name: str, value: str) -> str:
 
 
 def request_text(
-    profile: str | None, config: str | None, environ: "Mapping[str, str]" = os.environ
+    profile: str | None, config: str | None, environ: "Mapping[str, str] | None" = None
 ) -> str:
     """What identifies ``rolechain [--config C] export [P]`` in ``environ`` (no secrets)."""
+    environ = os.environ if environ is None else environ
     from resolver import __version__
 
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
@@ -263,8 +266,9 @@ def answer_path(directory: str, key: str) -> str:
     return os.path.join(directory, key + SUFFIX)
 
 
-def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str]" = os.environ) -> str | None:
+def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = None) -> str | None:
     """The output of ``rolechain <argv>`` from a ready answer, or None to take the full path."""
+    environ = os.environ if environ is None else environ
     parsed = export_request(argv)
     if parsed is None or cache_disabled(environ):
         return None

@@ -34,8 +34,9 @@ _FIRST_POLL = 0.002
 _MAX_POLL = 0.05
 
 
-def lock_timeout(environ: Mapping[str, str] = os.environ) -> float:
+def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
     """Seconds to wait for a lock: ``ROLECHAIN_LOCK_TIMEOUT`` if a valid number, else 120."""
+    environ = os.environ if environ is None else environ
     text = environ.get("ROLECHAIN_LOCK_TIMEOUT", "").strip()
     try:
         value = float(text) if text else DEFAULT_LOCK_TIMEOUT

@@ -269,9 +269,10 @@ def make_persistent_cache(
     timeout: float | None = None,
     window: timedelta = DEFAULT_EXPIRY_WINDOW,
     clock: Clock | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> StepWrapper:
     """A step wrapper bound to ``store`` (default: ``cache_dir(environ)``)."""
+    environ = os.environ if environ is None else environ
 
     def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
         material = step_material(provider, step)
@@ -298,8 +299,9 @@ def persistent_cache(provider: CredentialsProvider, step: Step) -> CredentialsPr
     return make_persistent_cache()(provider, step)
 
 
-def step_wrapper(environ: Mapping[str, str] = os.environ) -> StepWrapper:
+def step_wrapper(environ: Mapping[str, str] | None = None) -> StepWrapper:
     """``persistent_cache`` unless ``ROLECHAIN_NO_CACHE`` turns it off (then memory only)."""
+    environ = os.environ if environ is None else environ
     return memory_cache if cache_disabled(environ) else make_persistent_cache(environ=environ)
 
 

@@ -47,9 +47,10 @@ _ANSWER_KEY = re.compile(r"[0-9a-f]{16}")
 _TEMP_PREFIX = ".tmp-"
 
 
-def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``ROLECHAIN_CACHE_DIR``, else the user cache dir's ``rolechain`` (see
     ``resolver.cache.answers.cache_directory``)."""
+    environ = os.environ if environ is None else environ
     return Path(cache_directory(environ))
 
 

@@ -111,10 +111,11 @@ def build_provider(
     chain: Chain,
     *,
     token_provider: TokenProvider | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
     wrap: StepWrapper = memory_cache,
 ) -> CredentialsProvider:
     """The provider of the chain's final credentials."""
+    environ = os.environ if environ is None else environ
     target = sts_target(chain.sts, environ)
     source = chain.source
     label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")

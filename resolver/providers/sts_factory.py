@@ -45,8 +45,9 @@ class StsTarget:
     endpoint_url: str | None
 
 
-def sts_target(settings: StsSettings, environ: Mapping[str, str] = os.environ) -> StsTarget:
+def sts_target(settings: StsSettings, environ: Mapping[str, str] | None = None) -> StsTarget:
     """Apply the environment over the profile's settings, as the AWS SDKs do."""
+    environ = os.environ if environ is None else environ
     ignore_configured = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
     endpoint = None
     if not ignore_configured:

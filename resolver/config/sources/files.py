@@ -15,9 +15,10 @@ from resolver.config.sources.raw import RawConfig
 from resolver.errors import ConfigError
 
 
-def ini_paths(environ: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
+def ini_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
     """``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` (empty means unset), else
     ``~/.aws/config`` and ``~/.aws/credentials``; ``~`` expanded."""
+    environ = os.environ if environ is None else environ
     config = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
     credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
     return Path(config).expanduser(), Path(credentials).expanduser()

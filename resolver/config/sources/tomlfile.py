@@ -54,10 +54,11 @@ def default_toml_path() -> Path:
 
 
 def toml_path(
-    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] = os.environ
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> Path:
     """The profiles file: ``explicit`` (``--config``), else ``ROLECHAIN_CONFIG``, else
     ``default_toml_path()``."""
+    environ = os.environ if environ is None else environ
     chosen = explicit if explicit is not None else environ.get("ROLECHAIN_CONFIG")
     return Path(chosen).expanduser() if chosen else default_toml_path()
 
