@@ -14,15 +14,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from resolver.cli.cmd_export import credential_variables
+from resolver.cli.cmd_export import MANAGED_VARIABLES, credential_variables, effective_region
 from resolver.errors import ResolverError
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
 # What a terminal sends to its whole foreground process group, child included: forwarding
 # those too would deliver them twice (and terraform takes a second Ctrl-C as "abort now").
 TERMINAL_SIGNALS = ("SIGINT", "SIGQUIT", "SIGWINCH")
-# Variables that would make the child resolve something other than what we hand it.
-CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+# Variables that would make the child resolve something other than what we hand it, and
+# every variable we may set: what we do not set (a token, an expiry) must not stay stale.
+CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", *MANAGED_VARIABLES)
 
 
 def child_environment(variables: dict[str, str]) -> dict[str, str]:
@@ -68,20 +69,55 @@ def forwarder(child: subprocess.Popen[bytes]) -> Callable[[int, object], None]:
     return forward
 
 
+USAGE = "rolechain exec [PROFILE] -- CMD [ARGS...]"
+
+
+class UsageError(ResolverError):
+    """``exec`` was called without a command."""
+
+
+def split_words(words: list[str]) -> tuple[str | None, list[str]]:
+    """(profile, command) from ``[PROFILE] -- CMD ...`` or the older ``PROFILE CMD ...``.
+
+    With ``--`` first, no profile is named: selection follows ``AWS_PROFILE`` as everywhere.
+    """
+    if "--" in words:
+        at = words.index("--")
+        if at > 1:
+            raise UsageError(f"exec takes one profile before --: {USAGE}")
+        return (words[0] if at == 1 else None), words[at + 1 :]
+    return (words[0] if words else None), words[1:]
+
+
+def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes] | int:
+    """The started child, or the shell's status when it cannot start (127: not found,
+    126: not executable), after a one-line message."""
+    try:
+        return subprocess.Popen(argv, env=environment)
+    except FileNotFoundError:
+        print(f"rolechain: error: command not found: {argv[0]}", file=sys.stderr)
+        return 127
+    except PermissionError:
+        print(f"rolechain: error: permission denied: {argv[0]}", file=sys.stderr)
+        return 126
+    except OSError as exc:
+        print(f"rolechain: error: cannot run {argv[0]}: {exc.strerror or exc}", file=sys.stderr)
+        return 126
+
+
 def run(args: argparse.Namespace) -> int:
     """Resolve, start the command, forward signals, return its exit status."""
-    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    profile, argv = split_words(list(args.argv))
     if not argv:
-        raise ResolverError("exec needs a command: rolechain exec PROFILE -- CMD [ARGS...]")
+        raise UsageError(f"exec needs a command: {USAGE}")
     from resolver.api import resolve_chain
 
-    chain, credentials = resolve_chain(args.profile, config=args.config)
-    region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
+    chain, credentials = resolve_chain(profile, config=args.config)
+    region = effective_region(chain.sts.region if chain else None)
     environment = child_environment(credential_variables(credentials, region))
-    try:
-        child = subprocess.Popen(argv, env=environment)
-    except OSError as exc:
-        raise ResolverError(f"cannot run {argv[0]!r}: {exc.strerror}") from None
+    child = start(argv, environment)
+    if isinstance(child, int):
+        return child
     previous = {}
     forward = forwarder(child)
     for name in FORWARDED_SIGNALS:

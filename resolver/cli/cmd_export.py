@@ -22,8 +22,21 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+MANAGED_VARIABLES = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION", "AWS_ACCOUNT_ID", "AWS_REGION", "AWS_DEFAULT_REGION",
+)  # fmt: skip
+"""Every variable ``export --format env`` and ``exec`` set or unset: none is left stale."""
+
+
+def effective_region(chain_region: str | None) -> str | None:
+    """The region the SDKs would use: ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the chain's."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or chain_region
+
+
 def credential_variables(credentials: Credentials, region: str | None) -> dict[str, str]:
-    """The environment variables that carry ``credentials`` (and the region, if known)."""
+    """The environment variables that carry ``credentials`` (and the region, if known);
+    the rest of ``MANAGED_VARIABLES`` are to be unset."""
     variables = {
         "AWS_ACCESS_KEY_ID": credentials.access_key_id,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
@@ -32,6 +45,8 @@ def credential_variables(credentials: Credentials, region: str | None) -> dict[s
         variables["AWS_SESSION_TOKEN"] = credentials.session_token
     if credentials.expires:
         variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(credentials.expires)
+    if credentials.account_id:
+        variables["AWS_ACCOUNT_ID"] = credentials.account_id
     if region:
         variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
     return variables
@@ -55,8 +70,9 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
     variables = credential_variables(credentials, region)
     if fmt == "env":
         lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
-        if not credentials.session_token:
-            lines.append("unset AWS_SESSION_TOKEN")
+        stale = [name for name in MANAGED_VARIABLES if name not in variables]
+        if stale:
+            lines.append("unset " + " ".join(stale))
         return "\n".join(lines)
     if fmt == "json":
         return json.dumps(variables, indent=2)
@@ -70,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     """Resolve and print; then save a ready answer for the next identical call."""
     found = resolution(args.profile, config=args.config)
     chain, credentials = found.chain, found.credentials
-    region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
+    region = effective_region(chain.sts.region if chain else None)
     name = chain.profile if chain else (args.profile or "default")
     print(render(credentials, args.format, profile=name, region=region))
     save_answer(args, found, region)

@@ -58,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=EXPORT_FORMATS, default="env", help="output format")
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
-    cmd.add_argument("profile", help="profile")
-    cmd.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="command")
+    cmd.add_argument(
+        "argv",
+        nargs=argparse.REMAINDER,
+        metavar="[PROFILE] -- CMD ...",
+        help="profile (default: $AWS_PROFILE or default), then the command after --",
+    )
 
     commands.add_parser("demo", help="resolve an example chain against a local STS")
 

@@ -145,7 +145,7 @@ class TerminalTokenPrompt:
                 return _read_answer(sys.stdin, self.serial)
         raise TokenError(
             f"no terminal to prompt for the MFA code of {self.serial or 'the MFA device'}; "
-            "set mfa_process or pass token_provider"
+            "run from a terminal, or set mfa_process in the profile"
         )
 
 

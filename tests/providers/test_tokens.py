@@ -161,7 +161,7 @@ def test_no_terminal_raises_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert time.monotonic() - start < 1.0
     assert str(info.value) == (
         f"no terminal to prompt for the MFA code of {SERIAL}; "
-        "set mfa_process or pass token_provider"
+        "run from a terminal, or set mfa_process in the profile"
     )
     assert not PROMPT_LOCK.locked()
 
