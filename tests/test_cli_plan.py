@@ -43,12 +43,13 @@ def test_explain_json_has_the_fixed_shape(
         "access_key_id": "AKIAIOSFODNN7EXAMPLE",
         "mfa_serial": "arn:aws:iam::111111111111:mfa/alice",
         "mfa_duration_seconds": 43200,
+        "mfa_process": None,
     }
     ops, admin = plan["hops"]
     assert set(ops) == {
         "profile", "role_arn", "role_session_name", "external_id", "mfa_serial",
         "duration_seconds", "tags", "transitive_tag_keys", "source_identity", "policy",
-        "policy_arns",
+        "policy_arns", "mfa_process",
     }  # fmt: skip
     assert ops["tags"] == {"team": "platform", "project": "atlas", "cost-center": "4242"}
     assert ops["transitive_tag_keys"] == ["team", "project"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+from typing import Any
 
 from resolver.api import plan
-from resolver.chain.types import Chain, Hop, Source, StaticSource
+from resolver.chain.types import Chain, Hop, ProcessSource, Source, StaticSource
 from resolver.config.durations import format_duration
 from resolver.errors import printable
 
@@ -15,11 +17,53 @@ def run(args: argparse.Namespace) -> int:
     """Print the chain for ``args.profile``."""
     chain = plan(args.profile, config=args.config)
     if args.json:
-        print(json.dumps(chain.to_json(), indent=2))
+        print(json.dumps(plan_json(chain), indent=2))
     else:
         # values come from the user's files: no terminal escapes reach the terminal
         print("\n".join(printable(line) for line in render(chain).split("\n")))
     return 0
+
+
+def program(command: str | None) -> str | None:
+    """The program a helper command runs, never its arguments (they may hold a password)."""
+    if not command:
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    return words[0] if words else None
+
+
+def sts_json(chain: Chain) -> dict[str, Any]:
+    """Where STS calls will go, the environment applied: region and endpoint."""
+    from resolver.providers.sts_factory import sts_target
+
+    target = sts_target(chain.sts)
+    endpoint = target.endpoint_url
+    if endpoint is None:
+        suffix = ".amazonaws.com.cn" if target.region.startswith("cn-") else ".amazonaws.com"
+        endpoint = f"https://sts.{target.region}{suffix}"
+    return {
+        "region": target.region,
+        "endpoint_url": endpoint,
+        "configured_region": chain.sts.region,
+        "sts_regional_endpoints": chain.sts.sts_regional_endpoints,
+    }
+
+
+def plan_json(chain: Chain) -> dict[str, Any]:
+    """The plan's fixed JSON, plus the STS target and which helpers run (programs only)."""
+    out = chain.to_json()
+    source = chain.source
+    if isinstance(source, ProcessSource):
+        out["source"]["command"] = program(source.command)
+    if isinstance(source, StaticSource) and source.mfa_serial:
+        out["source"]["mfa_process"] = program(source.mfa_process)
+    for hop, hop_json in zip(chain.hops, out["hops"], strict=True):
+        hop_json["mfa_process"] = program(hop.mfa_process)
+    out["sts"] = sts_json(chain)
+    return out
 
 
 def render(chain: Chain) -> str:
@@ -44,6 +88,8 @@ def render(chain: Chain) -> str:
 
 def _describe_source(source: Source) -> str:
     detail = {key: value for key, value in source.to_json().items() if key not in ("kind",)}
+    if isinstance(source, ProcessSource):
+        detail["command"] = program(source.command)
     profile = detail.pop("profile", None)
     text = source.kind + (f" (profile {profile})" if profile else "")
     if isinstance(source, StaticSource) and source.mfa_serial:
@@ -64,7 +110,7 @@ def _hop_options(hop: Hop, session_serial: str | None) -> list[tuple[str, str]]:
     if hop.external_id:
         options.append(("external id", hop.external_id))
     if hop.mfa_serial:
-        via = f" (code from {hop.mfa_process})" if hop.mfa_process else ""
+        via = f" (code from {program(hop.mfa_process)})" if hop.mfa_process else ""
         if hop.mfa_serial == session_serial:
             via = " (satisfied by the MFA session: no second code)"
         options.append(("mfa", hop.mfa_serial + via))

@@ -15,6 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from typing import Any
 
 
 OVERRIDDEN: dict[str, str | None] = {}
@@ -22,20 +23,123 @@ OVERRIDDEN: dict[str, str | None] = {}
 restores them for its child."""
 
 
+EPILOGS = {
+    "profiles": """\
+Lists every profile of ~/.aws/config, ~/.aws/credentials and the rolechain TOML file
+with its kind (static, role, sso, process, ...) and the file it comes from. --json
+prints a list of objects; --raw adds each profile's merged properties, secrets redacted.
+
+example:
+  rolechain profiles --json
+""",
+    "explain": """\
+Prints the chain a profile resolves through: the base credentials, then each
+AssumeRole hop with its options, then where STS calls go. Nothing is called.
+--json prints {"profile", "source", "hops": [...], "sts": {"region", "endpoint_url",
+...}}; helper commands (credential_process, mfa_process) show their program only.
+
+example:
+  rolechain explain prod-admin --json
+""",
+    "validate": """\
+Checks profiles against the STS limits without calling AWS and reports every finding
+as FILE:LINE: profile P: key: message. Exits 0 when clean, 2 on errors.
+
+example:
+  rolechain validate prod-admin staging
+""",
+    "convert": """\
+Writes the profiles read from the given files (default: the configured ones) in the
+other format on stdout. Keys rolechain does not own (output, cli_pager, s3 = ...) pass
+through; secrets are left out (marked in a comment) unless --include-secrets.
+
+examples:
+  rolechain convert --to toml ~/.aws/config > ~/.config/rolechain/config.toml
+  rolechain convert --to ini ~/.config/rolechain/config.toml
+""",
+    "schema": """\
+Prints the JSON Schema of the rolechain TOML format (for editors and CI checks).
+
+example:
+  rolechain schema > rolechain.schema.json
+""",
+    "export": """\
+Resolves the profile's chain and prints its credentials. Formats:
+  env                 export lines for a POSIX shell; unsets what it does not set
+  json                the environment variables as a JSON object
+  credential-process  the AWS credential_process JSON (Version 1)
+  ini                 a [profile] section for a credentials file
+
+examples:
+  eval "$(rolechain export prod-admin)"
+  credential_process = /abs/path/rolechain export prod-admin --format credential-process
+""",
+    "exec": """\
+Resolves the profile (default: $AWS_PROFILE, else default) and runs CMD with its
+credentials in the environment; AWS_PROFILE and stale credential variables are removed.
+Exits with CMD's status (127: not found, 126: not executable).
+
+examples:
+  rolechain exec prod-admin -- aws sts get-caller-identity
+  AWS_PROFILE=prod-admin rolechain exec -- terraform plan
+""",
+    "setup": """\
+Prints a [profile PROFILE-via-rolechain] section whose credential_process runs this
+rolechain by its absolute path, so the AWS CLI and SDKs can use the chain. With --write
+it is appended to the AWS config file (after a backup; an existing section is kept).
+
+example:
+  rolechain setup prod-admin --write && aws s3 ls --profile prod-admin-via-rolechain
+""",
+    "demo": """\
+Resolves an example three-hop chain against a local STS (moto) and shows, for each hop,
+what STS received: tags, transitive keys, source identity, external id, MFA serial and
+the signing key id. Needs the `moto` extra; talks to 127.0.0.1 only.
+
+example:
+  rolechain demo
+""",
+    "cache": """\
+list shows each cached session (profile, hop, caller, role, expiry; never a secret);
+clear removes all of them, or those of one profile and the chains built on it.
+
+examples:
+  rolechain cache list
+  rolechain cache clear prod-admin
+""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     import argparse
 
+    from resolver import __version__
+
     parser = argparse.ArgumentParser(
         prog="rolechain", description="Resolve AWS credentials from declarative role chains."
     )
+    parser.add_argument("--version", action="version", version=f"rolechain {__version__}")
     parser.add_argument("--config", metavar="FILE", help="rolechain TOML file")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--no-cache", action="store_true", help="bypass the credentials cache")
     # An explicit prog spares argparse a HelpFormatter (and shutil) just to compute it.
-    commands = parser.add_subparsers(
+    subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="rolechain"
     )
+
+    class Commands:
+        """``add_parser`` with each command's epilog, formatted as written."""
+
+        def add_parser(self, name: str, **options: Any) -> argparse.ArgumentParser:
+            return subparsers.add_parser(
+                name,
+                epilog=EPILOGS.get(name),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                **options,
+            )
+
+    commands = Commands()
 
     cmd = commands.add_parser("profiles", help="list profiles with their kind and file")
     cmd.add_argument("--json", action="store_true", help="print JSON")
@@ -63,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=argparse.REMAINDER,
         metavar="[PROFILE] -- CMD ...",
         help="profile (default: $AWS_PROFILE or default), then the command after --",
+    )
+
+    cmd = commands.add_parser(
+        "setup", help="print (or --write) a config section that runs rolechain for a profile"
+    )
+    cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
+    cmd.add_argument(
+        "--write", action="store_true", help="append it to the AWS config file (with a backup)"
     )
 
     commands.add_parser("demo", help="resolve an example chain against a local STS")
