@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("convert", help="write the profiles in another format")
     cmd.add_argument("--to", choices=("toml", "ini"), required=True, help="output format")
+    cmd.add_argument(
+        "files", nargs="*", metavar="FILE", help="files to read (default: the configured ones)"
+    )
+    cmd.add_argument(
+        "--include-secrets", action="store_true", help="copy secret keys too (left out by default)"
+    )
 
     commands.add_parser("schema", help="print the JSON Schema of the TOML format")
 

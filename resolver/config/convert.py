@@ -1,7 +1,9 @@
 """``rolechain convert``: the same profiles written as TOML or as an AWS config file.
 
 Both writers start from validated profiles, so a round trip INI -> TOML -> INI yields
-identical plans. Values keep the user's secrets: converting a file is the user's request.
+identical plans. Keys rolechain does not own (``output``, ``cli_pager``, ``s3 =``
+blocks...) pass through unchanged: in TOML as the profile's ``aws`` table, in INI as
+keys. Secrets are left out, with a comment where each was, unless ``include_secrets``.
 """
 
 from __future__ import annotations
@@ -11,10 +13,25 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from resolver.config.model import TOML_ONLY_KEYS
+from resolver.config.model import PROFILE_KEYS, TOML_ONLY_KEYS
 from resolver.config.profiles import ProfileSet
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+SECRET_KEYS = frozenset(
+    {"aws_secret_access_key", "aws_session_token", "aws_security_token", "web_identity_token"}
+)
+"""Keys whose values are secrets: left out unless asked for."""
+PASS_THROUGH = "aws"
+"""The TOML profile table that holds the keys rolechain does not own."""
+
+
+class Converted:
+    """Output text and what the user should hear about: secrets left out, keys dropped."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.left_out: list[str] = []
+        self.dropped: list[str] = []
 
 
 def _profile_values(profiles: ProfileSet, name: str) -> dict[str, Any]:
@@ -23,13 +40,61 @@ def _profile_values(profiles: ProfileSet, name: str) -> dict[str, Any]:
     return entry.data.model_dump(exclude_defaults=True)
 
 
+def _foreign_values(profiles: ProfileSet, name: str, report: Converted) -> dict[str, Any]:
+    """The keys of ``name`` that rolechain does not own, as strings or string tables."""
+    section = profiles.raw(name)
+    if section is None:
+        return {}
+    values = section.plain()
+    if section.format == "toml":
+        values = values.get(PASS_THROUGH) or {}
+        if not isinstance(values, Mapping):
+            report.dropped.append(f"profile {name}: {PASS_THROUGH} (not a table)")
+            return {}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if section.format != "toml" and key in PROFILE_KEYS:
+            continue
+        if isinstance(value, Mapping) and all(
+            not isinstance(v, (Mapping, list)) for v in value.values()
+        ):
+            out[key] = {str(k): _text(v) for k, v in value.items()}
+        elif isinstance(value, (str, int, float, bool)):
+            out[key] = _text(value)
+        else:
+            report.dropped.append(f"profile {name}: {key}")
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _split_secrets(
+    name: str, values: dict[str, Any], include: bool, report: Converted
+) -> tuple[dict[str, Any], list[str]]:
+    """``values`` without secrets (unless ``include``), and the keys left out."""
+    if include:
+        return values, []
+    left = [key for key in values if key in SECRET_KEYS]
+    report.left_out += [f"profile {name}: {key}" for key in left]
+    return {k: v for k, v in values.items() if k not in SECRET_KEYS}, left
+
+
+def _note(key: str) -> str:
+    return f"# {key}: left out (a secret); convert with --include-secrets to keep it"
+
+
 def _sso_values(profiles: ProfileSet, name: str) -> dict[str, Any]:
     session = profiles.sso_session(name)
     return {} if session is None else session.model_dump(exclude_defaults=True)
 
 
-def to_toml(profiles: ProfileSet) -> str:
+def to_toml(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
     """The profiles, sso-sessions and services as rolechain TOML."""
+    report = Converted()
     out = ["# Written by `rolechain convert --to toml`.", "version = 1"]
     for name in profiles.sso_session_names():
         out += ["", f"[sso_sessions.{_toml_key(name)}]"]
@@ -42,34 +107,44 @@ def to_toml(profiles: ProfileSet) -> str:
                 out += ["", f"[services.{_toml_key(name)}.{_toml_key(service)}]"]
                 out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in settings.items()]
     for name in profiles.names():
+        owned, left = _split_secrets(name, _profile_values(profiles, name), include_secrets, report)
+        foreign, left_foreign = _split_secrets(
+            name, _foreign_values(profiles, name, report), include_secrets, report
+        )
         out += ["", f"[profiles.{_toml_key(name)}]"]
-        out += [
-            f"{_toml_key(k)} = {_toml_value(v)}" for k, v in _profile_values(profiles, name).items()
-        ]
-    return "\n".join(out) + "\n"
+        out += [_note(key) for key in (*left, *left_foreign)]
+        out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in owned.items()]
+        if foreign:
+            out += [f"[profiles.{_toml_key(name)}.{PASS_THROUGH}]"]
+            out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in foreign.items()]
+    report.text = "\n".join(out) + "\n"
+    return report
 
 
-def to_ini(profiles: ProfileSet) -> str:
-    """The profiles, sso-sessions and services as one AWS shared config file (without
-    the TOML-only keys)."""
+def to_ini(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
+    """The profiles, sso-sessions and services as one AWS shared config file."""
     from resolver.config.sources.ini import dump_ini
 
-    return dump_ini(
-        {  # TOML-only keys (console_browser) would be ignored there: left out
-            name: _ini_values(
-                {
-                    k: v
-                    for k, v in _profile_values(profiles, name).items()
-                    if k not in TOML_ONLY_KEYS
-                }
-            )
-            for name in profiles.names()
-        },
+    report = Converted()
+    chunks = []
+    for name in profiles.names():
+        values = {**_profile_values(profiles, name), **_foreign_values(profiles, name, report)}
+        for key in [k for k in values if k in TOML_ONLY_KEYS]:  # the INI files ignore them
+            report.dropped.append(f"profile {name}: {key} (TOML only)")
+            del values[key]
+        kept, left = _split_secrets(name, values, include_secrets, report)
+        text = dump_ini({name: _ini_values(kept)})
+        header, _, body = text.partition("\n")
+        chunks.append("\n".join([header, *(_note(key) for key in left), body]).rstrip("\n") + "\n")
+    rest = dump_ini(
+        {},
         sso_sessions={
             name: _ini_values(_sso_values(profiles, name)) for name in profiles.sso_session_names()
         },
         services={name: profiles.services(name) or {} for name in profiles.services_names()},
     )
+    report.text = "\n".join(chunk for chunk in (*chunks, rest) if chunk)
+    return report
 
 
 def _ini_values(values: Mapping[str, Any]) -> dict[str, str | dict[str, str]]:

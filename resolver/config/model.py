@@ -192,6 +192,12 @@ class TomlProfile(Profile):
         description="Inline session policy: JSON text or a table.",
         json_schema_extra={"anyOf": [{"type": "string"}, {"type": "object"}]},
     )
+    aws: dict[str, str | dict[str, str]] = Field(
+        default_factory=dict,
+        description="Settings for the AWS CLI and SDKs that rolechain does not use "
+        "(output, cli_pager, s3 = ...): kept so that `rolechain convert --to ini` "
+        "writes them back.",
+    )
 
 
 class SsoSession(_Strict):

@@ -90,7 +90,7 @@ class ProfileSet:
         self._entries: dict[str, ProfileEntry] = {}
         unknown: list[ConfigError] = []
         for kind, sections, keys in (
-            ("profiles", toml.profiles, PROFILE_KEYS),
+            ("profiles", toml.profiles, _TOML_PROFILE_KEYS),
             ("sso_sessions", toml.sso_sessions, SSO_SESSION_KEYS),
         ):
             for name, section in sections.items():
@@ -178,6 +178,9 @@ class ProfileSet:
         """The ``[services NAME]`` section as ``{service: {key: value}}``, or None."""
         section = _first(self._services, name)
         return None if section is None else section.plain()
+
+
+_TOML_PROFILE_KEYS = PROFILE_KEYS | {"aws"}  # aws: settings for the SDKs, kept by convert
 
 
 def _first(sources: tuple[Mapping[str, RawSection], ...], name: str) -> RawSection | None:
