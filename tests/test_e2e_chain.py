@@ -437,3 +437,21 @@ def test_demo_resolves_every_hop_against_its_own_local_sts() -> None:
         assert f"arn:aws:sts::{ACCOUNT}:{arn}" in result.stdout
     assert "wJalrXUtnFEMI" not in result.stdout + result.stderr
     assert "local STS stopped" in result.stdout
+    # What STS received for each hop, from its own record: the per-hop options were sent,
+    # and each hop was signed with the key of the hop before it.
+    out = result.stdout
+    deploy = out.split("  demo-deploy ", 1)[1].split("\n\n", 1)[0]
+    ops_key = out.split("  demo-ops ", 1)[1].split("(key ", 1)[1].split(")", 1)[0]
+    assert "STS received AssumeRole signed with key AKIAIOSFODNN7EXAMPLE" in out
+    assert f"STS received AssumeRole signed with key {ops_key}" in deploy
+    for line in (
+        "tags: team=platform, project=demo",
+        "transitive keys: team",
+        "source identity: demo-user",
+        "external id: demo-external-id",
+        f"mfa serial: arn:aws:iam::{ACCOUNT}:mfa/demo-user",
+        "mfa code: sent (6 digits, not shown)",
+    ):
+        assert line in deploy
+    assert "STS received AssumeRoleWithWebIdentity signed with key (unsigned)" in out
+    assert "TokenCode" not in out and "123456\n" not in out  # the MFA code is never shown

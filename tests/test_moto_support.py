@@ -12,6 +12,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from resolver.demo import localsts
+from resolver.demo.recording import decode_list, decode_tags, sts_calls_from_recording
 from tests import moto_support
 from tests.conftest import IsolatedEnv
 from tests.moto_support import (
@@ -19,10 +20,7 @@ from tests.moto_support import (
     TEST_ACCESS_KEY_ID,
     MotoServer,
     create_role,
-    decode_list,
-    decode_tags,
     recorded_sts_calls,
-    sts_calls_from_recording,
 )
 
 

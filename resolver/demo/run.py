@@ -13,7 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from resolver.demo.recording import StsCall, sts_calls_from_recording
 from resolver.errors import ResolverError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.demo.localsts import LocalSts
 
 DEMO_PROFILES = ("demo-deploy", "demo-pod-admin")
 TOKEN_PLACEHOLDER = "/var/run/secrets/rolechain-demo/token"
@@ -35,7 +40,8 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_demo(out: Callable[[str], None] = print) -> int:
-    """Start the local STS, resolve each demo chain, print every hop's caller identity."""
+    """Start the local STS, resolve each demo chain, print every hop's caller identity and
+    what STS received for it (from the local STS's own request record)."""
     try:
         import moto.server  # noqa: F401
     except ImportError:
@@ -52,7 +58,9 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         config = work / "profiles.toml"
         config.write_text(example.replace(TOKEN_PLACEHOLDER, str(token)))
         out(f"starting a local STS (moto_server) in {work}")
-        with start_local_sts(work / "sts") as sts:
+        recording = work / "sts" / "recording.jsonl"
+        with start_local_sts(work / "sts", env={"MOTO_RECORDER_FILEPATH": str(recording)}) as sts:
+            sts.api("/moto-api/recorder/start-recording")
             out(f"local STS at {sts.url}\n")
             environ = {
                 "AWS_CONFIG_FILE": str(work / "config"),
@@ -64,12 +72,47 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             }
             with patched_environ(environ):
                 for profile in DEMO_PROFILES:
-                    _show_chain(profile, out)
+                    _show_chain(profile, out, lambda: _received(sts))
         out("local STS stopped; nothing was written outside the temporary directory")
     return 0
 
 
-def _show_chain(profile: str, out: Callable[[str], None]) -> None:
+def _received(sts: LocalSts) -> list[StsCall]:
+    """The STS calls the local STS recorded since the last time it was asked."""
+    import urllib.error
+
+    try:
+        text = sts.api("/moto-api/recorder/download-recording", method="GET").decode()
+    except urllib.error.HTTPError:  # moto answers 500 until something was recorded
+        text = ""
+    sts.api("/moto-api/recorder/reset-recording")
+    sts.api("/moto-api/recorder/start-recording")
+    return sts_calls_from_recording(text)
+
+
+def describe_call(call: StsCall) -> list[str]:
+    """What STS received for one hop, from its own record: never a secret or MFA code."""
+    params = call.params
+    lines = [f"{call.action} signed with key {call.access_key_id or '(unsigned)'}"]
+    shown = [
+        ("role", params.get("RoleArn")),
+        ("session name", params.get("RoleSessionName")),
+        ("duration", params.get("DurationSeconds")),
+        ("external id", params.get("ExternalId")),
+        ("mfa serial", params.get("SerialNumber")),
+        ("mfa code", "sent (6 digits, not shown)" if params.get("TokenCode") else None),
+        ("source identity", params.get("SourceIdentity")),
+        ("tags", ", ".join(f"{k}={v}" for k, v in call.tags.items()) or None),
+        ("transitive keys", ", ".join(call.transitive_tag_keys) or None),
+        ("web identity token", "sent (not shown)" if params.get("WebIdentityToken") else None),
+    ]
+    lines += [f"{name}: {value}" for name, value in shown if value]
+    return lines
+
+
+def _show_chain(
+    profile: str, out: Callable[[str], None], received: Callable[[], list[StsCall]]
+) -> None:
     from resolver.api import plan, resolve
     from resolver.cli.cmd_explain import render
     from resolver.providers.sts_factory import make_sts_client, sts_target
@@ -80,8 +123,14 @@ def _show_chain(profile: str, out: Callable[[str], None]) -> None:
     steps = [hop.profile for hop in chain.hops]
     if chain.source.kind == "web-identity" and chain.source.profile:
         steps.insert(0, chain.source.profile)
+    received()  # start each chain's record afresh
     for step in steps:
         credentials = resolve(step)
+        calls = [call for call in received() if call.action.startswith("AssumeRole")]
         identity = make_sts_client(credentials, target).get_caller_identity()
         out(f"  {step:<16} {identity['Arn']}  (key {credentials.access_key_id})")
+        for call in calls:
+            first, *rest = describe_call(call)
+            out(f"      STS received {first}")
+            out("".join(f"        {line}\n" for line in rest).rstrip("\n"))
     out("")
