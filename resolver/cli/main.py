@@ -43,7 +43,7 @@ example:
 """,
     "validate": """\
 Checks profiles against the STS limits without calling AWS and reports every finding
-as FILE:LINE: profile P: key: message. Exits 0 when clean, 2 on errors.
+as FILE:LINE: profile P: key: message. Exits 0 when clean, 1 on errors.
 
 example:
   rolechain validate prod-admin staging
