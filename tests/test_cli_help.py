@@ -13,7 +13,7 @@ from tests.conftest import IsolatedEnv
 
 COMMANDS = (
     "profiles", "explain", "validate", "convert", "schema", "export", "exec", "setup",
-    "demo", "cache",
+    "demo", "cache", "console",
 )  # fmt: skip
 
 

@@ -71,12 +71,13 @@ def login_once(
     show: Callable[[Verification], None],
     *,
     waiting: Callable[[], None] = lambda: None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
     token_cache_dir: str | None = None,
     login: Callable[..., dict[str, Any]] = device_login,
 ) -> LoginOutcome:
     """Log in to ``target`` unless a parallel run does it first (see the module doc);
     ``waiting`` is called once when another run holds the lock."""
+    environ = os.environ if environ is None else environ
     path = token_path(target, token_cache_dir)
     before = fingerprint(path)
     timeout = lock_timeout(environ) if environ.get("ROLECHAIN_LOCK_TIMEOUT") else MAX_WAIT_SECONDS

@@ -132,12 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         """``add_parser`` with each command's epilog, formatted as written."""
 
         def add_parser(self, name: str, **options: Any) -> argparse.ArgumentParser:
-            return subparsers.add_parser(
-                name,
-                epilog=EPILOGS.get(name),
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                **options,
-            )
+            options.setdefault("epilog", EPILOGS.get(name))
+            options.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+            return subparsers.add_parser(name, **options)
 
     commands = Commands()
 

@@ -102,10 +102,11 @@ def console_signin(
     destination: str | None = None,
     duration: int | None = None,
     token_provider: TokenProvider | None = None,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> SignIn:
     """The sign-in URL for ``profile`` (argument, else ``AWS_PROFILE``, else ``default``;
     with none named, environment keys win as in ``resolve``)."""
+    environ = os.environ if environ is None else environ
     from resolver.api import plan, resolution
     from resolver.console.federation import federation_token, get_signin_token
     from resolver.providers.environment import has_environment_credentials
