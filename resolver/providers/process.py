@@ -184,6 +184,9 @@ class ProcessProvider:
             raise self._error(
                 f"timed out after {self.timeout:g}s (killed)", bytes(tee.kept)
             ) from None
+        except children.TooMuchOutput:
+            limit = children.MAX_STDOUT_BYTES
+            raise self._error(f"printed more than {limit} bytes on stdout (killed)") from None
         except OSError as exc:
             raise self._error(f"failed to start: {exc.strerror or exc}") from None
         stderr = bytes(tee.kept)
@@ -199,7 +202,7 @@ class ProcessProvider:
 
         try:
             doc: Any = json.loads(stdout)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             raise error(
                 f"printed invalid JSON ({len(stdout)} bytes on stdout, not shown)"
             ) from None

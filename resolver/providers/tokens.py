@@ -210,6 +210,8 @@ class ProcessTokenProvider:
                 status, out = children.run(self._args, self.timeout, keep)
             except subprocess.TimeoutExpired:
                 raise TokenError(f"{what} timed out after {self.timeout:g}s (killed)") from None
+            except children.TooMuchOutput:
+                raise TokenError(f"{what} printed too much on stdout (killed)") from None
             except OSError as exc:
                 raise TokenError(f"{what} could not run: {exc.strerror or exc}") from None
         stdout = out.decode("utf-8", errors="replace").strip()
