@@ -19,6 +19,7 @@ from typing import Any
 
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, cache_dir, make_key
+from resolver.config.sources.files import read_regular
 from resolver.providers.sso_login import (
     MAX_WAIT_SECONDS,
     SsoLoginTarget,
@@ -55,10 +56,9 @@ def still_valid(path: str, now: datetime | None = None) -> bool:
     from botocore.utils import parse_timestamp
 
     try:
-        with open(path, "rb") as stream:
-            doc: Any = json.loads(stream.read(MAX_TOKEN_BYTES + 1)[:MAX_TOKEN_BYTES])
+        doc: Any = json.loads(read_regular(path, MAX_TOKEN_BYTES))
         expires = parse_timestamp(doc["expiresAt"])
-    except (OSError, ValueError, KeyError, TypeError, OverflowError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return False
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=timezone.utc)

@@ -76,7 +76,7 @@ def get_signin_token(
         raise ProviderError("getSigninToken: the federation endpoint's answer is too large")
     try:
         token = json.loads(body)["SigninToken"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         token = None
     if not isinstance(token, str) or not token:
         raise ProviderError("getSigninToken: the federation endpoint returned no SigninToken")

@@ -220,7 +220,7 @@ class ContainerProvider:
         body = self._fetch(url, headers, origin, token)
         try:
             doc = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProviderError(f"{origin} returned invalid JSON (not shown)") from None
         return credentials_from_metadata(doc, source=self.name, origin=origin)
 

@@ -96,7 +96,7 @@ class InstanceMetadataProvider:
         origin = f"EC2 instance metadata at {base} (role {role})"
         try:
             doc = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProviderError(f"{origin} returned invalid JSON (not shown)") from None
         code = doc.get("Code") if isinstance(doc, dict) else None
         if code and code != "Success":

@@ -37,6 +37,9 @@ class IdentityTokenRetriever(Protocol):
     def get_identity_token(self) -> str: ...
 
 
+MAX_TOKEN_FILE_BYTES = 64 * 1024  # STS takes tokens of up to 20,000 characters
+
+
 class IdentityTokenFile:
     """A token file, re-read on every call because tokens rotate."""
 
@@ -48,9 +51,10 @@ class IdentityTokenFile:
 
     def get_identity_token(self) -> str:
         """The token in the file, stripped; ``ProviderError`` naming the path if unusable."""
+        from resolver.config.sources.files import read_regular
+
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(self.path, MAX_TOKEN_FILE_BYTES)
         except FileNotFoundError:
             raise ProviderError("web identity token file not found", file=self.path) from None
         except OSError as exc:

@@ -333,6 +333,13 @@ def test_container_invalid_json_is_not_echoed(server: FakeServer) -> None:
     assert "invalid JSON (not shown)" in error_of(container(env))
 
 
+def test_container_deeply_nested_json_is_invalid_json(server: FakeServer) -> None:
+    server.reply = lambda seen: (200, "[" * 100_000)
+    env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"}
+
+    assert "invalid JSON (not shown)" in error_of(container(env))
+
+
 def test_container_missing_fields(server: FakeServer) -> None:
     server.reply = lambda seen: (200, {"Token": TOKEN, "AccessKeyId": "ASIA"})
     env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"}
@@ -483,6 +490,15 @@ def test_imds_invalid_json_is_not_echoed(server: FakeServer) -> None:
     answers = imds_answers()
     server.reply = lambda seen: (
         (200, f"{{SecretAccessKey: {SECRET}") if seen.path.endswith("/web-role") else answers(seen)
+    )
+
+    assert "invalid JSON (not shown)" in error_of(imds(server.url))
+
+
+def test_imds_deeply_nested_json_is_invalid_json(server: FakeServer) -> None:
+    answers = imds_answers()
+    server.reply = lambda seen: (
+        (200, "{" * 100_000) if seen.path.endswith("/web-role") else answers(seen)
     )
 
     assert "invalid JSON (not shown)" in error_of(imds(server.url))

@@ -252,3 +252,18 @@ def test_other_errors_not_retried(sts: Any, stub: Stubber, code: str) -> None:
 def test_bad_max_attempts() -> None:
     with pytest.raises(ValueError):
         WebIdentityRoleProvider(object(), ARN, CountingRetriever(JWT_A), max_attempts=0)  # type: ignore[arg-type]
+
+
+def test_a_token_fifo_or_oversized_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    from resolver.providers.web_identity import MAX_TOKEN_FILE_BYTES, IdentityTokenFile
+
+    fifo = tmp_path / "token.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ProviderError, match="not a regular file"):
+        IdentityTokenFile(fifo).get_identity_token()
+    big = tmp_path / "token.big"
+    big.write_text("x" * (MAX_TOKEN_FILE_BYTES + 1))
+    with pytest.raises(ProviderError, match="larger than"):
+        IdentityTokenFile(big).get_identity_token()

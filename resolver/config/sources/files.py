@@ -4,6 +4,7 @@ loading or checking both at once (the text format itself is ``resolver.config.so
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Mapping
@@ -27,29 +28,40 @@ def ini_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
 MAX_FILE_BYTES = 16 * 1024 * 1024  # any configuration file, INI or TOML
 
 
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, without blocking on anything else.
+
+    OSError as ``os.open`` raises it (FileNotFoundError...), or with EINVAL for a FIFO, a
+    device such as /dev/zero or a directory, and EFBIG for a file over ``limit`` bytes.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file; refusing to read it")
+        data = _read_at_most(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"file is larger than {limit} bytes; refusing to read it")
+    return data
+
+
 def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str | None:
     """A file's UTF-8 text (BOM dropped); None when it does not exist.
 
     The one reader of configuration files: it refuses anything but a regular file (a
     FIFO, a device such as /dev/zero, a directory) without blocking, and a file larger
-    than ``limit`` bytes, reading at most ``limit + 1`` bytes to tell.
+    than ``limit`` bytes, reading at most ``limit + 1`` bytes to tell (``read_regular``).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        data = read_regular(path, limit)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError("not a regular file; refusing to read it", file=str(path))
-        data = _read_at_most(fd, limit + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise ConfigError(f"file is larger than {limit} bytes; refusing to read it", file=str(path))
+        reason = exc.strerror or str(exc)
+        if exc.errno not in (errno.EINVAL, errno.EFBIG):
+            reason = f"cannot read file: {reason}"
+        raise ConfigError(reason, file=str(path)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
