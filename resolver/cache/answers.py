@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 ANSWER_VERSION = 1
 SUFFIX = ".answer"
 MAX_ANSWER_BYTES = 64 * 1024
-EXPORT_FORMATS = ("env", "json", "credential-process", "ini")
+EXPORT_FORMATS = ("env", "json", "credential-process", "ini", "fish", "powershell", "cmd", "dotenv")
 _HEADER = f"rolechain answer {ANSWER_VERSION}"
 _KEYED_PREFIXES = ("AWS_", "ROLECHAIN_", "XDG_")
 _KEYED_NAMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")

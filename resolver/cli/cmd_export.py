@@ -1,4 +1,5 @@
-"""``rolechain export``: credentials as shell lines, JSON, credential_process or INI."""
+"""``rolechain export``: credentials as shell lines (``resolver.cli.formats``), JSON,
+credential_process or INI."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import argparse
 import json
 import logging
 import os
-import shlex
 import time
 from datetime import datetime, timezone
 
 from resolver.api import Resolution, resolution
 from resolver.cache.answers import EXPORT_FORMATS
+from resolver.cli.formats import SHELL_FORMATS, render_shell, shell_state
 from resolver.providers.credentials import Credentials
 
 logger = logging.getLogger(__name__)
@@ -53,11 +54,9 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
             document["AccountId"] = credentials.account_id
         return json.dumps(document)
     variables = credential_variables(credentials, region)
-    if fmt == "env":
-        lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
-        if not credentials.session_token:
-            lines.append("unset AWS_SESSION_TOKEN")
-        return "\n".join(lines)
+    if fmt in SHELL_FORMATS:
+        expires = variables.get("AWS_CREDENTIAL_EXPIRATION")
+        return render_shell(fmt, {**variables, **shell_state(profile, expires)})
     if fmt == "json":
         return json.dumps(variables, indent=2)
     keys = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
