@@ -34,6 +34,7 @@ class StaticSource:
     session_token: str | None = field(default=None, repr=False)
     mfa_serial: str | None = None
     mfa_process: str | None = None
+    mfa_prompt: str | None = None
     mfa_duration_seconds: int | None = None
     where: Mapping[str, Location] = _where()
 
@@ -200,6 +201,7 @@ class Hop:
     external_id: str | None = None
     mfa_serial: str | None = None
     mfa_process: str | None = None
+    mfa_prompt: str | None = None
     duration_seconds: int | None = None
     tags: tuple[tuple[str, str], ...] = ()
     transitive_tag_keys: tuple[str, ...] = ()

@@ -111,6 +111,15 @@ def _stdin_is_tty() -> bool:
         return False
 
 
+def has_terminal() -> bool:
+    """True when a prompt on the terminal can be answered (``/dev/tty`` or a TTY stdin)."""
+    tty = _open_tty()
+    if tty is not None:
+        tty.close()
+        return True
+    return _stdin_is_tty()
+
+
 class TerminalTokenPrompt:
     """Ask for the code of ``serial`` on the terminal; callable as a ``TokenProvider``.
 
@@ -119,8 +128,9 @@ class TerminalTokenPrompt:
     waiting on input that can never come.
     """
 
-    def __init__(self, serial: str | None = None) -> None:
+    def __init__(self, serial: str | None = None, *, question: str | None = None) -> None:
         self.serial = serial
+        self.question = question
 
     def __repr__(self) -> str:
         return f"TerminalTokenPrompt(serial={self.serial!r})"
@@ -128,6 +138,8 @@ class TerminalTokenPrompt:
     @property
     def prompt(self) -> str:
         """The question shown to the user."""
+        if self.question:
+            return self.question
         return f"MFA code for {self.serial}: " if self.serial else STDIN_PROMPT
 
     def __call__(self) -> str:
