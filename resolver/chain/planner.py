@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from resolver.chain.limits import check_chain
+from resolver.chain.overrides import Overrides, apply_overrides
 from resolver.chain.types import (
     Chain,
     ContainerSource,
@@ -54,9 +55,12 @@ class ProfileLookup(Protocol):
     def services(self, name: str) -> Mapping[str, Any] | None: ...
 
 
-def plan_chain(profiles: ProfileLookup, name: str) -> Chain:
-    """Build the chain for ``name`` and raise ``LimitError`` if it breaks an STS limit."""
+def plan_chain(profiles: ProfileLookup, name: str, overrides: Overrides | None = None) -> Chain:
+    """Build the chain for ``name``, apply this run's ``overrides``, and raise
+    ``LimitError`` if it breaks an STS limit."""
     chain = build_chain(profiles, name)
+    if overrides:
+        chain = apply_overrides(chain, overrides)
     errors = tuple(f for f in check_chain(chain) if f.severity == "error")
     if errors:
         first = errors[0]

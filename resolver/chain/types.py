@@ -193,6 +193,7 @@ class Hop:
 
     ``chained`` is True when the caller holds role-session credentials (STS then caps
     the duration at one hour). ``tags`` keeps declaration order as (key, value) pairs.
+    ``overridden`` names the keys this run's overrides changed.
     """
 
     profile: str
@@ -209,10 +210,11 @@ class Hop:
     policy: str | None = None
     policy_arns: tuple[str, ...] = ()
     chained: bool = False
+    overridden: tuple[str, ...] = ()
     where: Mapping[str, Location] = _where()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "profile": self.profile,
             "role_arn": self.role_arn,
             "role_session_name": self.role_session_name,
@@ -225,6 +227,9 @@ class Hop:
             "policy": self.policy,
             "policy_arns": list(self.policy_arns),
         }
+        if self.overridden:  # per-run overrides (``resolver.chain.overrides``)
+            out["overridden"] = list(self.overridden)
+        return out
 
 
 @dataclass(frozen=True)

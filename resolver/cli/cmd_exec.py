@@ -73,9 +73,16 @@ def run(args: argparse.Namespace) -> int:
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
         raise ResolverError("exec needs a command: rolechain exec PROFILE -- CMD [ARGS...]")
-    from resolver.api import resolve_chain
+    from resolver.api import resolution
+    from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
-    chain, credentials = resolve_chain(args.profile, config=args.config)
+    found = resolution(
+        args.profile,
+        config=args.config,
+        token_provider=token_from_args(args),
+        overrides=overrides_from_args(args),
+    )
+    chain, credentials = found.chain, found.credentials
     region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
     environment = child_environment(credential_variables(credentials, region))
     try:

@@ -67,7 +67,14 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
 
 def run(args: argparse.Namespace) -> int:
     """Resolve and print; then save a ready answer for the next identical call."""
-    found = resolution(args.profile, config=args.config)
+    from resolver.cli.overrides_args import overrides_from_args, token_from_args
+
+    found = resolution(
+        args.profile,
+        config=args.config,
+        token_provider=token_from_args(args),
+        overrides=overrides_from_args(args),
+    )
     chain, credentials = found.chain, found.credentials
     region = os.environ.get("AWS_REGION") or (chain.sts.region if chain else None)
     name = chain.profile if chain else (args.profile or "default")
@@ -83,7 +90,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     never with the cache off, never long-term keys), and only until their refresh window
     opens.
     """
-    from resolver.cache.answers import Answer, request_key, request_text
+    from resolver.cache.answers import Answer, override_lines, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
     from resolver.errors import CacheError
     from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
@@ -99,7 +106,9 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
         for fmt in EXPORT_FORMATS
     }
     profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
-    request = request_text(args.profile, args.config)
+    given = [getattr(args, name, None) for name in ("source_identity", "duration", "hop")]
+    overrides = override_lines(args.tag or (), args.transitive_tag or (), *given)
+    request = request_text(args.profile, args.config, overrides=overrides)
     expires = credentials.expires.timestamp()
     answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs)
     try:

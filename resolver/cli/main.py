@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     import argparse
 
+    from resolver.cli.overrides_args import add_override_flags
+
     parser = argparse.ArgumentParser(
         prog="rolechain", description="Resolve AWS credentials from declarative role chains."
     )
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("explain", help="print the chain a profile resolves through")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
     cmd.add_argument("--json", action="store_true", help="print the plan as JSON")
+    add_override_flags(cmd, mfa_token=False)
 
     cmd = commands.add_parser("validate", help="check profiles without calling AWS")
     cmd.add_argument("profiles", nargs="*", metavar="PROFILE", help="profiles (default: all)")
@@ -56,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("export", help="print credentials for a profile")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
     cmd.add_argument("--format", choices=EXPORT_FORMATS, default="env", help="output format")
+    add_override_flags(cmd)
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
     cmd.add_argument("profile", help="profile")
+    add_override_flags(cmd)
     cmd.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="command")
 
     commands.add_parser("demo", help="resolve an example chain against a local STS")

@@ -110,7 +110,7 @@ def token_provider_for(
 ) -> TokenProvider:
     """The caller's provider if given (``--mfa-token``), else the ``mfa_prompt`` driver
     (``mfa_process`` when only that is configured), chosen when the code is needed."""
-    if token_provider is not None and not (mfa_process and mfa_prompt is None):
+    if token_provider is not None:
         return token_provider
 
     def ask() -> str:
