@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_console_parser(commands)
     add_sso_parser(commands)
 
+    cmd = commands.add_parser("completion", help="print a shell completion script")
+    cmd.add_argument("shell", choices=("bash", "zsh", "fish"), help="shell")
+
     cmd = commands.add_parser("cache", help="inspect or clear the credentials cache")
     cache = cmd.add_subparsers(
         dest="cache_command", metavar="ACTION", required=True, prog="rolechain cache"
