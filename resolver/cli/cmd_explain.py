@@ -81,6 +81,8 @@ def _hop_options(hop: Hop, session_serial: str | None) -> list[tuple[str, str]]:
         options.append(("external id", hop.external_id))
     if hop.mfa_serial:
         via = f" (code from {hop.mfa_process})" if hop.mfa_process else ""
+        if hop.mfa_prompt and hop.mfa_prompt != "process":
+            via = f" (asked with {hop.mfa_prompt})"
         if hop.mfa_serial == session_serial:
             via = " (satisfied by the MFA session: no second code)"
         options.append(("mfa", hop.mfa_serial + via))

@@ -177,6 +177,40 @@ def test_mfa_prompt_is_a_profile_key_with_a_listing_error(tmp_path: Path) -> Non
         f'mfa_serial = "{SERIAL}"\nmfa_prompt = "ykman"\n'
     )
     assert plan("role", config=str(config)).hops[0].mfa_prompt == "ykman"
+    from resolver.cli.cmd_explain import render
+
+    assert f"mfa: {SERIAL} (asked with ykman)" in render(plan("role", config=str(config)))
     config.write_text(config.read_text().replace('"ykman"', '"yubikey"'))
     with pytest.raises(ConfigError, match="zenity"):
         plan("role", config=str(config))
+
+
+def test_the_prompt_says_how_many_other_processes_wait_for_it(
+    bin_dir: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import time
+
+    from resolver.cache.locks import KeyLock
+    from resolver.providers.tokens import counting_waiters
+
+    path = tmp_path / "key.lock"
+    lock = KeyLock(path, timeout=0)
+    lock.acquire()
+    code = f"from resolver.cache.locks import KeyLock; KeyLock({str(path)!r}, timeout=60).acquire()"
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        while lock.waiters() != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lock.waiters() == 1
+        log = fake(bin_dir, "zenity")
+        with counting_waiters(lock.waiters):
+            assert ask("zenity") == "123456"
+        argv = calls(log)[0]["argv"]
+        assert isinstance(argv, list)
+        assert any("(1 other process waits on this prompt)" in arg for arg in argv)
+    finally:
+        lock.release()
+        child.wait(timeout=60)
+    assert lock.waiters() == 0 and not list(tmp_path.glob("key.lock.waiting-*"))

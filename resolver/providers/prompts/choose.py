@@ -23,6 +23,7 @@ from resolver.providers.tokens import (
     TerminalTokenPrompt,
     TokenProvider,
     has_terminal,
+    waiting_elsewhere,
 )
 
 DRIVERS = ("terminal", "zenity", "kdialog", "osascript", "pinentry", "ykman", "process")
@@ -115,7 +116,8 @@ def prompt_provider(
         if not mfa_process:
             raise TokenError(f"mfa_prompt is process but no mfa_process is set for {serial}")
         return ProcessTokenProvider(mfa_process, serial=serial)
-    request = PromptRequest(serial=serial, profile=profile, role_arn=role_arn)
+    waiting = waiting_elsewhere()
+    request = PromptRequest(serial=serial, profile=profile, role_arn=role_arn, waiting=waiting)
     if driver == "terminal":
         return TerminalTokenPrompt(serial, question=request.terminal_question())
     return DriverPrompt(driver, request, environ)
