@@ -24,6 +24,7 @@ from resolver.providers.credentials import Credentials, CredentialsProvider
 if TYPE_CHECKING:
     import boto3
 
+    from resolver.chain.overrides import Overrides
     from resolver.providers.tokens import TokenProvider
 
 RECHECK_SECONDS = 1.0
@@ -59,13 +60,15 @@ _lock = threading.Lock()
 _resolved: dict[tuple[object, ...], _Resolved] = {}
 
 
-def plan(profile: str | None = None, *, config: str | None = None) -> Chain:
+def plan(
+    profile: str | None = None, *, config: str | None = None, overrides: Overrides | None = None
+) -> Chain:
     """The checked ``Chain`` for ``profile`` (the argument, else ``AWS_PROFILE``, else
-    ``default``): pure, no network and no boto3."""
+    ``default``), with this run's ``overrides``: pure, no network and no boto3."""
     from resolver.chain.planner import plan_chain
     from resolver.config.loading import load_profiles, selected_profile
 
-    return plan_chain(load_profiles(config), selected_profile(profile))
+    return plan_chain(load_profiles(config), selected_profile(profile), overrides)
 
 
 def config_paths(
@@ -80,7 +83,10 @@ def config_paths(
 
 
 def _plan(
-    profile: str | None, config: str | None, environ: Mapping[str, str]
+    profile: str | None,
+    config: str | None,
+    environ: Mapping[str, str],
+    overrides: Overrides | None = None,
 ) -> tuple[Chain, bool]:
     """The chain for ``profile``; None means "no profile named": default, else env web identity."""
     from resolver.chain.planner import plan_chain
@@ -95,9 +101,14 @@ def _plan(
         if found is not None:
             role_arn, token_file, session_name = found
             source = WebIdentitySource(None, role_arn, token_file, session_name)
-            return Chain(profile="environment", source=source), False
+            chain = Chain(profile="environment", source=source)
+            if overrides:
+                from resolver.chain.overrides import apply_overrides
+
+                chain = apply_overrides(chain, overrides)  # no hop: a clear error
+            return chain, False
     raw = profiles.raw(name)
-    return plan_chain(profiles, name), raw is not None and raw.format == "ini"
+    return plan_chain(profiles, name, overrides), raw is not None and raw.format == "ini"
 
 
 def _entry(
@@ -105,13 +116,14 @@ def _entry(
     config: str | None,
     token_provider: TokenProvider | None,
     environ: Mapping[str, str],
+    overrides: Overrides | None = None,
 ) -> _Resolved:
     """The cached chain and provider, rebuilt when a configuration file changed."""
     if environ is os.environ and _OS_STORE is not None:
         values = tuple(map(_OS_STORE.get, _OS_KEYS))
     else:
         values = tuple(map(environ.get, CHAIN_ENVIRONMENT))
-    key = (profile, config, id(token_provider), values)
+    key = (profile, config, id(token_provider), values, overrides or None)
     entry = _resolved.get(key)
     now = time.monotonic()
     if entry is not None and now - entry.checked_at < RECHECK_SECONDS:
@@ -123,7 +135,7 @@ def _entry(
             from resolver.cache.persistent import disk_backed, step_wrapper
             from resolver.providers.executor import build_provider
 
-            chain, ini_profile = _plan(profile, config, environ)
+            chain, ini_profile = _plan(profile, config, environ, overrides)
             provider = build_provider(
                 chain, token_provider=token_provider, environ=environ, wrap=step_wrapper(environ)
             )
@@ -184,16 +196,22 @@ def resolution(
     config: str | None = None,
     token_provider: TokenProvider | None = None,
     environ: Mapping[str, str] | None = None,
+    overrides: Overrides | None = None,
 ) -> Resolution:
-    """Like ``resolve``, with what ``rolechain export`` needs to save a ready answer."""
+    """Like ``resolve``, with what ``rolechain export`` needs to save a ready answer;
+    ``overrides`` are this run's (``resolver.chain.overrides``)."""
     environ = os.environ if environ is None else environ
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
         from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
 
         if has_environment_credentials(environ):
+            if overrides:
+                from resolver.errors import ChainError
+
+                raise ChainError("the environment's keys assume no role: no hop to override")
             return Resolution(None, EnvironmentProvider(environ).retrieve())
-    entry = _entry(name, config, token_provider, environ)
+    entry = _entry(name, config, token_provider, environ, overrides)
     credentials = entry.provider.retrieve()
     return Resolution(entry.chain, credentials, entry.stamp, entry.persistent)
 

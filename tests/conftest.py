@@ -39,7 +39,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IsolatedEnv
     """Clear every ``AWS_*`` / ``ROLECHAIN_*`` variable and point config and caches at
     ``tmp_path``; IMDS is disabled and loopback is exempt from proxies."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "ROLECHAIN_")):
+        if name.startswith(("AWS_", "ROLECHAIN_")) or name in ("DISPLAY", "WAYLAND_DISPLAY"):
             monkeypatch.delenv(name)
     base = tmp_path / "isolated"
     paths = IsolatedEnv(

@@ -112,6 +112,6 @@ def test_mfa_without_a_terminal_names_no_library_parameter(isolated_env: Isolate
     )
 
     assert result.returncode != 0
-    assert "no terminal to prompt for the MFA code" in result.stderr
+    assert "no terminal and no display to ask for an MFA code" in result.stderr
     assert "mfa_process" in result.stderr
     assert "token_provider" not in result.stderr

@@ -235,3 +235,40 @@ def test_unknown_toml_key_is_an_error_with_a_suggestion(
     status, _, err = run_cli(capsys, "--config", str(config), "explain", "prod")
     assert status == 2
     assert f"{config}:2: profiles.prod.rolearn: unknown key; did you mean role_arn?" in err
+
+
+MFA_SESSION_CHAIN = """\
+[profile alice]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = {secret}
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+
+[profile long]
+role_arn = arn:aws:iam::222222222222:role/long
+source_profile = alice
+duration_seconds = 8h
+"""
+
+
+def test_a_long_duration_chained_only_by_an_mfa_session_gets_advice_that_works(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text(MFA_SESSION_CHAIN.format(secret=SECRET))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for command in ("explain", "validate"):
+        status, out, err = run_cli(capsys, command, "long")
+        assert status != 0, command
+        text = out + err
+        assert "chained only because profile alice opens an MFA session" in text, command
+        assert "set mfa_serial = arn:aws:iam::111111111111:mfa/alice on profile long" in text
+    # Following the advice: the role takes the code itself and 8h is fine.
+    advised = (
+        MFA_SESSION_CHAIN.format(secret=SECRET).replace(
+            "mfa_serial = arn:aws:iam::111111111111:mfa/alice\n", ""
+        )
+        + "mfa_serial = arn:aws:iam::111111111111:mfa/alice\n"
+    )
+    config.write_text(advised)
+    status, out, _ = run_cli(capsys, "explain", "long")
+    assert status == 0 and "duration: 8h" in out and "chained" not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -455,3 +456,29 @@ def test_demo_resolves_every_hop_against_its_own_local_sts() -> None:
         assert line in deploy
     assert "STS received AssumeRoleWithWebIdentity signed with key (unsigned)" in out
     assert "TokenCode" not in out and "123456\n" not in out  # the MFA code is never shown
+
+
+def test_export_in_every_shell_format_sets_the_same_credentials_and_shell_state(
+    sts: MotoServer, isolated_env: IsolatedEnv
+) -> None:
+    use_config(isolated_env, THREE_HOPS)
+    as_json = json.loads(run_rolechain("export", "admin", "--format", "json").stdout)
+    env_out = run_rolechain("export", "admin", "--format", "env").stdout
+    env = {"PATH": os.environ["PATH"], "AWS_REGION": "stale", "AWS_PROFILE": "x"}
+    shown = subprocess.run(
+        ["sh", "-c", env_out + '\nprintf "%s|%s|%s|%s" "$AWS_ACCESS_KEY_ID" '
+         '"${AWS_REGION-unset}" "$ROLECHAIN_PROFILE" "$ROLECHAIN_EXPIRES"'],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.split("|")  # fmt: skip
+    assert shown[:3] == [as_json["AWS_ACCESS_KEY_ID"], "unset", "admin"]
+    assert shown[3] == as_json["AWS_CREDENTIAL_EXPIRATION"]
+    for fmt in ("fish", "powershell", "cmd", "dotenv"):
+        out = run_rolechain("export", "admin", "--format", fmt).stdout
+        assert as_json["AWS_SECRET_ACCESS_KEY"] in out and "ROLECHAIN_PROFILE" in out, fmt
+    if shutil.which("fish"):
+        fish_out = run_rolechain("export", "admin", "--format", "fish").stdout
+        back = subprocess.run(
+            ["fish", "-c", fish_out + "\necho $AWS_SESSION_TOKEN; echo $ROLECHAIN_PROFILE"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        assert back == [as_json["AWS_SESSION_TOKEN"], "admin"]

@@ -11,11 +11,11 @@ the interpreter; no re, json, typing, hashlib, datetime, platformdirs, pydantic 
 botocore). A missing, stale, corrupt or foreign answer, a different request, or any
 changed or new configuration file sends the request down the full path.
 
-The *request* is everything that can change the result: the profile and ``--config`` as
-given, and every ``AWS_*``, ``ROLECHAIN_*`` and ``XDG_*`` variable plus ``HOME`` (file
-paths made absolute; values of secret variables only as "set"). Its answer lives in
-``<cache dir>/<key>.answer`` (0600 in the 0700 cache directory, see
-``resolver.cache.store``), and holds the request itself, which must match exactly.
+The *request* is everything that can change the result: the profile, ``--config`` and
+the per-run override flags as given, and every ``AWS_*``, ``ROLECHAIN_*`` and ``XDG_*``
+variable plus ``HOME`` (file paths made absolute; values of secret variables only as
+"set"). Its answer lives in ``<cache dir>/<key>.answer`` (0600 in the 0700 cache
+directory, see ``resolver.cache.store``), and holds the request itself, which must match exactly.
 """
 
 import os
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 ANSWER_VERSION = 1
 SUFFIX = ".answer"
 MAX_ANSWER_BYTES = 64 * 1024
-EXPORT_FORMATS = ("env", "json", "credential-process", "ini")
+EXPORT_FORMATS = ("env", "json", "credential-process", "ini", "fish", "powershell", "cmd", "dotenv")
 _HEADER = f"rolechain answer {ANSWER_VERSION}"
 _KEYED_PREFIXES = ("AWS_", "ROLECHAIN_", "XDG_")
 _KEYED_NAMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
@@ -87,14 +87,19 @@ def _absolute(name: str, value: str) -> str:
 
 
 def request_text(
-    profile: str | None, config: str | None, environ: "Mapping[str, str] | None" = None
+    profile: str | None,
+    config: str | None,
+    environ: "Mapping[str, str] | None" = None,
+    overrides: "Sequence[str]" = (),
 ) -> str:
-    """What identifies ``rolechain [--config C] export [P]`` in ``environ`` (no secrets)."""
+    """What identifies ``rolechain [--config C] export [P] [overrides]`` in ``environ``
+    (no secrets); ``overrides`` are ``override_lines``."""
     environ = os.environ if environ is None else environ
     from resolver import __version__
 
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
     lines.append(f"config {os.path.abspath(os.path.expanduser(config)) if config else ''}")
+    lines += overrides
     keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
     for name in sorted(keyed):
         secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
@@ -113,8 +118,32 @@ def request_key(request: str) -> str:
     return format(hash(tuple(request.encode("utf-8", "surrogateescape"))) & (2**64 - 1), "016x")
 
 
-def export_request(argv: "Sequence[str]") -> tuple[str | None, str | None, str] | None:
-    """(profile, config, format) of a plain ``[--config C] [--debug] export [P] [--format F]``.
+_OVERRIDE_FLAGS = ("--tag", "--transitive-tag", "--source-identity", "--duration", "--hop")
+
+
+def override_lines(
+    tags: "Sequence[str]" = (),
+    transitive: "Sequence[str]" = (),
+    source_identity: str | None = None,
+    duration: str | None = None,
+    hop: str | None = None,
+) -> tuple[str, ...]:
+    """The per-run override flags as given, in one fixed order, for a request."""
+    lines = [f"override --tag {value}" for value in tags]
+    lines += [f"override --transitive-tag {value}" for value in transitive]
+    for flag, value in (("--source-identity", source_identity), ("--duration", duration),
+                        ("--hop", hop)):  # fmt: skip
+        if value is not None:
+            lines.append(f"override {flag} {value}")
+    return tuple(lines)
+
+
+def export_request(
+    argv: "Sequence[str]",
+) -> tuple[str | None, str | None, str, tuple[str, ...]] | None:
+    """(profile, config, format, override lines) of a plain ``[--config C] [--debug]
+    export [P] [--format F]`` with any per-run override flags (``--mfa-token``, which
+    changes no answer, is accepted and left out).
 
     None for anything else, which the argparse CLI handles (``--no-cache`` included).
     """
@@ -134,19 +163,32 @@ def export_request(argv: "Sequence[str]") -> tuple[str | None, str | None, str] 
         return None
     profile: str | None = None
     fmt = "env"
+    given: dict[str, list[str]] = {flag: [] for flag in _OVERRIDE_FLAGS}
     rest = argv[index + 1 :]
     index = 0
     while index < len(rest):
         word = rest[index]
-        if word == "--format" and index + 1 < len(rest):
-            fmt, index = rest[index + 1], index + 2
-        elif word.startswith("--format="):
-            fmt, index = word[len("--format=") :], index + 1
+        flag, equals, value = word.partition("=")
+        if flag in given or flag in ("--format", "--mfa-token"):
+            if not equals:
+                if index + 1 >= len(rest):
+                    return None
+                value, index = rest[index + 1], index + 1
+            index += 1
+            if flag == "--format":
+                fmt = value
+            elif flag in given:
+                given[flag].append(value)
         elif profile is None and word and not word.startswith("-"):
             profile, index = word, index + 1
         else:
             return None
-    return (profile, config, fmt) if fmt in EXPORT_FORMATS else None
+    if fmt not in EXPORT_FORMATS:
+        return None
+    single = [values[-1] if values else None for values in
+              (given["--source-identity"], given["--duration"], given["--hop"])]  # fmt: skip
+    lines = override_lines(given["--tag"], given["--transitive-tag"], *single)
+    return profile, config, fmt, lines
 
 
 class Answer:
@@ -272,8 +314,8 @@ def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = No
     parsed = export_request(argv)
     if parsed is None or cache_disabled(environ):
         return None
-    profile, config, fmt = parsed
-    request = request_text(profile, config, environ)
+    profile, config, fmt, overrides = parsed
+    request = request_text(profile, config, environ, overrides)
     answer = read_answer(answer_path(cache_directory(environ), request_key(request)))
     if answer is None or not answer.servable(request, time.time()):
         return None

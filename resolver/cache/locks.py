@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - Windows
 DEFAULT_LOCK_TIMEOUT = 120.0
 _FIRST_POLL = 0.002
 _MAX_POLL = 0.05
+_WAITING = ".waiting-"
 
 
 def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
@@ -102,6 +103,48 @@ class KeyLock:
             return self._filelock_acquire(timeout)
         deadline = time.monotonic() + timeout
         delay = _FIRST_POLL
+        try:
+            return self._poll(deadline, delay)
+        finally:
+            self._not_waiting()
+
+    def _waiting_marker(self) -> Path:
+        return self.path.with_name(f"{self.path.name}{_WAITING}{os.getpid()}")
+
+    def _now_waiting(self) -> None:
+        """Leave a marker while we wait, so the holder can tell its prompt how many wait."""
+        with contextlib.suppress(OSError):
+            os.close(os.open(self._waiting_marker(), os.O_WRONLY | os.O_CREAT, 0o600))
+
+    def _not_waiting(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self._waiting_marker())
+
+    def waiters(self) -> int:
+        """How many other live processes wait for this lock (their markers; dead ones'
+        markers are removed)."""
+        prefix = self.path.name + _WAITING
+        count = 0
+        try:
+            names = [n for n in os.listdir(self.path.parent) if n.startswith(prefix)]
+        except OSError:
+            return 0
+        for name in names:
+            pid = name[len(prefix) :]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path.parent / name)
+                continue
+            except OSError:
+                pass  # alive, another user's: still waiting
+            count += 1
+        return count
+
+    def _poll(self, deadline: float, delay: float) -> bool:
         while True:
             try:
                 fd = _open_lock_file(self.path)
@@ -123,6 +166,8 @@ class KeyLock:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            if delay == _FIRST_POLL:
+                self._now_waiting()
             time.sleep(min(delay * (0.5 + random.random()), remaining))
             delay = min(delay * 2, _MAX_POLL)
 

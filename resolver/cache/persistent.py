@@ -33,6 +33,7 @@ from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
 from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.executor import Step, StepWrapper, memory_cache
+from resolver.providers.tokens import counting_waiters
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,8 @@ class DiskCachedProvider:
             if entry is not None and entry.fresh(self._clock(), self.window):
                 return self._from_entry(entry)
             try:
-                credentials = self._provider.retrieve()
+                with counting_waiters(lock.waiters):
+                    credentials = self._provider.retrieve()
             except Exception as exc:
                 if entry is not None and not entry.expired(self._clock()):
                     why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__

@@ -213,6 +213,10 @@ class CacheStore:
         """Replace the ready answer ``key`` (``resolver.cache.answers``) like an entry."""
         self._write_private(Path(self.answer_path(key)), data, "ready answer")
 
+    def write_listing(self, name: str, data: bytes) -> None:
+        """Replace the small private file ``name`` (``resolver.cli.names``) like an entry."""
+        self._write_private(self.directory / name, data, name)
+
     def _write_private(self, path: Path, data: bytes, what: str) -> None:
         self.ensure_dir()
         try:

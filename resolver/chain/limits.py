@@ -150,7 +150,10 @@ def _check_hop_duration(
             "GetSessionToken session (roles assumed with those are capped at 1 hour)"
         )
     elif isinstance(source, StaticSource) and source.mfa_serial:
-        reason = "(roles assumed with an MFA session from GetSessionToken are capped at 1 hour)"
+        reason = (
+            "(roles assumed with an MFA session from GetSessionToken are capped at 1 hour); "
+            + mfa_chain_advice(hop, source)
+        )
     elif isinstance(source, (EnvironmentSource, ProcessSource)):
         severity = "error" if hop.chained else "warning"
         origin = "environment" if isinstance(source, EnvironmentSource) else "credential_process"
@@ -167,6 +170,16 @@ def _check_hop_duration(
     else:
         return  # long-term IAM user keys: not chained
     report.add(DURATION_KEY, over_hour(seconds, reason), severity)
+
+
+def mfa_chain_advice(hop: Hop, source: StaticSource) -> str:
+    """How to avoid a chain that exists only for an MFA session: the serial on the role."""
+    return (
+        f"this hop is chained only because profile {source.profile} opens an MFA session; "
+        f"to avoid the chain, set mfa_serial = {source.mfa_serial} on profile {hop.profile} "
+        f"and remove mfa_serial from profile {source.profile}, so AssumeRole takes the code "
+        "itself and the role may last up to its maximum session duration (at most 12h)"
+    )
 
 
 def _check_carried_tags(hop: Hop, carried: _Carried, report: _Report) -> None:

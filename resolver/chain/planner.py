@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from resolver.chain.limits import check_chain
+from resolver.chain.overrides import Overrides, apply_overrides
 from resolver.chain.types import (
     Chain,
     ContainerSource,
@@ -36,7 +37,7 @@ DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
 _HOP_KEYS = (
     "role_arn", "source_profile", "credential_source", "role_session_name", "external_id",
-    "mfa_serial", "mfa_process", "duration_seconds", "session_tags",
+    "mfa_serial", "mfa_process", "mfa_prompt", "duration_seconds", "session_tags",
     "transitive_session_tags", "source_identity", "policy", "policy_arns",
 )  # fmt: skip
 _ROLE_SESSION_BASES = (WebIdentitySource, SsoSource, InstanceMetadataSource, ContainerSource)
@@ -54,9 +55,12 @@ class ProfileLookup(Protocol):
     def services(self, name: str) -> Mapping[str, Any] | None: ...
 
 
-def plan_chain(profiles: ProfileLookup, name: str) -> Chain:
-    """Build the chain for ``name`` and raise ``LimitError`` if it breaks an STS limit."""
+def plan_chain(profiles: ProfileLookup, name: str, overrides: Overrides | None = None) -> Chain:
+    """Build the chain for ``name``, apply this run's ``overrides``, and raise
+    ``LimitError`` if it breaks an STS limit."""
     chain = build_chain(profiles, name)
+    if overrides:
+        chain = apply_overrides(chain, overrides)
     errors = tuple(f for f in check_chain(chain) if f.severity == "error")
     if errors:
         first = errors[0]
@@ -229,6 +233,7 @@ def _static_source(entry: ProfileEntry) -> StaticSource:
         session_token=data.aws_session_token,
         mfa_serial=mfa_serial,
         mfa_process=data.mfa_process if mfa_serial else None,
+        mfa_prompt=data.mfa_prompt if mfa_serial else None,
         mfa_duration_seconds=(
             (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
         ),
@@ -306,6 +311,7 @@ def _hop(entry: ProfileEntry) -> Hop:
         external_id=data.external_id,
         mfa_serial=data.mfa_serial,
         mfa_process=data.mfa_process if data.mfa_serial else None,
+        mfa_prompt=data.mfa_prompt if data.mfa_serial else None,
         duration_seconds=data.duration_seconds,
         tags=tuple(data.session_tags.items()),
         transitive_tag_keys=tuple(data.transitive_session_tags),

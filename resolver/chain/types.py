@@ -34,6 +34,7 @@ class StaticSource:
     session_token: str | None = field(default=None, repr=False)
     mfa_serial: str | None = None
     mfa_process: str | None = None
+    mfa_prompt: str | None = None
     mfa_duration_seconds: int | None = None
     where: Mapping[str, Location] = _where()
 
@@ -192,6 +193,7 @@ class Hop:
 
     ``chained`` is True when the caller holds role-session credentials (STS then caps
     the duration at one hour). ``tags`` keeps declaration order as (key, value) pairs.
+    ``overridden`` names the keys this run's overrides changed.
     """
 
     profile: str
@@ -200,6 +202,7 @@ class Hop:
     external_id: str | None = None
     mfa_serial: str | None = None
     mfa_process: str | None = None
+    mfa_prompt: str | None = None
     duration_seconds: int | None = None
     tags: tuple[tuple[str, str], ...] = ()
     transitive_tag_keys: tuple[str, ...] = ()
@@ -207,10 +210,11 @@ class Hop:
     policy: str | None = None
     policy_arns: tuple[str, ...] = ()
     chained: bool = False
+    overridden: tuple[str, ...] = ()
     where: Mapping[str, Location] = _where()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "profile": self.profile,
             "role_arn": self.role_arn,
             "role_session_name": self.role_session_name,
@@ -223,6 +227,9 @@ class Hop:
             "policy": self.policy,
             "policy_arns": list(self.policy_arns),
         }
+        if self.overridden:  # per-run overrides (``resolver.chain.overrides``)
+            out["overridden"] = list(self.overridden)
+        return out
 
 
 @dataclass(frozen=True)

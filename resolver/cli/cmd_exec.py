@@ -14,7 +14,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from resolver.cli.cmd_export import MANAGED_VARIABLES, credential_variables, effective_region
+from resolver.cli.cmd_export import credential_variables, effective_region
+from resolver.cli.formats import MANAGED_VARIABLES
 from resolver.errors import ResolverError
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
@@ -76,17 +77,30 @@ class UsageError(ResolverError):
     """``exec`` was called without a command."""
 
 
-def split_words(words: list[str]) -> tuple[str | None, list[str]]:
-    """(profile, command) from ``[PROFILE] -- CMD ...`` or the older ``PROFILE CMD ...``.
+def split_words(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """(profile, command) from ``[PROFILE] [FLAGS] -- CMD ...`` or the older
+    ``PROFILE CMD ...``; override flags written after the profile are parsed into ``args``.
 
     With ``--`` first, no profile is named: selection follows ``AWS_PROFILE`` as everywhere.
     """
-    if "--" in words:
-        at = words.index("--")
-        if at > 1:
-            raise UsageError(f"exec takes one profile before --: {USAGE}")
-        return (words[0] if at == 1 else None), words[at + 1 :]
-    return (words[0] if words else None), words[1:]
+    words = list(args.argv)
+    if "--" not in words:
+        return (words[0] if words else None), words[1:]
+    at = words.index("--")
+    before, command = words[:at], words[at + 1 :]
+    if len(before) <= 1 and not (before and before[0].startswith("-")):
+        return (before[0] if before else None), command
+    from resolver.cli.overrides_args import add_override_flags
+
+    leading = argparse.ArgumentParser(prog="rolechain exec", usage=USAGE, add_help=False)
+    leading.add_argument("profile", nargs="?")
+    add_override_flags(leading)
+    parsed = leading.parse_args(before)
+    for name, value in vars(parsed).items():
+        if name != "profile" and value not in (None, []):
+            earlier = getattr(args, name, None)
+            setattr(args, name, earlier + value if isinstance(value, list) and earlier else value)
+    return parsed.profile, command
 
 
 def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[bytes] | int:
@@ -107,12 +121,19 @@ def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[byte
 
 def run(args: argparse.Namespace) -> int:
     """Resolve, start the command, forward signals, return its exit status."""
-    profile, argv = split_words(list(args.argv))
+    profile, argv = split_words(args)
     if not argv:
         raise UsageError(f"exec needs a command: {USAGE}")
-    from resolver.api import resolve_chain
+    from resolver.api import resolution
+    from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
-    chain, credentials = resolve_chain(profile, config=args.config)
+    found = resolution(
+        profile,
+        config=args.config,
+        token_provider=token_from_args(args),
+        overrides=overrides_from_args(args),
+    )
+    chain, credentials = found.chain, found.credentials
     region = effective_region(chain.sts.region if chain else None)
     environment = child_environment(credential_variables(credentials, region))
     child = start(argv, environment)

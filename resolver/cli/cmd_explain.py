@@ -15,7 +15,9 @@ from resolver.errors import printable
 
 def run(args: argparse.Namespace) -> int:
     """Print the chain for ``args.profile``."""
-    chain = plan(args.profile, config=args.config)
+    from resolver.cli.overrides_args import overrides_from_args
+
+    chain = plan(args.profile, config=args.config, overrides=overrides_from_args(args))
     if args.json:
         print(json.dumps(plan_json(chain), indent=2))
     else:
@@ -74,7 +76,7 @@ def render(chain: Chain) -> str:
     session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
     for number, hop in enumerate(chain.hops, 1):
         lines.append(f"  {number}.    profile {hop.profile}: AssumeRole {hop.role_arn}")
-        options = _hop_options(hop, session_serial)
+        options = _mark_overridden(hop, _hop_options(hop, session_serial))
         lines.extend(f"          {name}: {value}" for name, value in options)
     sts = chain.sts
     where = [f"region {sts.region}" if sts.region else "region from environment or global"]
@@ -101,6 +103,20 @@ def _describe_source(source: Source) -> str:
     return f"{text}: {extras}" if extras else text
 
 
+_OPTION_OF_KEY = {
+    "session_tags": "tags",
+    "transitive_session_tags": "transitive",
+    "source_identity": "source identity",
+    "duration_seconds": "duration",
+}
+
+
+def _mark_overridden(hop: Hop, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Options this run's overrides changed, marked as such."""
+    marked = {_OPTION_OF_KEY[key] for key in hop.overridden if key in _OPTION_OF_KEY}
+    return [(name, value + " (override)" if name in marked else value) for name, value in options]
+
+
 def _hop_options(hop: Hop, session_serial: str | None) -> list[tuple[str, str]]:
     options: list[tuple[str, str]] = []
     if hop.role_session_name:
@@ -111,6 +127,8 @@ def _hop_options(hop: Hop, session_serial: str | None) -> list[tuple[str, str]]:
         options.append(("external id", hop.external_id))
     if hop.mfa_serial:
         via = f" (code from {program(hop.mfa_process)})" if hop.mfa_process else ""
+        if hop.mfa_prompt and hop.mfa_prompt != "process":
+            via = f" (asked with {hop.mfa_prompt})"
         if hop.mfa_serial == session_serial:
             via = " (satisfied by the MFA session: no second code)"
         options.append(("mfa", hop.mfa_serial + via))

@@ -1,4 +1,5 @@
-"""``rolechain export``: credentials as shell lines, JSON, credential_process or INI."""
+"""``rolechain export``: credentials as shell lines (``resolver.cli.formats``), JSON,
+credential_process or INI."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import argparse
 import json
 import logging
 import os
-import shlex
 import time
 from datetime import datetime, timezone
 
 from resolver.api import Resolution, resolution
 from resolver.cache.answers import EXPORT_FORMATS
+from resolver.cli.formats import SHELL_FORMATS, render_shell, shell_state
 from resolver.providers.credentials import Credentials
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,9 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
             document["AccountId"] = credentials.account_id
         return json.dumps(document)
     variables = credential_variables(credentials, region)
-    if fmt == "env":
-        lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
-        stale = [name for name in MANAGED_VARIABLES if name not in variables]
-        if stale:
-            lines.append("unset " + " ".join(stale))
-        return "\n".join(lines)
+    if fmt in SHELL_FORMATS:
+        expires = variables.get("AWS_CREDENTIAL_EXPIRATION")
+        return render_shell(fmt, {**variables, **shell_state(profile, expires)})
     if fmt == "json":
         return json.dumps(variables, indent=2)
     keys = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
@@ -84,7 +82,14 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
 
 def run(args: argparse.Namespace) -> int:
     """Resolve and print; then save a ready answer for the next identical call."""
-    found = resolution(args.profile, config=args.config)
+    from resolver.cli.overrides_args import overrides_from_args, token_from_args
+
+    found = resolution(
+        args.profile,
+        config=args.config,
+        token_provider=token_from_args(args),
+        overrides=overrides_from_args(args),
+    )
     chain, credentials = found.chain, found.credentials
     region = effective_region(chain.sts.region if chain else None)
     name = chain.profile if chain else (args.profile or "default")
@@ -100,7 +105,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     never with the cache off, never long-term keys), and only until their refresh window
     opens.
     """
-    from resolver.cache.answers import Answer, request_key, request_text
+    from resolver.cache.answers import Answer, override_lines, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
     from resolver.errors import CacheError
     from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
@@ -116,7 +121,9 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
         for fmt in EXPORT_FORMATS
     }
     profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
-    request = request_text(args.profile, args.config)
+    given = [getattr(args, name, None) for name in ("source_identity", "duration", "hop")]
+    overrides = override_lines(args.tag or (), args.transitive_tag or (), *given)
+    request = request_text(args.profile, args.config, overrides=overrides)
     expires = credentials.expires.timestamp()
     answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs)
     try:

@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from resolver import __version__
+    from resolver.cli.overrides_args import add_override_flags
 
     parser = argparse.ArgumentParser(
         prog="rolechain", description="Resolve AWS credentials from declarative role chains."
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("explain", help="print the chain a profile resolves through")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
     cmd.add_argument("--json", action="store_true", help="print the plan as JSON")
+    add_override_flags(cmd, mfa_token=False)
 
     cmd = commands.add_parser("validate", help="check profiles without calling AWS")
     cmd.add_argument("profiles", nargs="*", metavar="PROFILE", help="profiles (default: all)")
@@ -163,8 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("export", help="print credentials for a profile")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
     cmd.add_argument("--format", choices=EXPORT_FORMATS, default="env", help="output format")
+    add_override_flags(cmd)
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
+    add_override_flags(cmd)
     cmd.add_argument(
         "argv",
         nargs=argparse.REMAINDER,
@@ -186,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_console_parser(commands)
     add_sso_parser(commands)
+
+    cmd = commands.add_parser("completion", help="print a shell completion script")
+    cmd.add_argument("shell", choices=("bash", "zsh", "fish"), help="shell")
 
     cmd = commands.add_parser("cache", help="inspect or clear the credentials cache")
     cache = cmd.add_subparsers(

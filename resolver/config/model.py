@@ -17,6 +17,8 @@ from resolver.config.values import endpoint_problem, region_problem
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
+MfaPrompt = Literal["terminal", "zenity", "kdialog", "osascript", "pinentry", "ykman", "process"]
+"""The MFA prompt drivers (``resolver.providers.prompts.DRIVERS``)."""
 
 
 def _is_ini(info: ValidationInfo) -> bool:
@@ -64,6 +66,9 @@ class Profile(_Strict):
     external_id: str | None = Field(None, description="ExternalId to send.")
     mfa_serial: str | None = Field(None, description="MFA device serial number or ARN.")
     mfa_process: str | None = Field(None, description="Command that prints an MFA code.")
+    mfa_prompt: MfaPrompt | None = Field(
+        None, description="Where to ask for the MFA code (default: terminal, else a dialog)."
+    )
     duration_seconds: int | None = Field(
         None,
         description="Session duration: seconds, or a string such as '1h' or '15m'.",

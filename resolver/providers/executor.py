@@ -30,7 +30,7 @@ from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import CredentialsCache
 from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.sts_factory import StsTarget, make_sts_client, sts_target
-from resolver.providers.tokens import ProcessTokenProvider, TokenProvider, terminal_prompt
+from resolver.providers.tokens import TokenProvider
 
 # Wraps each step's provider; issue-level caches (memory, disk) plug in here.
 StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
@@ -99,12 +99,35 @@ def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvid
 
 
 def token_provider_for(
-    serial: str, mfa_process: str | None, token_provider: TokenProvider | None
+    serial: str,
+    mfa_process: str | None,
+    token_provider: TokenProvider | None,
+    *,
+    mfa_prompt: str | None = None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> TokenProvider:
-    """``mfa_process`` if configured, else the caller's provider, else a terminal prompt."""
-    if mfa_process:
-        return ProcessTokenProvider(mfa_process, serial=serial)
-    return token_provider or terminal_prompt(serial)
+    """The caller's provider if given (``--mfa-token``), else the ``mfa_prompt`` driver
+    (``mfa_process`` when only that is configured), chosen when the code is needed."""
+    environ = os.environ if environ is None else environ
+    if token_provider is not None:
+        return token_provider
+
+    def ask() -> str:
+        from resolver.providers.prompts.choose import prompt_provider
+
+        provider = prompt_provider(
+            serial,
+            profile=profile,
+            role_arn=role_arn,
+            configured=mfa_prompt,
+            mfa_process=mfa_process,
+            environ=environ,
+        )
+        return provider()
+
+    return ask
 
 
 def build_provider(
@@ -136,7 +159,15 @@ def build_provider(
             policy=hop.policy,
             policy_arns=hop.policy_arns,
             serial_number=serial,
-            token_provider=token_provider_for(serial, hop.mfa_process, token_provider)
+            token_provider=token_provider_for(
+                serial,
+                hop.mfa_process,
+                token_provider,
+                mfa_prompt=hop.mfa_prompt,
+                profile=hop.profile,
+                role_arn=hop.role_arn,
+                environ=environ,
+            )
             if serial
             else None,
             source_identity=hop.source_identity,
@@ -170,7 +201,12 @@ def _base_provider(
             duration=source.mfa_duration_seconds,
             serial_number=source.mfa_serial,
             token_provider=token_provider_for(
-                source.mfa_serial, source.mfa_process, token_provider
+                source.mfa_serial,
+                source.mfa_process,
+                token_provider,
+                mfa_prompt=source.mfa_prompt,
+                profile=source.profile,
+                environ=environ,
             ),
             label=f"MFA session of profile {source.profile}",
         )

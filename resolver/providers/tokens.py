@@ -8,6 +8,7 @@ for a touch) hold ``PROMPT_LOCK``, so concurrent refreshes ask one question at a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -15,7 +16,7 @@ import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from resolver.errors import ResolverError, TokenError
@@ -23,6 +24,29 @@ from resolver.providers.sts_client import one_line
 
 TokenProvider = Callable[[], str]
 """Returns an MFA token code; called once per STS call that needs one."""
+
+_WAITERS = threading.local()
+
+
+@contextlib.contextmanager
+def counting_waiters(count: Callable[[], int]) -> Iterator[None]:
+    """While inside, ``waiting_elsewhere`` asks ``count`` (the cache lock's waiters)."""
+    previous = getattr(_WAITERS, "count", None)
+    _WAITERS.count = count
+    try:
+        yield
+    finally:
+        _WAITERS.count = previous
+
+
+def waiting_elsewhere() -> int:
+    """How many other processes wait on the prompt this thread is about to show."""
+    count = getattr(_WAITERS, "count", None)
+    try:
+        return int(count()) if count is not None else 0
+    except Exception:
+        return 0
+
 
 PROMPT_LOCK = threading.Lock()
 """Held around every interactive prompt in this process (not re-entrant)."""
@@ -112,6 +136,15 @@ def _stdin_is_tty() -> bool:
         return False
 
 
+def has_terminal() -> bool:
+    """True when a prompt on the terminal can be answered (``/dev/tty`` or a TTY stdin)."""
+    tty = _open_tty()
+    if tty is not None:
+        tty.close()
+        return True
+    return _stdin_is_tty()
+
+
 class TerminalTokenPrompt:
     """Ask for the code of ``serial`` on the terminal; callable as a ``TokenProvider``.
 
@@ -120,8 +153,9 @@ class TerminalTokenPrompt:
     waiting on input that can never come.
     """
 
-    def __init__(self, serial: str | None = None) -> None:
+    def __init__(self, serial: str | None = None, *, question: str | None = None) -> None:
         self.serial = serial
+        self.question = question
 
     def __repr__(self) -> str:
         return f"TerminalTokenPrompt(serial={self.serial!r})"
@@ -129,6 +163,8 @@ class TerminalTokenPrompt:
     @property
     def prompt(self) -> str:
         """The question shown to the user."""
+        if self.question:
+            return self.question
         return f"MFA code for {self.serial}: " if self.serial else STDIN_PROMPT
 
     def __call__(self) -> str:

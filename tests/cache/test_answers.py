@@ -43,14 +43,14 @@ HEAVY = ("boto3", "botocore", "pydantic", "argparse", "typing", "json", "re", "d
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["export", "prod"], ("prod", None, "env")),
+        (["export", "prod"], ("prod", None, "env", ())),
         (
             ["export", "prod", "--format", "credential-process"],
-            ("prod", None, "credential-process"),
+            ("prod", None, "credential-process", ()),
         ),
-        (["export", "--format=json"], (None, None, "json")),
-        (["--config", "r.toml", "--debug", "export", "p"], ("p", "r.toml", "env")),
-        (["--config=r.toml", "export", "--format", "ini", "p"], ("p", "r.toml", "ini")),
+        (["export", "--format=json"], (None, None, "json", ())),
+        (["--config", "r.toml", "--debug", "export", "p"], ("p", "r.toml", "env", ())),
+        (["--config=r.toml", "export", "--format", "ini", "p"], ("p", "r.toml", "ini", ())),
         (["--no-cache", "export", "p"], None),
         (["export", "p", "--format", "yaml"], None),
         (["export", "p", "q"], None),
@@ -58,12 +58,18 @@ HEAVY = ("boto3", "botocore", "pydantic", "argparse", "typing", "json", "re", "d
         (["export", "--", "p"], None),
         (["export", "p", "--format"], None),
         (["exec", "p", "--", "true"], None),
+        (
+            ["export", "p", "--tag", "a=b", "--mfa-token", "123456", "--tag=c=d", "--hop", "h"],
+            ("p", None, "env", ("override --tag a=b", "override --tag c=d", "override --hop h")),
+        ),
+        (["export", "p", "--duration"], None),
+        (["export", "p", "--tagx", "a=b"], None),
         (["--config"], None),
         ([], None),
     ],
 )
 def test_export_request_takes_only_plain_exports(
-    argv: list[str], expected: tuple[str | None, str | None, str] | None
+    argv: list[str], expected: tuple[str | None, str | None, str, tuple[str, ...]] | None
 ) -> None:
     assert export_request(argv) == expected
 

@@ -1,0 +1,91 @@
+"""Profile names for shell completion, without pydantic, boto3 or a full parse.
+
+A keypress must not cost a cold start: the names are read with a line scan of the
+section headers of the AWS files (``[profile NAME]``, ``[default]``, ``[NAME]``) and the
+rolechain TOML file (``[profiles.NAME]``), and kept in ``profile-names`` in the cache
+directory (0600) with the files' stamp, so the next keypress reads one small file.
+"""
+
+import os
+import re
+
+from resolver.cache.answers import cache_directory, files_stamp, read_private
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+LISTING = "profile-names"
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NAMES = 5000
+_INI_CONFIG = re.compile(r"\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]")
+_INI_CREDENTIALS = re.compile(r"\s*\[\s*([^\]\s]+)\s*\]")
+_TOML = re.compile(r'\s*\[\s*profiles\s*\.\s*(?:"([^"]+)"|\'([^\']+)\'|([A-Za-z0-9_-]+))\s*\]')
+
+
+def _paths(config: "str | None", environ: "Mapping[str, str]") -> list[str]:
+    from resolver.config.sources.files import ini_paths
+    from resolver.config.sources.tomlfile import toml_path
+
+    return [str(path) for path in (*ini_paths(environ), toml_path(config, environ))]
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES)
+    except OSError:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def scan_names(paths: "Sequence[str]") -> list[str]:
+    """The profile names declared in the config, credentials and TOML files ``paths``."""
+    names: dict[str, None] = {}
+    config, credentials, toml = paths
+    for line in _lines(config):
+        match = _INI_CONFIG.match(line)
+        if match and not line.lstrip().startswith(("[sso-session", "[services")):
+            names[match[1]] = None
+    for line in _lines(credentials):
+        if match := _INI_CREDENTIALS.match(line):
+            names[match[1]] = None
+    for line in _lines(toml):
+        if match := _TOML.match(line):
+            names[match[1] or match[2] or match[3]] = None
+    return sorted(names)[:MAX_NAMES]
+
+
+def _encode(stamp: "Sequence[tuple[str, int, int]]", names: "Sequence[str]") -> bytes:
+    lines = [f"file {size} {mtime} {path}" for path, size, mtime in stamp]
+    lines += [f"name {name}" for name in names]
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+
+
+def profile_names(
+    config: "str | None" = None, environ: "Mapping[str, str] | None" = None
+) -> list[str]:
+    """The profile names, from the saved listing while the files are unchanged."""
+    environ = os.environ if environ is None else environ
+    paths = _paths(config, environ)
+    stamp = files_stamp(paths)
+    directory = cache_directory(environ)
+    listing = os.path.join(directory, LISTING)
+    header = _encode(stamp, [])
+    try:
+        saved = read_private(listing, MAX_FILE_BYTES)
+    except (OSError, ValueError):
+        saved = b""
+    if saved.startswith(header):
+        rest = saved[len(header) :].decode("utf-8", "surrogateescape").splitlines()
+        if all(line.startswith("name ") for line in rest):
+            return [line[len("name ") :] for line in rest]
+    names = scan_names(paths)
+    if not environ.get("ROLECHAIN_NO_CACHE"):
+        try:
+            from resolver.cache.store import CacheStore
+
+            CacheStore(directory).write_listing(LISTING, _encode(stamp, names))
+        except Exception:  # a completion never fails for want of a cache
+            pass
+    return names
