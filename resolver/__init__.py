@@ -1,6 +1,7 @@
 """rolechain: resolve AWS credentials from declarative role chains.
 
-The public names are ``plan``, ``resolve``, ``session`` and the error classes
+The public names are ``plan``, ``resolve``, ``session``, ``serve`` (a local credential
+server, as a context manager) and the error classes
 (``ResolverError`` and its subclasses); everything else may move between releases.
 Importing this package is cheap: each public name is imported from ``resolver.api`` or
 ``resolver.errors`` on first use (PEP 562), and those import their heavy dependencies
@@ -10,6 +11,7 @@ Importing this package is cheap: each public name is imported from ``resolver.ap
 TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see cli.entry)
 if TYPE_CHECKING:
     from resolver.api import plan, resolve, session
+    from resolver.server.lifecycle import serve
     from resolver.errors import (
         CacheError,
         ChainError,
@@ -33,9 +35,11 @@ __all__ = [
     "TokenError",
     "plan",
     "resolve",
+    "serve",
     "session",
 ]
 _HOMES = {name: "resolver.errors" if name[0].isupper() else "resolver.api" for name in __all__}
+_HOMES["serve"] = "resolver.server.lifecycle"
 
 
 def __getattr__(name: str) -> object:

@@ -110,13 +110,25 @@ def run(args: argparse.Namespace) -> int:
     profile, argv = split_words(list(args.argv))
     if not argv:
         raise UsageError(f"exec needs a command: {USAGE}")
-    from resolver.api import resolve_chain
+    stop_server = None
+    if getattr(args, "server", False):
+        from resolver.server.lifecycle import start_for_exec, without_shadowing
 
-    chain, credentials = resolve_chain(profile, config=args.config)
-    region = effective_region(chain.sts.region if chain else None)
-    environment = child_environment(credential_variables(credentials, region))
+        variables, chain_region, stop_server = start_for_exec(profile, args.config)
+        region = effective_region(chain_region)
+        if region:
+            variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
+        environment = without_shadowing(child_environment(variables))
+    else:
+        from resolver.api import resolve_chain
+
+        chain, credentials = resolve_chain(profile, config=args.config)
+        region = effective_region(chain.sts.region if chain else None)
+        environment = child_environment(credential_variables(credentials, region))
     child = start(argv, environment)
     if isinstance(child, int):
+        if stop_server is not None:
+            stop_server()
         return child
     previous = {}
     forward = forwarder(child)
@@ -129,5 +141,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if stop_server is not None:
+            stop_server()
     sys.stdout.flush()
     return 128 - status if status < 0 else status

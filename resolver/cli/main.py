@@ -166,11 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
     cmd.add_argument(
+        "--server", action="store_true", help="serve refreshing credentials to the command"
+    )
+    cmd.add_argument(
         "argv",
         nargs=argparse.REMAINDER,
         metavar="[PROFILE] -- CMD ...",
         help="profile (default: $AWS_PROFILE or default), then the command after --",
     )
+
+    cmd = commands.add_parser("serve", help="serve refreshing credentials on loopback")
+    cmd.add_argument("profiles", nargs="+", metavar="PROFILE", help="profiles to serve")
+    cmd.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    cmd.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    cmd.add_argument("--token-file", metavar="FILE", help="token file (created 0600)")
+    cmd.add_argument("--verbose", action="store_true", help="log each request to stderr")
 
     cmd = commands.add_parser(
         "setup", help="print (or --write) a config section that runs rolechain for a profile"
