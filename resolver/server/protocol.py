@@ -2,15 +2,13 @@
 
 Only what the container credentials protocol needs: ``GET PATH`` with an
 ``Authorization`` header. The request line and headers together are bounded
-(``MAX_HEAD``), the client has ``READ_TIMEOUT`` seconds to send them, and every
-response closes the connection, so no client can hold a worker for long.
+(``MAX_HEAD``), the client has ``READ_TIMEOUT`` seconds to send them (the listener
+enforces both), and every response closes the connection.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import time
 from dataclasses import dataclass
 
 MAX_HEAD = 8 * 1024
@@ -43,36 +41,6 @@ class Request:
 
     def __repr__(self) -> str:
         return f"Request({self.method!r}, {self.path!r})"
-
-
-def read_head(
-    sock: socket.socket, *, limit: int = MAX_HEAD, timeout: float = READ_TIMEOUT
-) -> bytes:
-    """The bytes before the blank line ending the head; ``BadRequest`` when the head is
-    too large, the client too slow or gone."""
-    deadline = time.monotonic() + timeout
-    buffer = bytearray()
-    while True:
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            end = buffer.find(b"\n\n")
-        if end >= 0:
-            if end > limit:
-                raise BadRequest(400, "request head too large")
-            return bytes(buffer[:end])
-        if len(buffer) > limit:
-            raise BadRequest(400, "request head too large")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise BadRequest(408, "request head not received in time")
-        sock.settimeout(remaining)
-        try:
-            chunk = sock.recv(4096)
-        except TimeoutError:
-            raise BadRequest(408, "request head not received in time") from None
-        if not chunk:
-            raise BadRequest(400, "connection closed before the request was complete")
-        buffer += chunk
 
 
 def parse_head(head: bytes) -> Request:

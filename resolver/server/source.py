@@ -109,15 +109,27 @@ class ProfileSource:
     def __repr__(self) -> str:
         return f"ProfileSource({self.profile!r})"
 
-    def answer(self) -> tuple[int, bytes]:
-        """The HTTP status and body for a GET of this profile."""
+    def ready(self) -> bytes | None:
+        """The answer if one is valid (starting a refresh inside the margin), without
+        waiting; None when a request must wait for a fetch (``answer``)."""
         current = self._answer
+        if current is None:
+            return None
         now = self.clock()
-        if current is not None and now < current.refresh_at:
-            return 200, current.body
+        if now < current.refresh_at:
+            return current.body
+        if now < current.expires_at:
+            self._start()
+            return current.body
+        return None
+
+    def answer(self) -> tuple[int, bytes]:
+        """The HTTP status and body for a GET of this profile (may wait for a fetch)."""
+        body = self.ready()
+        if body is not None:
+            return 200, body
+        current = self._answer
         flight = self._start()
-        if current is not None and now < current.expires_at:
-            return 200, current.body
         if not flight.done.wait(self.wait):
             return 503, error_body(
                 "RefreshPending", f"credentials for {self.profile!r} are still being refreshed"

@@ -175,3 +175,19 @@ def test_concurrent_requests_share_one_fetch() -> None:
     for thread in threads:
         thread.join()
     assert results == [200] * 20 and fetch.calls == 1
+
+
+def test_a_profile_waiting_for_its_fetch_does_not_block_another() -> None:
+    slow, fast = FakeFetch(), FakeFetch()
+    slow.gate.clear()
+    sources = {PATH: ProfileSource("prod", slow), "/profiles/dev": ProfileSource("dev", fast)}
+    with running(sources, TOKEN) as server:
+        port = server.server_address[1]
+        waiting: list[int] = []
+        thread = threading.Thread(target=lambda: waiting.append(get(port, PATH, TOKEN)[0]))
+        thread.start()
+        assert get(port, "/profiles/dev", TOKEN)[0] == 200
+        assert waiting == []  # still waiting for its fetch
+        slow.gate.set()
+        thread.join()
+    assert waiting == [200]
