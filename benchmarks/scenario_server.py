@@ -1,7 +1,7 @@
 """Scenario 7: the credential server (``rolechain serve``) answering warm GETs.
 
 A real ``rolechain serve`` process on 127.0.0.1 with the 3-hop chain's cache warm; N
-client threads (N = 1, 8, 32) each send GET after GET on a new connection, as SDKs do.
+client processes (N = 1, 8, 32) each send GET after GET on a new connection, as SDKs do.
 Then a child process times boto3's ``ContainerProvider`` loading from the server.
 STS calls are counted by moto's recorder over the whole scenario (target: none).
 """
@@ -9,10 +9,8 @@ STS calls are counted by moto's recorder over the whole scenario (target: none).
 from __future__ import annotations
 
 import json
-import socket
 import statistics
 import subprocess
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,39 +35,45 @@ print(json.dumps(costs))
 """
 
 
-def get_once(port: int, request: bytes) -> float:
-    """Seconds for one GET on a new connection, until the server closes it."""
+# One client process: waits for a line on stdin, then sends argv[3] GETs (one new
+# connection each, as SDKs do) to port argv[1] and prints every latency as JSON.
+CLIENT = """
+import json, socket, sys, time
+port, request, count = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
+sys.stdin.readline()
+latencies = []
+for _ in range(count):
     start = time.perf_counter()
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(request)
         answer = b""
         while chunk := sock.recv(65536):
             answer += chunk
-    seconds = time.perf_counter() - start
+    latencies.append(time.perf_counter() - start)
     if not answer.startswith(b"HTTP/1.1 200"):
-        raise CommandFailed(f"server answered {answer[:40]!r}")
-    return seconds
+        sys.exit(f"server answered {answer[:40]!r}")
+print(json.dumps(latencies))
+"""
 
 
-def load(port: int, request: bytes, clients: int, requests: int) -> tuple[list[float], float]:
-    """Every request's latency, and the wall time of the batch."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
-
-    def client(mine: list[float]) -> None:
-        barrier.wait()
-        for _ in range(requests):
-            mine.append(get_once(port, request))
-
-    threads = [threading.Thread(target=client, args=(mine,)) for mine in latencies]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
+def load(port: int, request: str, clients: int, requests: int) -> tuple[list[float], float]:
+    """Every request's latency from ``clients`` client processes, and the batch's wall time."""
+    argv = [PYTHON, "-c", CLIENT, str(port), request, str(requests)]
+    processes = [
+        subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(clients)
+    ]
+    time.sleep(0.5)  # let every client start its interpreter before any begins
     start = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
     wall = time.perf_counter() - start
-    return [value for mine in latencies for value in mine], wall
+    if any(process.returncode for process in processes):
+        raise CommandFailed("a client process failed (see stderr)")
+    return [value for out in outputs for value in json.loads(out)], wall
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -98,7 +102,7 @@ def credential_server(ws: Workspace, options: Options) -> Section:
     try:
         token = token_file.read_text().strip()
         port, path = int(url.split(":")[2].split("/")[0]), "/" + url.split("/", 3)[3]
-        request = f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
+        request = f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n"
         load(port, request, 1, 20)  # warm-up
         requests = max(REQUESTS * options.rounds // 9, 50)
         rows, p99_at = [], {}
@@ -122,8 +126,8 @@ def credential_server(ws: Workspace, options: Options) -> Section:
     calls = sum(ws.stop_recording().values())
     section = Section("Credential server")
     section.body = [
-        f"`rolechain serve {CHAIN_PROFILE}` (a separate process, cache warm). N client threads "
-        f"in the benchmark process each send {requests} GETs, one new connection per request "
+        f"`rolechain serve {CHAIN_PROFILE}` (a separate process, cache warm). N client processes "
+        f"each send {requests} GETs, one new connection per request "
         "as SDKs do; latency is connect to close. Then boto3's `ContainerProvider().load()` "
         f"plus `get_frozen_credentials()` from a child process, 50 times (imports excluded): "
         f"median {fmt_ms(statistics.median(provider))}, first {fmt_ms(provider[0])}. "
