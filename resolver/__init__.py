@@ -11,7 +11,6 @@ Importing this package is cheap: each public name is imported from ``resolver.ap
 TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see cli.entry)
 if TYPE_CHECKING:
     from resolver.api import plan, resolve, session
-    from resolver.server.lifecycle import serve
     from resolver.errors import (
         CacheError,
         ChainError,
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
         StsError,
         TokenError,
     )
+    from resolver.server.lifecycle import serve
 
 __version__ = "0.1.0"
 __all__ = [
