@@ -118,6 +118,8 @@ def _bind(
     host: str, port: int, sources: dict[str, ProfileSource], token: str, verbose: bool
 ) -> CredentialServer:
     family, address = loopback_address(host)
+    if not 0 <= port <= 65535:
+        raise ResolverError(f"--port {port} is not a TCP port (0-65535; 0 picks a free one)")
     try:
         return CredentialServer((address, port), sources, token, family=family, verbose=verbose)
     except OSError as exc:

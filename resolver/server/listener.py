@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 MAX_CONNECTIONS = 256
 DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 1.0
-_BUSY = response(503, error_body("Busy", "too many connections"))
+_BUSY_BODY = error_body("Busy", "too many connections")
+_BUSY = response(503, _BUSY_BODY)
 
 
 class _Connection:
@@ -79,6 +80,7 @@ class CredentialServer:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._connections: dict[socket.socket, _Connection] = {}
+        self._handed_off = threading.BoundedSemaphore(max_connections)
 
     def __repr__(self) -> str:
         return f"CredentialServer({self.server_address!r}, paths={sorted(self.sources)!r})"
@@ -216,11 +218,17 @@ class CredentialServer:
         self, selector: selectors.BaseSelector, c: _Connection, source: ProfileSource
     ) -> None:
         """Answer from ``source`` in a thread of its own (it must fetch first)."""
+        if not self._handed_off.acquire(blocking=False):  # as many as connections, at most
+            self._reply(selector, c, 503, _BUSY_BODY)
+            return
         selector.unregister(c.sock)
         del self._connections[c.sock]
 
         def answer() -> None:
-            status, body = source.answer()
+            try:
+                status, body = source.answer()
+            finally:
+                self._handed_off.release()
             try:
                 c.sock.setblocking(True)
                 c.sock.settimeout(self.write_timeout)
