@@ -79,9 +79,23 @@ Resolves the profile (default: $AWS_PROFILE, else default) and runs CMD with its
 credentials in the environment; AWS_PROFILE and stale credential variables are removed.
 Exits with CMD's status (127: not found, 126: not executable).
 
+With --server, CMD gets no keys but a local credential endpoint instead
+(AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN), which its SDK
+asks again before the credentials expire; it stops when CMD exits.
+
 examples:
   rolechain exec prod-admin -- aws sts get-caller-identity
   AWS_PROFILE=prod-admin rolechain exec -- terraform plan
+  rolechain exec --server prod-admin -- terraform apply
+""",
+    "serve": """\
+Serves each profile's credentials at http://HOST:PORT/profiles/NAME (the container
+credentials protocol every AWS SDK and the AWS CLI speak) until Ctrl-C or SIGTERM, and
+prints the two export lines per profile. --host takes loopback addresses only; the
+token comes from --token-file (created 0600) or is generated and printed once.
+
+example:
+  rolechain serve prod-admin --port 9911 --token-file ~/.config/rolechain/server-token
 """,
     "setup": """\
 Prints a [profile PROFILE-via-rolechain] section whose credential_process runs this

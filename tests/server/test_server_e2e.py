@@ -268,3 +268,11 @@ def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(sts: Moto
     assert process.returncode == 0
     assert "GET '/profiles/ops' 200" in err and "GET '/profiles/admin' 403" in err
     assert token not in err and body["SecretAccessKey"] not in err and body["Token"] not in err
+
+
+def test_exec_server_follows_aws_profile_without_a_profile_argument(sts: MotoServer) -> None:
+    code = "import os; print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])"
+    env = {**os.environ, "AWS_PROFILE": "deploy"}
+    result = run_rolechain("exec", "--server", "--", sys.executable, "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("/profiles/deploy")
