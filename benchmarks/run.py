@@ -27,6 +27,7 @@ from harness import progress
 from report import Header, Section, render
 from scenario_inprocess import in_process
 from scenario_parallel import parallel_processes
+from scenario_server import credential_server
 from scenario_size import config_size
 from scenarios_cli import cold_chain, peak_memory, warm_credential_process
 from workspace import Options, Workspace, open_workspace
@@ -42,6 +43,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "inprocess": ("Warm in-process resolve()", in_process),
     "parallel": ("N parallel cold processes", parallel_processes),
     "memory": ("Peak memory", peak_memory),
+    "server": ("Credential server", credential_server),
 }
 DEFAULT_ROUNDS, QUICK_ROUNDS = 9, 2
 

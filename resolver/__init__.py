@@ -1,6 +1,7 @@
 """rolechain: resolve AWS credentials from declarative role chains.
 
-The public names are ``plan``, ``resolve``, ``session`` and the error classes
+The public names are ``plan``, ``resolve``, ``session``, ``serve`` (a local credential
+server, as a context manager) and the error classes
 (``ResolverError`` and its subclasses); everything else may move between releases.
 Importing this package is cheap: each public name is imported from ``resolver.api`` or
 ``resolver.errors`` on first use (PEP 562), and those import their heavy dependencies
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         StsError,
         TokenError,
     )
+    from resolver.server.lifecycle import serve
 
 __version__ = "0.1.0"
 __all__ = [
@@ -33,9 +35,11 @@ __all__ = [
     "TokenError",
     "plan",
     "resolve",
+    "serve",
     "session",
 ]
 _HOMES = {name: "resolver.errors" if name[0].isupper() else "resolver.api" for name in __all__}
+_HOMES["serve"] = "resolver.server.lifecycle"
 
 
 def __getattr__(name: str) -> object:

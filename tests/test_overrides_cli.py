@@ -4,6 +4,7 @@ call, explain's marks, and the cache and ready answers kept apart from plain run
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -100,3 +101,25 @@ def test_overridden_runs_never_share_entries_or_answers_with_plain_ones(
     retagged = run_rolechain("export", "admin", "--format", "json", "--tag", "ticket=2", env=env)
     assert retagged.stdout not in (plain.stdout, tagged.stdout)
     assert len(sts.sts_calls()) == 5
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "--tag", "ChangeTicket=CHG-8", "admin", "--"],  # flags first
+        ["exec", "admin", "--tag", "ChangeTicket=CHG-8", "--"],  # flags after the profile
+        ["exec", "--server", "admin", "--tag", "ChangeTicket=CHG-8", "--"],  # and the server
+    ],
+    ids=["flags-first", "flags-after-profile", "server"],
+)
+def test_exec_takes_overrides_before_or_after_the_profile(
+    sts: MotoServer, isolated_env: IsolatedEnv, argv: list[str]
+) -> None:
+    use_config(isolated_env, THREE_HOPS)
+    code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
+    env = {**os.environ, "AWS_REGION": "us-east-1"}
+    result = run_rolechain(*argv, sys.executable, "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    admin = [c for c in sts.sts_calls() if c.action == "AssumeRole"][-1]
+    assert admin.tags == {"env": "prod", "ChangeTicket": "CHG-8"}
+    assert ":assumed-role/" in result.stdout

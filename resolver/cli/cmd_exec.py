@@ -124,20 +124,33 @@ def run(args: argparse.Namespace) -> int:
     profile, argv = split_words(args)
     if not argv:
         raise UsageError(f"exec needs a command: {USAGE}")
-    from resolver.api import resolution
     from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
-    found = resolution(
-        profile,
-        config=args.config,
-        token_provider=token_from_args(args),
-        overrides=overrides_from_args(args),
-    )
-    chain, credentials = found.chain, found.credentials
-    region = effective_region(chain.sts.region if chain else None)
-    environment = child_environment(credential_variables(credentials, region))
+    overrides, token_provider = overrides_from_args(args), token_from_args(args)
+    stop_server = None
+    if getattr(args, "server", False):
+        from resolver.server.lifecycle import start_for_exec, without_shadowing
+
+        variables, chain_region, stop_server = start_for_exec(
+            profile, args.config, overrides, token_provider
+        )
+        region = effective_region(chain_region)
+        if region:
+            variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
+        environment = without_shadowing(child_environment(variables))
+    else:
+        from resolver.api import resolution
+
+        found = resolution(
+            profile, config=args.config, token_provider=token_provider, overrides=overrides
+        )
+        chain, credentials = found.chain, found.credentials
+        region = effective_region(chain.sts.region if chain else None)
+        environment = child_environment(credential_variables(credentials, region))
     child = start(argv, environment)
     if isinstance(child, int):
+        if stop_server is not None:
+            stop_server()
         return child
     previous = {}
     forward = forwarder(child)
@@ -150,5 +163,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if stop_server is not None:
+            stop_server()
     sys.stdout.flush()
     return 128 - status if status < 0 else status

@@ -79,9 +79,23 @@ Resolves the profile (default: $AWS_PROFILE, else default) and runs CMD with its
 credentials in the environment; AWS_PROFILE and stale credential variables are removed.
 Exits with CMD's status (127: not found, 126: not executable).
 
+With --server, CMD gets no keys but a local credential endpoint instead
+(AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN), which its SDK
+asks again before the credentials expire; it stops when CMD exits.
+
 examples:
   rolechain exec prod-admin -- aws sts get-caller-identity
   AWS_PROFILE=prod-admin rolechain exec -- terraform plan
+  rolechain exec --server prod-admin -- terraform apply
+""",
+    "serve": """\
+Serves each profile's credentials at http://HOST:PORT/profiles/NAME (the container
+credentials protocol every AWS SDK and the AWS CLI speak) until Ctrl-C or SIGTERM, and
+prints the two export lines per profile. --host takes loopback addresses only; the
+token comes from --token-file (created 0600) or is generated and printed once.
+
+example:
+  rolechain serve prod-admin --port 9911 --token-file ~/.config/rolechain/server-token
 """,
     "setup": """\
 Prints a [profile PROFILE-via-rolechain] section whose credential_process runs this
@@ -170,11 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
     add_override_flags(cmd)
     cmd.add_argument(
+        "--server", action="store_true", help="serve refreshing credentials to the command"
+    )
+    cmd.add_argument(
         "argv",
         nargs=argparse.REMAINDER,
         metavar="[PROFILE] -- CMD ...",
         help="profile (default: $AWS_PROFILE or default), then the command after --",
     )
+
+    cmd = commands.add_parser("serve", help="serve refreshing credentials on loopback")
+    cmd.add_argument("profiles", nargs="+", metavar="PROFILE", help="profiles to serve")
+    cmd.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    cmd.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    cmd.add_argument("--token-file", metavar="FILE", help="token file (created 0600)")
+    cmd.add_argument("--verbose", action="store_true", help="log each request to stderr")
 
     cmd = commands.add_parser(
         "setup", help="print (or --write) a config section that runs rolechain for a profile"

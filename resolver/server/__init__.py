@@ -1,0 +1,1 @@
+"""The local credential server: the ECS container credentials protocol on loopback."""

@@ -1,0 +1,230 @@
+"""Starting and stopping the credential server: ``serve()`` and what ``exec --server`` needs.
+
+Start-up refuses, with one clear line each: a host that is not loopback, an unknown
+profile or a chain failing the static checks (planned before anything listens), a port
+in use, and an unusable token file. The token is 256 random bits from ``secrets``.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import secrets
+import socket
+import stat
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from resolver.errors import ResolverError
+from resolver.server.listener import CredentialServer
+from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.chain.overrides import Overrides
+    from resolver.providers.credentials import Credentials
+    from resolver.providers.tokens import TokenProvider
+
+TOKEN_BYTES = 32
+URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+# What would shadow the server in an SDK's chain (keys come first; a relative URI or a
+# token file wins over ours).
+SHADOWING = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+)  # fmt: skip
+
+
+def new_token() -> str:
+    """A fresh token: 256 bits from ``secrets``, URL-safe text."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def loopback_address(host: str) -> tuple[socket.AddressFamily, str]:
+    """The socket family and address for ``host``; anything but loopback is refused."""
+    literal = "127.0.0.1" if host == "localhost" else host.strip("[]")
+    try:
+        address = ipaddress.ip_address(literal)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise ResolverError(
+            f"--host {host!r} is not a loopback address; the server binds only to "
+            "127.0.0.0/8, ::1 or localhost (SDKs accept plain http only there)"
+        )
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    return family, str(address)
+
+
+def token_from_file(path: Path) -> str:
+    """The token in ``path``, which is created 0600 with a new token if absent. A file
+    others can read, or that is not a regular file, is refused."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ResolverError(f"cannot create token file {path}: {exc.strerror}") from None
+    else:
+        token = new_token()
+        with os.fdopen(fd, "w") as out:
+            out.write(token + "\n")
+        return token
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise ResolverError(f"cannot read token file {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ResolverError(f"token file {path} is not a regular file")
+        if info.st_mode & 0o077 or info.st_uid != os.getuid():
+            raise ResolverError(f"token file {path} must be yours and mode 0600")
+        text = handle.read(4097).decode("ascii", errors="replace").strip()
+    if len(text) < 43 or len(text) > 4096 or not text.isprintable() or " " in text:
+        raise ResolverError(f"token file {path} must hold one token of at least 43 characters")
+    return text
+
+
+def without_shadowing(environment: dict[str, str]) -> dict[str, str]:
+    """``environment`` without the variables that would shadow the server (``SHADOWING``)."""
+    return {name: value for name, value in environment.items() if name not in SHADOWING}
+
+
+def profile_path(profile: str) -> str:
+    """The URL path serving ``profile``."""
+    return "/profiles/" + quote(profile, safe="")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A running server: ``url`` (the first profile's), ``urls`` per profile, and the
+    ``token`` (never in the repr)."""
+
+    url: str
+    token: str = field(repr=False)
+    urls: dict[str, str] = field(default_factory=dict)
+    server: CredentialServer | None = field(default=None, repr=False, compare=False)
+
+    def environment(self, profile: str | None = None) -> dict[str, str]:
+        """The two variables a client needs for ``profile`` (default: the first)."""
+        url = self.urls[profile] if profile else self.url
+        return {URI_VARIABLE: url, TOKEN_VARIABLE: self.token}
+
+
+def _bind(
+    host: str, port: int, sources: dict[str, ProfileSource], token: str, verbose: bool
+) -> CredentialServer:
+    family, address = loopback_address(host)
+    if not 0 <= port <= 65535:
+        raise ResolverError(f"--port {port} is not a TCP port (0-65535; 0 picks a free one)")
+    try:
+        return CredentialServer((address, port), sources, token, family=family, verbose=verbose)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ResolverError(f"port {port} on {address} is in use") from None
+        raise ResolverError(f"cannot listen on {address}:{port}: {exc.strerror}") from None
+
+
+@contextmanager
+def serve(
+    *profiles: str,
+    config: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    verbose: bool = False,
+    prime: bool = False,
+    margin: timedelta = DEFAULT_MARGIN,
+    overrides: Overrides | None = None,
+    token_provider: TokenProvider | None = None,
+) -> Iterator[Endpoint]:
+    """Serve ``profiles`` on ``host:port`` (0: a free port) until the block ends.
+
+    Each profile is planned first (unknown profiles and failing chains raise); with
+    ``prime`` its credentials are fetched before the server starts listening.
+    ``overrides`` and ``token_provider`` are those of ``exec --server``'s flags.
+    """
+    from resolver import api
+
+    names: Sequence[str] = profiles or ("default",)
+    sources: dict[str, ProfileSource] = {}
+    for name in names:
+        api.plan(name, config=config, overrides=overrides)
+        fetch = _fetcher(name, config, overrides, token_provider)
+        sources[profile_path(name)] = ProfileSource(name, fetch, margin=margin)
+    if prime:
+        for source in sources.values():
+            source.prime()
+    secret = token or new_token()
+    server = _bind(host, port, sources, secret, verbose)
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    base = f"http://{shown}:{bound_port}"
+    urls = {name: base + profile_path(name) for name in names}
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+        name="rolechain-serve",
+    )  # fmt: skip
+    thread.start()
+    try:
+        yield Endpoint(urls[names[0]], secret, urls, server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _fetcher(
+    profile: str,
+    config: str | None,
+    overrides: Overrides | None,
+    token_provider: TokenProvider | None,
+) -> Fetch:
+    from resolver.api import resolution
+
+    def fetch() -> Credentials:
+        found = resolution(
+            profile, config=config, overrides=overrides, token_provider=token_provider
+        )
+        return found.credentials
+
+    return fetch
+
+
+def start_for_exec(
+    profile: str | None,
+    config: str | None,
+    overrides: Overrides | None = None,
+    token_provider: TokenProvider | None = None,
+) -> tuple[dict[str, str], str | None, Callable[[], None]]:
+    """Start a server for ``exec --server``: the child's variables, the chain's region,
+    and the function that stops the server. ``profile`` None: ``AWS_PROFILE``, else
+    ``default``. Credentials are fetched first, so an MFA prompt happens before the
+    child owns the terminal."""
+    from resolver import api
+    from resolver.config.loading import selected_profile
+
+    name = selected_profile(profile)
+    chain = api.plan(name, config=config, overrides=overrides)
+    context = serve(
+        name,
+        config=config,
+        prime=True,
+        overrides=overrides,
+        token_provider=token_provider,
+    )
+    endpoint = context.__enter__()
+
+    def stop() -> None:
+        context.__exit__(None, None, None)
+
+    return endpoint.environment(), chain.sts.region, stop

@@ -1,0 +1,190 @@
+"""``ProfileSource``: one profile's answer, from memory, refreshed once ahead of expiry.
+
+Credentials come from ``resolver.api.resolve`` (the per-hop memory and disk caches and
+their cross-process locks), so servers and CLI runs on one machine share each STS call.
+The rendered answer is kept in memory: an SDK that asks again and again (botocore does
+when a session is shorter than its advisory window) is answered without touching the
+caches. Within ``margin`` of expiry one background refresh runs (single flight) while
+the still-valid answer keeps being served; only a request with nothing valid to serve
+waits for it, and at most ``wait`` seconds. A refresh that needs an MFA code nobody can
+give (a ``TokenError``) ends in a 503 naming the profile and what to do; it is retried
+on a later request, never in a loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from resolver.errors import ResolverError, TokenError
+from resolver.providers.credentials import Credentials
+from resolver.server.protocol import error_body
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MARGIN = timedelta(minutes=5)
+RETRY_AFTER = 10.0
+"""Seconds before trying again after a refresh that failed or returned the same session."""
+NON_EXPIRING = timedelta(hours=1)
+"""How long an answer for credentials that never expire is offered (SDKs need a time)."""
+DEFAULT_WAIT = 30.0
+
+Fetch = Callable[[], Credentials]
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2026-11-29T16:00:00Z``: UTC, seconds."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
+    """The container-protocol answer and its expiry (POSIX seconds)."""
+    expires = credentials.expires or datetime.fromtimestamp(now, timezone.utc) + NON_EXPIRING
+    document = {
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key,
+        "Token": credentials.session_token or "",
+        "Expiration": rfc3339(expires),
+    }
+    if credentials.account_id:
+        document["AccountId"] = credentials.account_id
+    return json.dumps(document).encode(), expires.timestamp()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    credentials: Credentials
+    body: bytes
+    expires_at: float
+    refresh_at: float
+
+
+class _Flight:
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
+    """The 503 body for a refresh that needs an MFA code nobody can be asked for."""
+    return error_body(
+        "MfaCodeUnavailable",
+        f"profile {profile!r} needs an MFA code to refresh its credentials and rolechain "
+        f"cannot ask for one here ({exc}). Set mfa_process for the profile, or run "
+        f"`rolechain export {profile}` in a terminal to refresh the shared cache.",
+        profile=profile,
+    )
+
+
+class ProfileSource:
+    """The answers for one profile (see the module docstring). ``clock`` and ``margin``
+    are the test hooks for expiry."""
+
+    def __init__(
+        self,
+        profile: str,
+        fetch: Fetch,
+        *,
+        margin: timedelta = DEFAULT_MARGIN,
+        clock: Callable[[], float] = time.time,
+        wait: float = DEFAULT_WAIT,
+    ) -> None:
+        self.profile = profile
+        self._fetch = fetch
+        self.margin = margin
+        self.clock = clock
+        self.wait = wait
+        self._answer: _Answer | None = None
+        self._lock = threading.Lock()
+        self._flight: _Flight | None = None
+        self.refreshes = 0
+
+    def __repr__(self) -> str:
+        return f"ProfileSource({self.profile!r})"
+
+    def ready(self) -> bytes | None:
+        """The answer if one is valid (starting a refresh inside the margin), without
+        waiting; None when a request must wait for a fetch (``answer``)."""
+        current = self._answer
+        if current is None:
+            return None
+        now = self.clock()
+        if now < current.refresh_at:
+            return current.body
+        if now < current.expires_at:
+            self._start()
+            return current.body
+        return None
+
+    def answer(self) -> tuple[int, bytes]:
+        """The HTTP status and body for a GET of this profile (may wait for a fetch)."""
+        body = self.ready()
+        if body is not None:
+            return 200, body
+        current = self._answer
+        flight = self._start()
+        if not flight.done.wait(self.wait):
+            return 503, error_body(
+                "RefreshPending", f"credentials for {self.profile!r} are still being refreshed"
+            )
+        fresh = self._answer
+        if fresh is not None and self.clock() < fresh.expires_at and fresh is not current:
+            return 200, fresh.body
+        return 503, self._failure(flight.error)
+
+    def prime(self) -> None:
+        """Fetch now, in this thread; errors propagate (start-up checks)."""
+        self._store(self._fetch())
+
+    def _failure(self, error: BaseException | None) -> bytes:
+        if isinstance(error, TokenError):
+            return mfa_unavailable(self.profile, error)
+        if isinstance(error, ResolverError):  # secret-free messages by contract
+            return error_body("RefreshFailed", str(error), profile=self.profile)
+        what = type(error).__name__ if error else "no credentials"
+        return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
+
+    def _start(self) -> _Flight:
+        with self._lock:
+            flight = self._flight
+            if flight is None or flight.done.is_set():
+                flight = self._flight = _Flight()
+                threading.Thread(
+                    target=self._refresh, args=(flight,), name="rolechain-refresh", daemon=True
+                ).start()
+            return flight
+
+    def _refresh(self, flight: _Flight) -> None:
+        try:
+            self.refreshes += 1
+            self._store(self._fetch())
+        except BaseException as exc:
+            flight.error = exc
+            current = self._answer
+            now = self.clock()
+            if current is not None and now < current.expires_at:
+                retry = min(now + RETRY_AFTER, current.expires_at)
+                self._answer = _Answer(current.credentials, current.body, current.expires_at, retry)
+            why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
+            logger.error("rolechain serve: %s: refresh failed: %s", self.profile, why)
+        finally:
+            flight.done.set()
+
+    def _store(self, credentials: Credentials) -> None:
+        now = self.clock()
+        current = self._answer
+        if current is not None and credentials is current.credentials:
+            body, expires_at = current.body, current.expires_at
+        else:
+            body, expires_at = render(credentials, now)
+        refresh_at = expires_at - self.margin.total_seconds()
+        if refresh_at <= now:  # still inside the margin: the caches had nothing newer
+            refresh_at = min(now + RETRY_AFTER, expires_at)
+        self._answer = _Answer(credentials, body, expires_at, refresh_at)
