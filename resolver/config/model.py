@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from resolver.config.durations import parse_duration
 from resolver.config.values import endpoint_problem, region_problem
+from resolver.config.spellings import parse_tag_string as _parse_tag_string
+from resolver.config.spellings import split_list as _split_list
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
@@ -21,21 +23,6 @@ CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
 
 def _is_ini(info: ValidationInfo) -> bool:
     return isinstance(info.context, dict) and info.context.get("format") == "ini"
-
-
-def _split_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _parse_tag_string(text: str) -> dict[str, str]:
-    """aws-vault's ``k1=v1,k2=v2`` (whitespace around items is ignored)."""
-    tags: dict[str, str] = {}
-    for item in _split_list(text):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected key=value pairs separated by commas, got item {item!r}")
-        tags[key.strip()] = value.strip()
-    return tags
 
 
 class _Strict(BaseModel):
