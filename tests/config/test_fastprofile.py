@@ -129,7 +129,9 @@ def test_rules_the_generator_does_not_know_are_deferred_not_guessed() -> None:
     assert fastgen._fast_allowed(Profile) and not fastgen._fast_allowed(Checked)
 
 
-def test_planning_an_ini_chain_imports_no_pydantic(tmp_path: Any) -> None:
+def test_planning_an_ini_chain_imports_no_pydantic_nor_tomllib_for_an_empty_toml(
+    tmp_path: Any,
+) -> None:
     config = tmp_path / "config"
     config.write_text(
         "[profile base]\naws_access_key_id = AKID\naws_secret_access_key = s\n"
@@ -137,14 +139,14 @@ def test_planning_an_ini_chain_imports_no_pydantic(tmp_path: Any) -> None:
         "duration_seconds = 1h\nsession_tags = team=a\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECHAIN_"))}
-    (tmp_path / "empty.toml").write_text("")
+    (tmp_path / "empty.toml").write_text("\n  \n")
     env.update(AWS_CONFIG_FILE=str(config), ROLECHAIN_CONFIG=str(tmp_path / "empty.toml"))
     env["HOME"] = str(tmp_path)
     code = (
         "import sys; from resolver.cli.main import main; status = main(['explain', 'r']); "
-        "print(status, 'pydantic' in sys.modules, 'botocore' in sys.modules)"
+        "print(status, *(m in sys.modules for m in ('pydantic', 'botocore', 'tomllib')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout.splitlines()[-1] == "0 False False"
+    assert result.stdout.splitlines()[-1] == "0 False False False"
