@@ -3,7 +3,8 @@
 The table tells the fast path (``resolver.config.fastprofile``) how the model treats each
 profile key given as an INI string: ``str`` (stripped), ``choice`` (one of the Literal's
 values), ``duration`` (``parse_duration``), ``tags`` (``k=v,...``), ``list`` (``a,b``) or
-``defer`` (anything else: the fast path leaves such a profile to pydantic). A key whose
+``region`` / ``endpoint`` (stripped, then ``resolver.config.values``' check), or ``defer``
+(anything else: the fast path leaves such a profile to pydantic). A key whose
 type, constraints or validators this generator does not recognise becomes ``defer``, and
 a model-level validator turns the fast path off, so the model can change freely: the
 table only ever loses speed, never correctness. ``tests/config/test_fastprofile.py``
@@ -34,6 +35,8 @@ _KNOWN_VALIDATORS = {
     ("_lists", "before"): "list",
     ("_policy", "before"): "str",  # acts on TOML tables only
     ("_credential_source", "before"): "choice",
+    ("_region", "after"): "region",  # a stripped string that region_problem accepts
+    ("_endpoint", "after"): "endpoint",  # a stripped string that endpoint_problem accepts
 }
 
 
@@ -68,9 +71,12 @@ def field_kinds(cls: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every field of ``cls``: its fast kind and choices."""
     decorators = cls.__pydantic_decorators__
     validators: dict[str, list[tuple[str, str]]] = {}
+    home = f"{model.Profile.__module__}.{model.Profile.__qualname__}:{id(model.Profile)}"
     for name, decorator in decorators.field_validators.items():
+        # only the model's own validators are known: an override elsewhere is not
+        known_name = name if decorator.cls_ref == home else f"{decorator.cls_ref}.{name}"
         for field in decorator.info.fields:
-            validators.setdefault(field, []).append((name, decorator.info.mode))
+            validators.setdefault(field, []).append((known_name, decorator.info.mode))
     kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, info in cls.model_fields.items():
         shape, choices = _shape(info.annotation)
@@ -88,7 +94,9 @@ def field_kinds(cls: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
         elif shape == "list":
             kind = "list" if known == ["list"] else "defer"
         elif shape == "str":
-            kind = "str" if known in ([], ["str"]) else "defer"
+            checks = {(): "str", ("str",): "str", ("region",): "region"}
+            checks[("endpoint",)] = "endpoint"
+            kind = checks.get(tuple(str(k) for k in known), "defer")
         elif shape == "choice":
             kind = "choice" if known in ([], ["choice"]) else "defer"
         kinds[name] = (kind, choices)

@@ -19,6 +19,9 @@ from typing import Any
 from resolver.config.durations import parse_duration
 from resolver.config.profile_table import FAST, FIELDS
 from resolver.config.spellings import parse_tag_string, split_list
+from resolver.config.values import endpoint_problem, region_problem
+
+_CHECKS = {"region": region_problem, "endpoint": endpoint_problem}
 
 _EMPTY: dict[str, Any] = {"tags": {}, "list": []}
 
@@ -77,6 +80,10 @@ def fast_profile(data: Mapping[str, object], format: str) -> FastProfile | None:
         kind, choices = spec
         try:
             if kind == "str":
+                values[key] = raw.strip()
+            elif kind in _CHECKS:
+                if _CHECKS[kind](raw.strip()) is not None:
+                    return None  # pydantic words the error
                 values[key] = raw.strip()
             elif kind == "choice" and raw in choices:
                 values[key] = raw

@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from resolver.config.durations import parse_duration
-from resolver.config.values import endpoint_problem, region_problem
 from resolver.config.spellings import parse_tag_string as _parse_tag_string
 from resolver.config.spellings import split_list as _split_list
+from resolver.config.values import endpoint_problem, region_problem
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 CredentialSource = Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]

@@ -17,6 +17,8 @@ from resolver.config.sources.raw import RawConfig, RawSection
 from resolver.errors import ConfigError
 
 if TYPE_CHECKING:  # the model (pydantic) is imported only when a profile needs it
+    from pydantic import ValidationError
+
     from resolver.config.model import Profile, SsoSession
 
 # Keys other AWS tools read from the shared files: ignored quietly, never "unknown".
@@ -141,6 +143,8 @@ class ProfileSet:
         section = self.raw(name)
         if section is None:
             return []
+        from resolver.config.model import Profile
+
         return _errors(Profile, _ours(section, PROFILE_KEYS), section, name)
 
     def unknown_keys(self, name: str) -> list[Finding]:
@@ -232,6 +236,8 @@ def _errors(
     model: type[Any], data: dict[str, Any], section: RawSection, profile: str | None
 ) -> list[ConfigError]:
     """Every validation error of ``data``, each a ConfigError at its key's line."""
+    from pydantic import ValidationError
+
     try:
         model.model_validate(data, context={"format": section.format})
     except ValidationError as exc:

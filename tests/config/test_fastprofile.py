@@ -35,6 +35,12 @@ def ini_value(draw: st.DrawFn, key: str) -> str:
     if kind in ("tags", "list"):
         item = st.tuples(WORD, st.sampled_from(["=", ""]), WORD).map("".join)
         options.append(st.lists(item, max_size=4).map(",".join))
+    if kind == "region":
+        options.append(st.sampled_from(["us-east-1", "eu-west-1", "-bad", "a_b", "x" * 70]))
+    if kind == "endpoint":
+        options.append(
+            st.sampled_from(["http://127.0.0.1:5000", "https://sts.example", "ftp://x", "http://"])
+        )
     if key == "policy":
         options.append(st.sampled_from(['{"Version":"2012-10-17"}', "{", " [] "]))
     value = draw(st.one_of(options))
@@ -118,8 +124,16 @@ def test_rules_the_generator_does_not_know_are_deferred_not_guessed() -> None:
         def _region(cls, value: str | None) -> str | None:
             return value
 
+    class Overridden(Profile):  # a validator of a known name, not the model's own
+        @field_validator("endpoint_url")
+        @classmethod
+        def _endpoint(cls, value: str | None) -> str | None:
+            return value
+
     assert fastgen.field_kinds(Stricter)["region"] == ("defer", ())
     assert fastgen.field_kinds(Stricter)["role_arn"] == ("str", ())
+    assert fastgen.field_kinds(Overridden)["endpoint_url"] == ("defer", ())
+    assert fastgen.field_kinds(Profile)["endpoint_url"] == ("endpoint", ())
 
     class Checked(Profile):
         @model_validator(mode="after")
