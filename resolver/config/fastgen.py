@@ -147,6 +147,16 @@ def render() -> str:
         *(f"        {_q(name)}," for name in sorted(model.TOML_ONLY_KEYS)),
         "    }",
         ")",
+        "# Fields the model leaves out of its repr (secrets).",
+        "HIDDEN = frozenset(",
+        "    {",
+        *(
+            f"        {_q(name)},"
+            for name, info in model.Profile.model_fields.items()
+            if not info.repr
+        ),
+        "    }",
+        ")",
         "# Profile fields in the model's order: (kind, choices).",
         "FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {",
         *(f"    {_q(name)}: ({_q(kind)}, {_tuple(spec)})," for name, (kind, spec) in kinds.items()),

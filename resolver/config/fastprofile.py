@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from resolver.config.durations import parse_duration
-from resolver.config.profile_table import FAST, FIELDS
+from resolver.config.profile_table import FAST, FIELDS, HIDDEN
 from resolver.config.spellings import parse_tag_string, split_list
 from resolver.config.values import endpoint_problem, region_problem
 
@@ -50,7 +50,11 @@ class FastProfile:
         raise AttributeError(f"{type(self).__name__} is read-only")
 
     def __repr__(self) -> str:
-        return f"FastProfile(keys={sorted(self._values)})"  # values may be secrets
+        """As the model's repr: every field but the secrets it hides."""
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in FIELDS if name not in HIDDEN
+        )
+        return f"FastProfile({shown})"
 
     @property
     def policy_json(self) -> Any:

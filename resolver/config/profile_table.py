@@ -50,6 +50,13 @@ TOML_ONLY_KEYS = frozenset(
         "console_browser",
     }
 )
+# Fields the model leaves out of its repr (secrets).
+HIDDEN = frozenset(
+    {
+        "aws_secret_access_key",
+        "aws_session_token",
+    }
+)
 # Profile fields in the model's order: (kind, choices).
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "role_arn": ("str", ()),

@@ -78,6 +78,7 @@ def test_the_fast_path_accepts_only_what_the_model_accepts_and_gives_its_output(
     for key in FIELDS:
         assert getattr(fast, key) == getattr(model, key), key
     assert _policy_json(fast) == _policy_json(model)
+    assert repr(fast).removeprefix("FastProfile") == repr(model).removeprefix("Profile")
 
 
 def test_typical_profiles_take_the_fast_path() -> None:
@@ -101,8 +102,9 @@ def test_toml_and_unknown_or_deferred_keys_go_to_pydantic() -> None:
 
 
 def test_a_fast_profile_is_read_only_and_hides_values_in_its_repr() -> None:
-    profile = fast_profile({"aws_secret_access_key": "SECRET-VALUE"}, "ini")
+    profile = fast_profile({"aws_secret_access_key": "SECRET-VALUE", "region": "r-1"}, "ini")
     assert profile is not None and "SECRET-VALUE" not in repr(profile)
+    assert "region='r-1'" in repr(profile)
     try:
         profile.region = "x"  # type: ignore[misc]
     except AttributeError:
