@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness import Command, Samples, alternate, progress
 from report import (
     Section,
@@ -32,11 +34,19 @@ CHAIN_LIMIT = 0.80  # rolechain / boto3, every length
 HTTPS_LIMIT = 0.75  # rolechain / boto3, 3 hops over https
 
 
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """The least-squares slope of ``ys`` over ``xs``."""
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread_x = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread_x
+
+
 def _per_hop(samples: dict[str, Samples], tool: str) -> list[float]:
-    """Round-by-round cost of one more hop: the slope from the shortest to the longest."""
-    short, long = min(CHAIN_LENGTHS), max(CHAIN_LENGTHS)
-    first, last = samples[f"{tool} {short}"].times, samples[f"{tool} {long}"].times
-    return [(b - a) / (long - short) for a, b in zip(first, last, strict=True)]
+    """Round-by-round cost of one more hop: the least-squares slope of that round's times
+    over every chain length (less sensitive to one slow run than the two ends alone)."""
+    lengths = [hops for hops in CHAIN_LENGTHS if f"{tool} {hops}" in samples]
+    rounds = zip(*(samples[f"{tool} {hops}"].times for hops in lengths), strict=True)
+    return [_slope(lengths, times) for times in rounds]
 
 
 def chain_lengths(ws: Workspace, options: Options) -> Section:
@@ -105,9 +115,10 @@ def chain_lengths(ws: Workspace, options: Options) -> Section:
         "",
         table(["hops", "rolechain", "boto3", "rolechain / boto3", "AssumeRole per run"], rows),
         "",
-        f"Cost of one more hop (per-round slope from {min(CHAIN_LENGTHS)} to "
-        f"{max(CHAIN_LENGTHS)} hops): rolechain {fmt_ms(spread(ours_hop)[0])}, boto3 "
-        f"{fmt_ms(spread(theirs_hop)[0])}; ratio {fmt_spread(hop_ratios)}.",
+        "Cost of one more hop (per round, the least-squares slope of the time over the "
+        f"chain lengths {', '.join(map(str, CHAIN_LENGTHS))}): rolechain "
+        f"{fmt_ms(spread(ours_hop)[0])}, boto3 {fmt_ms(spread(theirs_hop)[0])}; "
+        f"ratio {fmt_spread(hop_ratios)}.",
     ]
     section.targets = targets
     return section
