@@ -62,6 +62,27 @@ class Samples:
         """Median peak RSS."""
         return statistics.median(run.maxrss_kib for run in self.runs)
 
+    @property
+    def times(self) -> list[float]:
+        """Every run's wall seconds, in round order."""
+        return [run.seconds for run in self.runs]
+
+    @property
+    def peaks(self) -> list[float]:
+        """Every run's peak RSS, in round order."""
+        return [float(run.maxrss_kib) for run in self.runs]
+
+
+# Every measured command starts here, not in the checkout: from the checkout, `python -c`
+# would import ./resolver instead of the installed package.
+NEUTRAL_DIR = tempfile.mkdtemp(prefix="rolechain-bench-cwd-")
+
+
+def clean_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the interpreter's own variables (``PYTHONPATH``,
+    ``PYTHONDONTWRITEBYTECODE``...), which would change what a child imports, or how."""
+    return {k: v for k, v in env.items() if not k.startswith("PYTHON")}
+
 
 def progress(message: str) -> None:
     """One line of progress on stderr."""
@@ -97,11 +118,12 @@ def run_once(command: Command, timeout: float = 600.0) -> Run:
     """Run ``command`` once (hooks untimed); raises ``CommandFailed`` if it fails."""
     if command.before is not None:
         command.before()
-    env = dict(command.env) if command.env is not None else dict(os.environ)
+    env = clean_env(command.env if command.env is not None else os.environ)
     argv = [sys.executable, "-S", "-I", "-c", LAUNCHER, *command.argv]
     with tempfile.TemporaryFile() as errors:
         launcher = subprocess.Popen(
             argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
+            cwd=NEUTRAL_DIR,
             start_new_session=True,  # so that a timeout kills the command with the launcher
         )  # fmt: skip
         timer = threading.Timer(timeout, _kill_group, (launcher.pid,))
@@ -143,7 +165,8 @@ def run_parallel(
     started = [
         subprocess.Popen(
             list(argv),
-            env=dict(env),
+            env=clean_env(env),
+            cwd=NEUTRAL_DIR,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -6,6 +6,7 @@ ratios, growth above the floor, verdicts and number formats.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,11 +54,34 @@ class Header:
     commit: str
     command: str
     rounds: str
+    package: str = ""
 
 
 def ratio(numerator: float, denominator: float) -> float:
     """``numerator / denominator``; infinity for a zero denominator."""
     return numerator / denominator if denominator else float("inf")
+
+
+def spread(values: Sequence[float]) -> tuple[float, float, float]:
+    """(median, first quartile, third quartile) of ``values``."""
+    ordered = sorted(values)
+    if not ordered:
+        return (float("nan"),) * 3
+    if len(ordered) == 1:
+        return ordered[0], ordered[0], ordered[0]
+    q1, median, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    return median, q1, q3
+
+
+def paired_ratios(numerators: Sequence[float], denominators: Sequence[float]) -> list[float]:
+    """Round-by-round ratios of two commands measured in the same alternated rounds."""
+    return [ratio(a, b) for a, b in zip(numerators, denominators, strict=True)]
+
+
+def fmt_spread(values: Sequence[float]) -> str:
+    """``0.78× (IQR 0.74–0.81×)``: the median ratio and its interquartile range."""
+    median, q1, q3 = spread(values)
+    return f"{fmt_ratio(median)} (IQR {q1:.2f}–{fmt_ratio(q3)})"
 
 
 def growth(small: float, small_floor: float, large: float, large_floor: float) -> float:
@@ -122,11 +146,15 @@ def render(header: Header, sections: Sequence[Section]) -> str:
         "# rolechain benchmark results",
         "",
         "Written by `benchmarks/run.py`; every figure below comes from the run described here.",
-        "Times are medians of alternated runs (A, B, C, A, B, C ... after one warm-up round),",
-        "and every ratio is computed from medians of the same run. The floor is",
+        "Times are medians of alternated runs (A, B, C, A, B, C ... after one warm-up round).",
+        "A ratio is the median of the round-by-round ratios of two commands measured in the",
+        "same rounds, with the interquartile range (IQR) of those ratios: the spread that",
+        "noise left. A target counts as met on the median. The floor is",
         "`python -c pass` with the same interpreter and environment. Each timed command is",
         "forked by a small launcher process that times it from fork to `wait4` and reads its",
-        "peak RSS from the same `wait4`.",
+        "peak RSS from the same `wait4`. Every command runs from a neutral working directory",
+        "with no `PYTHONPATH` or `PYTHONDONTWRITEBYTECODE`, so it measures the installed",
+        "package (where it was loaded from is in the table below).",
         "",
         table(
             ["run", ""],
@@ -139,6 +167,7 @@ def render(header: Header, sections: Sequence[Section]) -> str:
                 ["commit", header.commit],
                 ["command", f"`{header.command}`"],
                 ["rounds", header.rounds],
+                ["package measured", f"`{header.package}`"],
             ],
             right=99,
         ),

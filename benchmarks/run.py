@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import progress
+from harness import NEUTRAL_DIR, clean_env, progress
 from report import Header, Section, render
+from scenario_chains import chain_lengths, https_chain
 from scenario_inprocess import in_process
 from scenario_parallel import parallel_processes
 from scenario_server import credential_server
@@ -39,6 +40,8 @@ Scenario = Callable[[Workspace, Options], Section]
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "warm": ("Warm credential_process", warm_credential_process),
     "cold": ("Cold 3-hop chain", cold_chain),
+    "chains": ("Cold chains of 1 to 10 hops", chain_lengths),
+    "https": ("Cold 3-hop chain over https", https_chain),
     "size": ("Config size", config_size),
     "inprocess": ("Warm in-process resolve()", in_process),
     "parallel": ("N parallel cold processes", parallel_processes),
@@ -99,7 +102,7 @@ def git_commit() -> str:
 
 def header(options: Options) -> Header:
     rounds = f"{options.rounds} measured rounds after 1 warm-up round"
-    rounds += f" ({options.warm_rounds} for the warm answer and memory)"
+    rounds += f" ({options.warm_rounds} for the warm answer and warm memory)"
     if any(size >= 50_000 for size in options.sizes):
         rounds += f" ({options.large_rounds} for the 50,000-profile config)"
     rounds += f"; in-process: {options.batches} batches of {options.calls:,} calls"
@@ -112,7 +115,25 @@ def header(options: Options) -> Header:
         commit=git_commit(),
         command=shlex.join(sys.orig_argv),
         rounds=rounds,
+        package=measured_package(),
     )
+
+
+def measured_package() -> str:
+    """Where a child started as the measured commands are imports ``resolver`` from."""
+    code = "import resolver; print(resolver.__file__)"
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=NEUTRAL_DIR,
+        env=clean_env(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    package = Path(found).parent
+    if HERE.parent in package.parents or package.parent == HERE.parent:
+        progress(f"warning: the children import the checkout ({package}), not an install")
+    return str(package)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

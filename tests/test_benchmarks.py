@@ -7,7 +7,9 @@ so these tests put that directory on sys.path for their own duration only.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from resolver.chain.types import StaticSource
 from tests.conftest import IsolatedEnv
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-MODULES = ("harness", "report", "workspace", "run")
+MODULES = ("harness", "report", "workspace", "tls", "scenario_chains", "run")
 
 
 @pytest.fixture
@@ -55,6 +57,12 @@ def test_generated_config_has_the_fillers_then_the_bench_profiles(
     assert isinstance(chain.source, StaticSource)
     assert [hop.role_arn.rsplit("/", 1)[1] for hop in chain.hops] == ["a", "b", "c"]
     assert len(chain.hops) == bench.workspace.CHAIN_HOPS == 3
+    for hops in bench.workspace.CHAIN_LENGTHS:  # the chain-length scenario's profiles
+        chain = plan(bench.workspace.chain_profile(hops))
+        assert isinstance(chain.source, StaticSource) and chain.source.profile == "bench-user"
+        assert [hop.role_arn.rsplit("/", 1)[1] for hop in chain.hops] == [
+            f"h{n}" for n in range(1, hops + 1)
+        ]
     static = plan(bench.workspace.STATIC_PROFILE)
     assert isinstance(static.source, StaticSource) and not static.hops
 
@@ -142,3 +150,64 @@ def test_quick_options(bench: SimpleNamespace, tmp_path: Path) -> None:
     assert options.rounds < 9 and args.output == tmp_path / "r.md"
     full, _ = bench.run.parse_options(["--only", "size", "memory"])
     assert full.sizes[-1] == 50_000 and full.processes == (1, 8, 32)
+
+
+def test_ratios_are_paired_by_round_and_reported_with_their_spread(bench: SimpleNamespace) -> None:
+    report = bench.report
+    ratios = report.paired_ratios([1.0, 2.0, 3.0, 8.0], [2.0, 2.0, 2.0, 2.0])
+    assert ratios == [0.5, 1.0, 1.5, 4.0]
+    median, q1, q3 = report.spread(ratios)
+    assert (median, q1, q3) == (1.25, 0.875, 2.125)
+    assert report.fmt_spread(ratios) == "1.25× (IQR 0.88–2.12×)"
+    assert report.spread([0.7]) == (0.7, 0.7, 0.7)
+    with pytest.raises(ValueError):  # rounds that do not pair up are a bug, not a ratio
+        report.paired_ratios([1.0], [1.0, 2.0])
+
+
+def test_children_run_from_a_neutral_directory_without_python_variables(
+    bench: SimpleNamespace, tmp_path: Path
+) -> None:
+    harness = bench.harness
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    assert harness.clean_env(env) == {"PATH": "/usr/bin:/bin"}
+    probe = tmp_path / "probe.txt"
+    code = (
+        "import os, sys; open(sys.argv[1], 'w').write("
+        "repr((os.getcwd(), os.environ.get('PYTHONPATH'), sys.dont_write_bytecode)))"
+    )
+    harness.run_once(harness.Command("probe", [sys.executable, "-c", code, str(probe)], env))
+    cwd, pythonpath, no_bytecode = ast.literal_eval(probe.read_text())
+    assert cwd == os.path.realpath(harness.NEUTRAL_DIR) and not os.listdir(cwd)
+    assert pythonpath is None and no_bytecode is False
+
+
+def test_the_https_sts_certificate_names_the_loopback_address(
+    bench: SimpleNamespace, tmp_path: Path
+) -> None:
+    from cryptography import x509
+
+    cert_path, key_path = bench.tls.write_self_signed(tmp_path)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert [str(ip) for ip in names.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+    assert key_path.stat().st_mode & 0o077 == 0
+
+
+def test_per_hop_cost_is_the_least_squares_slope_over_the_chain_lengths(
+    bench: SimpleNamespace,
+) -> None:
+    harness, chains = bench.harness, bench.scenario_chains
+    lengths = bench.workspace.CHAIN_LENGTHS
+    # round 1: 0.30 s + 15 ms per hop exactly; round 2: the same plus one slow 1-hop run
+    first = {hops: 0.30 + 0.015 * hops for hops in lengths}
+    second = {**first, min(lengths): first[min(lengths)] + 0.05}
+    samples = {
+        f"boto3 {hops}": harness.Samples(
+            [harness.Run(first[hops], 1), harness.Run(second[hops], 1)]
+        )
+        for hops in lengths
+    }
+    exact, skewed = chains._per_hop(samples, "boto3")
+    assert exact == pytest.approx(0.015)
+    two_ends = (second[max(lengths)] - second[min(lengths)]) / (max(lengths) - min(lengths))
+    assert abs(skewed - 0.015) < abs(two_ends - 0.015)  # one slow run moves it less

@@ -18,6 +18,7 @@ long-term secret never reaches the disk.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -42,6 +43,11 @@ GENERATED = "generated"
 
 Clock = Callable[[], datetime]
 Material = dict[str, Any]
+
+# How many disk-cached steps are resolving in this context: a chain prunes the cache
+# once, when its outermost step is done, not once per hop (which read every entry and
+# took every free lock again for each hop: quadratic in the chain's length).
+_resolving: contextvars.ContextVar[int] = contextvars.ContextVar("rolechain_steps", default=0)
 
 
 def _utcnow() -> datetime:
@@ -112,26 +118,37 @@ class DiskCachedProvider:
 
     def retrieve(self) -> Credentials:
         """The entry's credentials if fresh, else the provider's (see the class docstring)."""
+        depth = _resolving.set(_resolving.get() + 1)
+        try:
+            credentials, wrote = self._retrieve()
+        finally:
+            _resolving.reset(depth)
+        if wrote and _resolving.get() == 0:
+            self.store.prune(self._clock())
+        return credentials
+
+    def _retrieve(self) -> tuple[Credentials, bool]:
+        """The credentials, and whether they were written to disk just now."""
         key = self.key()
         entry = self.store.read(key)
         if entry is not None and entry.fresh(self._clock(), self.window):
-            return self._from_entry(entry)
+            return self._from_entry(entry), False
         label = self.meta.get("hop") or self.name
         try:
             lock = self.store.lock(key, timeout=self.timeout, label=label)
             acquired = lock.try_acquire(self.timeout)
         except CacheError as exc:
             logger.warning("rolechain: not using the credentials cache: %s", exc)
-            return self._provider.retrieve()
+            return self._provider.retrieve(), False
         if not acquired:
             if entry is not None and not entry.expired(self._clock()):
                 logger.debug("%s: lock busy; serving the still-valid cached entry", label)
-                return self._from_entry(entry)
+                return self._from_entry(entry), False
             raise lock.timeout_error()
         try:
             entry = self.store.read(key)
             if entry is not None and entry.fresh(self._clock(), self.window):
-                return self._from_entry(entry)
+                return self._from_entry(entry), False
             try:
                 with counting_waiters(lock.waiters):
                     credentials = self._provider.retrieve()
@@ -139,14 +156,13 @@ class DiskCachedProvider:
                 if entry is not None and not entry.expired(self._clock()):
                     why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
                     logger.debug("%s: refresh failed (%s); serving the cached entry", label, why)
-                    return self._from_entry(entry)
+                    return self._from_entry(entry), False
                 raise
             self._save(key, credentials)
         finally:
             lock.release()
-        self.store.prune(self._clock())
         self._last = credentials
-        return credentials
+        return credentials, True
 
     def _save(self, key: str, credentials: Credentials) -> None:
         if credentials.expires is None:

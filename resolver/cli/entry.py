@@ -29,6 +29,10 @@ def main(argv: "Sequence[str] | None" = None) -> int:
             sys.stdout.write(answer + "\n")
             sys.stdout.flush()
             return 0
+        if argv is None:  # the console script: this process ends with the command
+            import gc
+
+            gc.disable()  # see resolver.cli.gcpause; never re-enabled, so no collection at exit
         from resolver.cli.main import main as full_cli
 
         status = full_cli(words)

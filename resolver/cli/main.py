@@ -229,7 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status.
+
+    The cyclic garbage collector is paused while it runs (see ``resolver.cli.gcpause``):
+    in this process only, never for library callers of ``resolve()``.
+    """
+    from resolver.cli.gcpause import paused_collector
+
+    with paused_collector():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     import importlib
 
     from resolver.errors import ChainError, ConfigError, ResolverError

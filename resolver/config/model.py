@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from resolver.config.durations import parse_duration
+from resolver.config.spellings import parse_tag_string as _parse_tag_string
+from resolver.config.spellings import split_list as _split_list
 from resolver.config.values import endpoint_problem, region_problem
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
@@ -23,21 +25,6 @@ MfaPrompt = Literal["terminal", "zenity", "kdialog", "osascript", "pinentry", "y
 
 def _is_ini(info: ValidationInfo) -> bool:
     return isinstance(info.context, dict) and info.context.get("format") == "ini"
-
-
-def _split_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _parse_tag_string(text: str) -> dict[str, str]:
-    """aws-vault's ``k1=v1,k2=v2`` (whitespace around items is ignored)."""
-    tags: dict[str, str] = {}
-    for item in _split_list(text):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected key=value pairs separated by commas, got item {item!r}")
-        tags[key.strip()] = value.strip()
-    return tags
 
 
 class _Strict(BaseModel):

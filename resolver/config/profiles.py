@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
+from resolver.config.fastprofile import FastProfile, fast_profile
 from resolver.config.findings import Finding, Location
-from resolver.config.model import (
-    PROFILE_KEYS,
-    SSO_SESSION_KEYS,
-    TOML_ONLY_KEYS,
-    Profile,
-    SsoSession,
-)
+from resolver.config.profile_table import PROFILE_KEYS, SSO_SESSION_KEYS, TOML_ONLY_KEYS
 from resolver.config.sources.raw import RawConfig, RawSection
 from resolver.errors import ConfigError
+
+if TYPE_CHECKING:  # the model (pydantic) is imported only when a profile needs it
+    from pydantic import ValidationError
+
+    from resolver.config.model import Profile, SsoSession
 
 # Keys other AWS tools read from the shared files: ignored quietly, never "unknown".
 _KNOWN_AWS_KEYS = frozenset(
@@ -54,7 +52,7 @@ class ProfileEntry:
     """A validated profile with its name and the location of each key."""
 
     name: str
-    data: Profile
+    data: Profile | FastProfile
     where: Mapping[str, Location]
     location: Location
     format: str
@@ -145,6 +143,8 @@ class ProfileSet:
         section = self.raw(name)
         if section is None:
             return []
+        from resolver.config.model import Profile
+
         return _errors(Profile, _ours(section, PROFILE_KEYS), section, name)
 
     def unknown_keys(self, name: str) -> list[Finding]:
@@ -171,6 +171,8 @@ class ProfileSet:
         section = _first(self._sso, name)
         if section is None:
             return None
+        from resolver.config.model import SsoSession
+
         data = _ours(section, SSO_SESSION_KEYS)
         return _validated(SsoSession, data, section, None)  # type: ignore[no-any-return]
 
@@ -209,7 +211,11 @@ def _unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> 
 def _validate_profile(section: RawSection) -> ProfileEntry:
     keys = PROFILE_KEYS if section.format == "toml" else PROFILE_KEYS - TOML_ONLY_KEYS
     data = _ours(section, keys)
-    profile = _validated(Profile, data, section, section.name)
+    profile: Profile | FastProfile | None = fast_profile(data, section.format)
+    if profile is None:
+        from resolver.config.model import Profile
+
+        profile = _validated(Profile, data, section, section.name)
     where = {key: raw.location for key, raw in section.values.items() if key in keys}
     return ProfileEntry(section.name, profile, where, section.location, section.format)
 
@@ -218,6 +224,8 @@ def _validated(
     model: type[Any], data: dict[str, Any], section: RawSection, profile: str | None
 ) -> Any:
     """Validate ``data``; the first error becomes a ConfigError at the key's line."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data, context={"format": section.format})
     except ValidationError as exc:
@@ -228,6 +236,8 @@ def _errors(
     model: type[Any], data: dict[str, Any], section: RawSection, profile: str | None
 ) -> list[ConfigError]:
     """Every validation error of ``data``, each a ConfigError at its key's line."""
+    from pydantic import ValidationError
+
     try:
         model.model_validate(data, context={"format": section.format})
     except ValidationError as exc:

@@ -8,7 +8,6 @@ previous step's cached credentials (rebuilt whenever those credentials refresh).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,8 +27,9 @@ from resolver.chain.types import (
 )
 from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import CredentialsCache
-from resolver.providers.credentials import Credentials, CredentialsProvider
-from resolver.providers.sts_factory import StsTarget, make_sts_client, sts_target
+from resolver.providers.credentials import CredentialsProvider
+from resolver.providers.sts_factory import StsTarget, sts_target
+from resolver.providers.sts_pool import shared_sts_client, signed_by
 from resolver.providers.tokens import TokenProvider
 
 # Wraps each step's provider; issue-level caches (memory, disk) plug in here.
@@ -58,39 +58,33 @@ class Step:
 class CallerBoundStsClient:
     """An ``StsClient`` signed by a caller provider's current credentials.
 
-    The botocore client is built on first use and again whenever the caller's
-    credentials change; ``caller=None`` gives an unsigned client (web identity).
+    Every call goes through the process's one botocore client for the STS target
+    (``resolver.providers.sts_pool``), signed by exactly the credentials the caller gives
+    at the moment of the call; ``caller=None`` makes unsigned calls (web identity).
     """
 
     def __init__(self, caller: CredentialsProvider | None, target: StsTarget) -> None:
         self._caller = caller
         self._target = target
-        self._lock = threading.Lock()
-        self._built_for: Credentials | None = None
-        self._client: Any = None
 
-    def _current(self) -> Any:
+    def _call(self, operation: str, kwargs: dict[str, Any]) -> Mapping[str, Any]:
         credentials = self._caller.retrieve() if self._caller is not None else None
-        with self._lock:
-            if self._client is None or credentials is not self._built_for:
-                self._client = make_sts_client(credentials, self._target)
-                self._built_for = credentials
-            return self._client
+        client = shared_sts_client(self._target, signed=credentials is not None)
+        with signed_by(credentials):
+            response: Mapping[str, Any] = getattr(client, operation)(**kwargs)
+        return response
 
     def assume_role(self, **kwargs: Any) -> Mapping[str, Any]:
         """AssumeRole, signed by the caller."""
-        response: Mapping[str, Any] = self._current().assume_role(**kwargs)
-        return response
+        return self._call("assume_role", kwargs)
 
     def assume_role_with_web_identity(self, **kwargs: Any) -> Mapping[str, Any]:
         """AssumeRoleWithWebIdentity (unsigned)."""
-        response: Mapping[str, Any] = self._current().assume_role_with_web_identity(**kwargs)
-        return response
+        return self._call("assume_role_with_web_identity", kwargs)
 
     def get_session_token(self, **kwargs: Any) -> Mapping[str, Any]:
         """GetSessionToken, signed by the caller (long-term keys)."""
-        response: Mapping[str, Any] = self._current().get_session_token(**kwargs)
-        return response
+        return self._call("get_session_token", kwargs)
 
 
 def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:

@@ -236,8 +236,10 @@ class CredentialServer:
             except OSError:
                 pass
             finally:
+                # Logged before the close that ends the client's read: a server stopped
+                # right after a request has always written its line.
+                self.log(*c.what, status, time.monotonic() - c.started)
                 c.sock.close()
-            self.log(*c.what, status, time.monotonic() - c.started)
 
         threading.Thread(target=answer, name="rolechain-answer", daemon=True).start()
 

@@ -129,7 +129,7 @@ class ProfileSource:
         if body is not None:
             return 200, body
         current = self._answer
-        flight = self._start()
+        flight = self._start(unless_changed_from=current)
         if not flight.done.wait(self.wait):
             return 503, error_body(
                 "RefreshPending", f"credentials for {self.profile!r} are still being refreshed"
@@ -151,9 +151,15 @@ class ProfileSource:
         what = type(error).__name__ if error else "no credentials"
         return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
 
-    def _start(self) -> _Flight:
+    def _start(self, unless_changed_from: _Answer | bool | None = False) -> _Flight:
+        """The refresh under way, or a new one; none when the answer has changed since
+        the caller found it wanting (a refresh finished in between: use its answer)."""
         with self._lock:
             flight = self._flight
+            if unless_changed_from is not False and self._answer is not unless_changed_from:
+                done = _Flight()
+                done.done.set()
+                return done
             if flight is None or flight.done.is_set():
                 flight = self._flight = _Flight()
                 threading.Thread(

@@ -168,10 +168,10 @@ import os, sys, time
 from pathlib import Path
 from datetime import datetime, timezone
 from resolver.cache.store import CacheStore, Entry
-def hang(fd):
-    Path(sys.argv[2]).write_text("writing")
+def hang(src, dst):  # the new entry is complete in its temp file, not yet in place
+    Path(sys.argv[2]).write_text(Path(src).read_text())
     time.sleep(60)
-os.fsync = hang
+os.replace = hang
 expires = datetime(2030, 1, 1, 14, tzinfo=timezone.utc)
 CacheStore(sys.argv[1]).write("a" * 64, Entry(
     profile="prod", hop="new", role_arn=None, access_key_id="ASIANEWNEWNEWNEWNEW1",
@@ -188,7 +188,7 @@ def test_writer_sigkilled_mid_write_leaves_old_entry_intact(tmp_path: Path) -> N
     )
     try:
         deadline = time.monotonic() + 20
-        while not marker.exists():
+        while not marker.exists() or "ASIANEWNEWNEWNEWNEW1" not in marker.read_text():
             assert child.poll() is None and time.monotonic() < deadline
             time.sleep(0.01)
         os.kill(child.pid, signal.SIGKILL)

@@ -67,12 +67,12 @@ Path(os.environ["TEST_READY"]).write_text("ready")
 gate = os.environ.get("TEST_GATE")
 while gate and not os.path.exists(gate):
     time.sleep(0.002)
-if os.environ.get("TEST_HANG_IN_FSYNC"):
-    real_fsync = os.fsync
-    def hang(fd):
-        Path(os.environ["TEST_HANG_IN_FSYNC"]).write_text("writing")
+if os.environ.get("TEST_HANG_BEFORE_RENAME"):
+    # the moment a write is complete in its temp file and not yet renamed into place
+    def hang(src, dst):
+        Path(os.environ["TEST_HANG_BEFORE_RENAME"]).write_text(Path(src).read_text())
         time.sleep(120)
-    os.fsync = hang
+    os.replace = hang
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -228,9 +228,13 @@ def test_killed_mid_write_while_holding_locks_next_run_succeeds(
     write_ini(isolated_env)
     env = cli_env(moto, isolated_env, ROLECHAIN_LOCK_TIMEOUT="30")
     writing = tmp_path / "writing"
-    killed = start_launcher(EXPORT, env, tmp_path / "ready", TEST_HANG_IN_FSYNC=str(writing))
+    killed = start_launcher(EXPORT, env, tmp_path / "ready", TEST_HANG_BEFORE_RENAME=str(writing))
     try:
         wait_for(writing, killed)  # inside the first write: it holds mid's and prod's locks
+        deadline = time.monotonic() + 10
+        while '"access_key_id"' not in writing.read_text():  # the entry, written in full
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait(timeout=10)
     finally:

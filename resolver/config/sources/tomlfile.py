@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.config.findings import Location
 from resolver.config.sources.files import read_text
@@ -27,10 +27,11 @@ from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 TOP_LEVEL_KEYS = ("version", "profiles", "templates", "sso_sessions", "services")
 MAX_EXTENDS_DEPTH = 16  # templates extending templates
@@ -44,6 +45,14 @@ _KEY_PART = re.compile(_PART)
 _STRINGS = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def _tomllib() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib as toml
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as toml
+    return toml
 
 
 def default_toml_path() -> Path:
@@ -85,14 +94,19 @@ def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = Non
 
     The first problem raises a ConfigError; with a ``problems`` list (``validate``) every
     problem is appended instead, and what it affects (the file, a section) is left out.
+    tomllib is imported only for a file with something in it (an empty or blank file,
+    the usual case for INI users, is no TOML document worth 3 ms of imports).
     """
     report = _Report(problems)
     try:
         _check_brackets(text, path)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise _syntax_error(exc, text, path) from None
+        data: dict[str, Any] = {}
+        if text.strip():
+            toml = _tomllib()
+            try:
+                data = toml.loads(text)
+            except toml.TOMLDecodeError as exc:
+                raise _syntax_error(exc, text, path) from None
         lines = _line_index(text)
         _check_depth(data, path, lines)
     except ConfigError as unreadable:
