@@ -161,6 +161,8 @@ class DiskCachedProvider:
             expiration=credentials.expires,
             account_id=credentials.account_id,
             written_at=self._clock(),
+            through=tuple(filter(None, (self.meta.get("through") or "").split("\n"))),
+            caller=self.meta.get("caller"),
         )
         try:
             self.store.write(key, entry)
@@ -258,10 +260,13 @@ def base_identity(step: Step) -> Callable[[CachedStep], str]:
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
     source, hop = step.source, step.hop
     label = getattr(provider, "label", None)
+    through = step.through
     return {
         "profile": hop.profile if hop else source.profile,
         "hop": label if isinstance(label, str) and label else step.label,
         "role_arn": hop.role_arn if hop else getattr(source, "role_arn", None),
+        "through": "\n".join(through) or None,
+        "caller": f"profile {through[-2]}" if hop and len(through) > 1 else None,
     }
 
 

@@ -26,20 +26,28 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
-from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer, read_private
+from resolver.cache.answers import (
+    Answer,
+    NotRegularFile,
+    answer_path,
+    cache_directory,
+    private_directory,
+    read_answer,
+    read_private,
+)
 from resolver.cache.locks import KeyLock
 from resolver.errors import CacheError
 from resolver.providers.credentials import refresh_due
 
 logger = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024
 STALE_TEMP_SECONDS = 60.0
 _KEY = re.compile(r"[0-9a-f]{64}")
@@ -93,6 +101,12 @@ class Entry:
     account_id: str | None = None
     written_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     key: str = field(default="", compare=False)
+    through: tuple[str, ...] = ()
+    caller: str | None = None
+
+    def passes_through(self, profile: str) -> bool:
+        """True when the entry's credentials come through ``profile`` (its own included)."""
+        return profile == self.profile or profile in self.through
 
     def expired(self, now: datetime) -> bool:
         """True from the expiry time on: such an entry is never served."""
@@ -115,6 +129,9 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": VERSION,
+            "key": self.key,
+            "through": list(self.through),
+            "caller": self.caller,
             "profile": self.profile,
             "hop": self.hop,
             "role_arn": self.role_arn,
@@ -130,7 +147,12 @@ class Entry:
     def from_json(cls, data: object, key: str = "") -> Entry:
         """Parse an entry; ValueError (never showing a secret) if anything is off."""
         if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise ValueError("not a version 1 entry")
+            raise ValueError(f"not a version {VERSION} entry")
+        if data.get("key") != key:  # renamed, or written for another step
+            raise ValueError("the entry belongs to another key")
+        through = data.get("through")
+        if not isinstance(through, list) or not all(isinstance(p, str) for p in through):
+            raise ValueError("bad through")
 
         def text(name: str, *, optional: bool = False) -> Any:
             value = data.get(name)
@@ -149,6 +171,8 @@ class Entry:
             account_id=text("account_id", optional=True),
             written_at=parse_rfc3339(text("written_at")),
             key=key,
+            through=tuple(through),
+            caller=text("caller", optional=True),
         )
 
 
@@ -195,10 +219,16 @@ class CacheStore:
     def read(self, key: str) -> Entry | None:
         """The entry for ``key``, or None when missing or unusable (never raises)."""
         path = self.entry_path(key)
+        if not private_directory(str(self.directory)):
+            logger.warning("rolechain: ignoring cache directory %s: not private", self.directory)
+            return None
         try:
             raw = read_private(str(path), MAX_ENTRY_BYTES)
             return Entry.from_json(json.loads(raw.decode("utf-8")), key)
         except FileNotFoundError:
+            return None
+        except NotRegularFile:
+            logger.warning("rolechain: skipping cache file %s: not a regular file", path.name)
             return None
         except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeError are ValueErrors
             logger.debug("ignoring unusable cache entry %s: %s", path.name, exc)
@@ -206,7 +236,8 @@ class CacheStore:
 
     def write(self, key: str, entry: Entry) -> None:
         """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""
-        data = json.dumps(entry.to_json(), indent=1).encode("utf-8")
+        bound = replace(entry, key=key)
+        data = json.dumps(bound.to_json(), indent=1).encode("utf-8")
         self._write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
 
     def write_answer(self, key: str, data: bytes) -> None:
@@ -277,7 +308,7 @@ class CacheStore:
                 removed += self.remove(key)
             else:
                 entry = self.read(key)
-                if entry is not None and entry.profile == profile:
+                if entry is not None and entry.passes_through(profile):
                     removed += self.remove(key)
         if profile is None:
             for key in self._keys(".lock"):

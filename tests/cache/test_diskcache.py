@@ -47,7 +47,7 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 WINDOW = timedelta(minutes=5)
 SPEC_FIELDS = {
     "version", "profile", "hop", "role_arn", "access_key_id", "secret_access_key",
-    "session_token", "expiration", "account_id", "written_at",
+    "session_token", "expiration", "account_id", "written_at", "key", "through", "caller",
 }  # fmt: skip
 
 
