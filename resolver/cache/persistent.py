@@ -18,6 +18,7 @@ long-term secret never reaches the disk.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -188,6 +189,12 @@ class DiskCachedProvider:
         return self._last
 
 
+def _digest(token: str) -> str:
+    """The step's key names the token by its sha256, so two tokens at one path (two CI
+    jobs on a runner) never share a session, and the token itself never reaches the disk."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _target(step: Step) -> list[str | None]:
     target = step.target
     return [target.region, target.endpoint_url] if target is not None else [None, None]
@@ -219,10 +226,13 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
             "target": _target(step),
         }
     if isinstance(source, WebIdentitySource):
+        token_retriever = getattr(provider, "token_retriever", None)
+        if token_retriever is None:
+            return None
         return lambda: {
             "kind": "web-identity",
             "role_arn": source.role_arn,
-            "token_file": os.path.abspath(os.path.expanduser(source.web_identity_token_file)),
+            "token_sha256": _digest(token_retriever.get_identity_token()),
             "role_session_name": source.role_session_name or GENERATED,
             "duration": source.duration_seconds,
             "policy": source.policy,

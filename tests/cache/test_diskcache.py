@@ -544,6 +544,24 @@ def test_web_identity_base_is_cached_without_its_token(moto: MotoServer, tmp_pat
     assert moto.sts_calls() == []
 
 
+def test_web_identity_is_keyed_by_the_token_not_its_path(moto: MotoServer, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqb2IxIn0.c2lnbmF0dXJl")
+    source = WebIdentitySource("ci", "arn:aws:iam::123456789012:role/ci", str(token))
+    value = Chain("ci", source, (), StsSettings("us-east-1", endpoint_url=moto.url))
+    store = CacheStore(tmp_path / "c")
+    clock = Clock(datetime.now(timezone.utc))
+    first = build(value, store, clock).retrieve()
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqb2IyIn0.c2lnbmF0dXJl")  # job 2, same path
+    moto.reset_recording()
+    second = build(value, store, clock).retrieve()
+    assert [c.action for c in moto.sts_calls()] == ["AssumeRoleWithWebIdentity"]
+    assert second.access_key_id != first.access_key_id
+    assert len(store.entries()) == 2
+    on_disk = "".join(p.read_text() for p in store.directory.iterdir() if p.suffix == ".json")
+    assert "eyJ" not in on_disk
+
+
 def test_memory_only_bases_and_their_identity(moto: MotoServer, tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "c")
     hops = (Hop("prod", PROD),)
