@@ -303,9 +303,11 @@ class NotRegularFile(ValueError):
 
 
 def private_directory(directory: str) -> bool:
-    """True when ``directory`` is ours and neither group- nor world-writable."""
+    """True when ``directory`` is ours and neither group- nor world-writable, or missing."""
     try:
         info = os.stat(directory)
+    except FileNotFoundError:
+        return True  # nothing to read from it; a write creates it private
     except OSError:
         return False
     if not hasattr(os, "getuid"):
