@@ -31,7 +31,7 @@ BODIES = {
 class FakeSts(http.server.BaseHTTPRequestHandler):
     status, body = 200, ""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         data = self.body.encode()
         self.send_response(self.status)
