@@ -118,9 +118,12 @@ class DiskCachedProvider:
         if entry is not None and entry.fresh(self._clock(), self.window):
             return self._from_entry(entry)
         label = self.meta.get("hop") or self.name
+        # With a still-valid entry, never wait behind another process's STS call (it may
+        # be throttled): refresh only if the lock is free now, else serve the entry.
+        valid = entry is not None and not entry.expired(self._clock())
         try:
             lock = self.store.lock(key, timeout=self.timeout, label=label)
-            acquired = lock.try_acquire(self.timeout)
+            acquired = lock.try_acquire(0.0 if valid else self.timeout)
         except CacheError as exc:
             logger.warning("rolechain: not using the credentials cache: %s", exc)
             return self._provider.retrieve()
@@ -139,7 +142,12 @@ class DiskCachedProvider:
             except Exception as exc:
                 if entry is not None and not entry.expired(self._clock()):
                     why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
-                    logger.debug("%s: refresh failed (%s); serving the cached entry", label, why)
+                    logger.warning(
+                        "rolechain: %s: refresh failed (%s); serving the cached session until %s",
+                        label,
+                        why,
+                        f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ}",
+                    )
                     return self._from_entry(entry)
                 raise
             self._save(key, credentials)

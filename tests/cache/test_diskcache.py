@@ -383,6 +383,31 @@ def test_lock_timeout_serves_valid_entry_else_cache_error(tmp_path: Path) -> Non
     assert provider.calls == 1
 
 
+def test_a_valid_entry_is_served_at_once_while_another_process_refreshes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(NOW)
+    provider = FakeProvider(clock)
+    store = CacheStore(tmp_path / "c")
+    wrapper = disk(store, provider, clock, timeout=60)
+    first = wrapper.retrieve()
+    clock.now = NOW + timedelta(minutes=12)  # inside the refresh window, still valid
+    provider.fail = StsError("AssumeRole failed: Rate exceeded", code="Throttling")
+    lock = store.lock(wrapper.key(), timeout=1)
+    assert lock.try_acquire()  # another process is calling STS (and being throttled)
+    releaser = threading.Timer(0.5, lock.release)  # it gives up without a new entry
+    releaser.start()
+    try:
+        assert disk(store, provider, clock, timeout=60).retrieve() == first
+    finally:
+        releaser.join()
+    assert provider.calls == 1  # never queued behind the lock to call STS again
+    with caplog.at_level(logging.WARNING):
+        assert disk(store, provider, clock, timeout=60).retrieve() == first  # lock free: tries
+    assert provider.calls == 2
+    assert any("Throttling" in r.getMessage() or "Rate" in r.getMessage() for r in caplog.records)
+
+
 def test_unusable_cache_dir_degrades_to_no_cache(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
