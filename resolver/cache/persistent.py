@@ -264,14 +264,16 @@ def base_identity(step: Step) -> Callable[[CachedStep], str]:
 
     Environment, container and instance credentials are fetched for it (locally, without
     a prompt), so hosts sharing a cache directory never share each other's hops. A
-    credential_process is named by its command instead: running it just to name it could
-    prompt.
+    credential_process is named by its command instead (and the working directory, for a
+    relative program path such as ``./bin/creds``): running it just to name it could prompt.
     """
     source = step.source
     if isinstance(source, StaticSource):
         return lambda _: f"static:{source.access_key_id}"
     if isinstance(source, ProcessSource):
-        return lambda _: f"credential-process:{source.profile}:{source.command}"
+        program = source.command.strip().split(" ", 1)[0].strip("\"'")
+        where = os.getcwd() if "/" in program and not os.path.isabs(program) else ""
+        return lambda _: f"credential-process:{source.profile}:{where}:{source.command}"
     return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
 
 

@@ -610,6 +610,15 @@ def test_memory_only_bases_and_their_identity(moto: MotoServer, tmp_path: Path) 
         key(StaticSource("user", TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY), {}),
     }
     assert len(keys) == 5
+    here = key(ProcessSource("p", "./bin/creds --a"), {})
+    assert key(ProcessSource("p", "./bin/creds --a"), {}) == here
+    bare = key(ProcessSource("p", "print-credentials --a"), {})
+    os.chdir(tmp_path)  # the same relative program elsewhere is another program
+    try:
+        assert key(ProcessSource("p", "./bin/creds --a"), {}) != here
+        assert key(ProcessSource("p", "print-credentials --a"), {}) == bare
+    finally:
+        os.chdir(ROOT)
     base = build_provider(
         Chain("prod", EnvironmentSource(None), hops, sts),
         environ=env_a,
