@@ -26,10 +26,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from resolver.cache.answers import cache_disabled
+from resolver.cache.failures import forget_failure, recent_failure, record_failure
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
 from resolver.chain.types import ProcessSource, SsoSource, StaticSource, WebIdentitySource
-from resolver.errors import CacheError, ResolverError
+from resolver.errors import CacheError, ResolverError, StsError
 from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
 from resolver.providers.credentials import Credentials, CredentialsProvider
@@ -136,10 +137,16 @@ class DiskCachedProvider:
             entry = self.store.read(key)
             if entry is not None and entry.fresh(self._clock(), self.window):
                 return self._from_entry(entry)
+            shared = recent_failure(self.store, key, self._clock())
+            if shared is not None and (entry is None or entry.expired(self._clock())):
+                message, code = shared  # the process before us just failed: share its answer
+                raise StsError(message, code=code)
             try:
                 with counting_waiters(lock.waiters):
                     credentials = self._provider.retrieve()
             except Exception as exc:
+                if isinstance(exc, StsError):
+                    record_failure(self.store, key, str(exc), exc.code, self._clock())
                 if entry is not None and not entry.expired(self._clock()):
                     why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
                     logger.warning(
@@ -151,6 +158,7 @@ class DiskCachedProvider:
                     return self._from_entry(entry)
                 raise
             self._save(key, credentials)
+            forget_failure(self.store, key)
         finally:
             lock.release()
         self.store.prune(self._clock())

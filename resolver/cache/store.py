@@ -17,6 +17,7 @@ Standard library only: no boto3, botocore or pydantic.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -31,16 +32,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
-from resolver.cache.answers import (
-    Answer,
-    NotRegularFile,
-    answer_path,
-    cache_directory,
-    private_directory,
-    read_answer,
-    read_private,
-)
+from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
 from resolver.errors import CacheError
 from resolver.providers.credentials import refresh_due
@@ -113,13 +107,10 @@ class Entry:
         return now >= self.expiration
 
     def fresh(self, now: datetime, window: timedelta) -> bool:
-        """True when the entry may be served without a refresh.
-
-        That is before ``expiration - window``; inside the window, only during the first
-        half of the life the entry had left when written (so credentials that STS issued
-        already inside the window are not re-fetched by every process). A ``written_at``
-        in the future (clock skew) earns no such grace.
-        """
+        """True when the entry may be served without a refresh: before ``expiration -
+        window``; inside the window, only during the first half of the life the entry had
+        left when written (so credentials that STS issued already inside the window are not
+        re-fetched by every process). A ``written_at`` in the future earns no such grace."""
         if self.expired(now):
             return False
         if self.written_at > now:  # clock skew: no grace inside the window
@@ -219,15 +210,15 @@ class CacheStore:
     def read(self, key: str) -> Entry | None:
         """The entry for ``key``, or None when missing or unusable (never raises)."""
         path = self.entry_path(key)
-        if not private_directory(str(self.directory)):
+        if not ready.private_directory(str(self.directory)):
             logger.warning("rolechain: ignoring cache directory %s: not private", self.directory)
             return None
         try:
-            raw = read_private(str(path), MAX_ENTRY_BYTES)
+            raw = ready.read_private(str(path), MAX_ENTRY_BYTES)
             return Entry.from_json(json.loads(raw.decode("utf-8")), key)
         except FileNotFoundError:
             return None
-        except NotRegularFile:
+        except ready.NotRegularFile:
             logger.warning("rolechain: skipping cache file %s: not a regular file", path.name)
             return None
         except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeError are ValueErrors
@@ -238,17 +229,18 @@ class CacheStore:
         """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""
         bound = replace(entry, key=key)
         data = json.dumps(bound.to_json(), indent=1).encode("utf-8")
-        self._write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
+        self.write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
 
     def write_answer(self, key: str, data: bytes) -> None:
         """Replace the ready answer ``key`` (``resolver.cache.answers``) like an entry."""
-        self._write_private(Path(self.answer_path(key)), data, "ready answer")
+        self.write_private(Path(self.answer_path(key)), data, "ready answer")
 
     def write_listing(self, name: str, data: bytes) -> None:
         """Replace the small private file ``name`` (``resolver.cli.names``) like an entry."""
-        self._write_private(self.directory / name, data, name)
+        self.write_private(self.directory / name, data, name)
 
-    def _write_private(self, path: Path, data: bytes, what: str) -> None:
+    def write_private(self, path: Path, data: bytes, what: str) -> None:
+        """Replace ``path`` in the directory atomically, 0600; CacheError if not."""
         self.ensure_dir()
         try:
             fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=self.directory)
@@ -267,9 +259,14 @@ class CacheStore:
             raise CacheError(f"cannot write {what}: {exc}") from None
         _fsync_dir(self.directory)
 
+    def failure_path(self, key: str) -> Path:
+        """Where ``resolver.cache.failures`` records ``key``'s last STS failure."""
+        return self.directory / f"{key}.fail"
+
     def remove(self, key: str) -> bool:
         """Delete ``key``'s entry (and its lock file if no one holds it)."""
         removed = _remove(self.entry_path(key))
+        _remove(self.failure_path(key))
         self._drop_lock_file(key)
         return removed
 
@@ -398,13 +395,9 @@ def _fsync_dir(directory: Path) -> None:
     """Make the rename durable (best effort; not possible on every platform)."""
     if os.name == "nt":  # pragma: no cover
         return
-    try:
+    with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
