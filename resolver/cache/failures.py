@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from resolver.cache.answers import read_private
 from resolver.cache.store import MAX_ENTRY_BYTES, CacheStore, parse_rfc3339, rfc3339
@@ -21,13 +22,18 @@ SHARED_FAILURE = timedelta(seconds=10)
 """How long an STS failure is shared with the processes that waited for it."""
 
 
+def failure_path(store: CacheStore, key: str) -> Path:
+    """Where ``key``'s last STS failure is recorded."""
+    return store.directory / f"{key}.fail"
+
+
 def record_failure(
     store: CacheStore, key: str, message: str, code: str | None, at: datetime
 ) -> None:
     """Record that ``key``'s STS call just failed (best effort)."""
     data = {"key": key, "message": message[:500], "code": code, "at": rfc3339(at)}
     with contextlib.suppress(CacheError):
-        store.write_private(store.failure_path(key), json.dumps(data).encode(), "failure record")
+        store.write_private(failure_path(store, key), json.dumps(data).encode(), "failure record")
 
 
 def recent_failure(
@@ -35,7 +41,7 @@ def recent_failure(
 ) -> tuple[str, str | None] | None:
     """(message, code) of ``key``'s STS failure less than ``within`` ago, else None."""
     try:
-        data = json.loads(read_private(str(store.failure_path(key)), MAX_ENTRY_BYTES))
+        data = json.loads(read_private(str(failure_path(store, key)), MAX_ENTRY_BYTES))
         at, message, code = parse_rfc3339(data["at"]), data["message"], data["code"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -49,4 +55,4 @@ def recent_failure(
 def forget_failure(store: CacheStore, key: str) -> None:
     """Drop ``key``'s failure record after a success."""
     with contextlib.suppress(OSError):
-        store.failure_path(key).unlink(missing_ok=True)
+        failure_path(store, key).unlink(missing_ok=True)

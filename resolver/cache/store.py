@@ -259,14 +259,10 @@ class CacheStore:
             raise CacheError(f"cannot write {what}: {exc}") from None
         _fsync_dir(self.directory)
 
-    def failure_path(self, key: str) -> Path:
-        """Where ``resolver.cache.failures`` records ``key``'s last STS failure."""
-        return self.directory / f"{key}.fail"
-
     def remove(self, key: str) -> bool:
         """Delete ``key``'s entry (and its lock file if no one holds it)."""
         removed = _remove(self.entry_path(key))
-        _remove(self.failure_path(key))
+        _remove(self.directory / f"{key}.fail")  # resolver.cache.failures
         self._drop_lock_file(key)
         return removed
 
