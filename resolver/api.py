@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.cache.answers import Stamp, files_stamp
+from resolver.cache.answers import Stamp, files_stamp, working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.providers.credentials import Credentials, CredentialsProvider
 
@@ -123,7 +123,7 @@ def _entry(
         values = tuple(map(_OS_STORE.get, _OS_KEYS))
     else:
         values = tuple(map(environ.get, CHAIN_ENVIRONMENT))
-    key = (profile, config, id(token_provider), values, overrides or None)
+    key = (profile, config, id(token_provider), values, overrides or None, working_directory())
     entry = _resolved.get(key)
     now = time.monotonic()
     if entry is not None and now - entry.checked_at < RECHECK_SECONDS:

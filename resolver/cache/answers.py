@@ -3,8 +3,8 @@
 A credential_process helper sits in the hot loop of every tool that calls it, so a cache
 hit must cost little more than starting the interpreter. After the full path (parse,
 pydantic, plan, disk cache) has printed credentials that come from the disk cache, it
-also saves an *answer*: the rendered output of every export format, the files the plan
-read as (path, size, mtime_ns), the chain's profiles, and when the credentials fall due
+also saves an *answer*: the rendered output of every export format, the stamp of the
+files the plan read (see ``files_stamp``), the chain's profiles, and when the credentials fall due
 for refresh. The next identical request is served from it by this module, which imports
 nothing but the package itself (``os``, ``sys``, ``stat`` and ``time`` are loaded with
 the interpreter; no re, json, typing, hashlib, datetime, platformdirs, pydantic or
@@ -12,10 +12,12 @@ botocore). A missing, stale, corrupt or foreign answer, a different request, or 
 changed or new configuration file sends the request down the full path.
 
 The *request* is everything that can change the result: the profile, ``--config`` and
-the per-run override flags as given, and every ``AWS_*``, ``ROLECHAIN_*`` and ``XDG_*``
+the per-run override flags as given, the working directory (relative paths in the
+configuration resolve against it), and every ``AWS_*``, ``ROLECHAIN_*`` and ``XDG_*``
 variable plus ``HOME`` (file paths made absolute; values of secret variables only as
 "set"). Its answer lives in ``<cache dir>/<key>.answer`` (0600 in the 0700 cache
-directory, see ``resolver.cache.store``), and holds the request itself, which must match exactly.
+directory, see ``resolver.cache.store``), and holds the request itself, which must match
+exactly.
 """
 
 import os
@@ -27,7 +29,7 @@ TYPE_CHECKING = False  # typing and __future__ would cost this hot path 10%: quo
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-ANSWER_VERSION = 1
+ANSWER_VERSION = 2
 SUFFIX = ".answer"
 MAX_ANSWER_BYTES = 64 * 1024
 EXPORT_FORMATS = ("env", "json", "credential-process", "ini", "fish", "powershell", "cmd", "dotenv")
@@ -35,22 +37,37 @@ _HEADER = f"rolechain answer {ANSWER_VERSION}"
 _KEYED_PREFIXES = ("AWS_", "ROLECHAIN_", "XDG_")
 _KEYED_NAMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 
-Stamp = tuple[tuple[str, int, int], ...]
-"""(path, size, mtime_ns) per configuration file; size and mtime are -1 when missing."""
+FileStamp = tuple[str, str, int, int, int, int, int]
+Stamp = tuple[FileStamp, ...]
+"""Per configuration file: (path, resolved target, size, mtime_ns, inode, device, ctime_ns)
+of the file the path leads to through any symlinks; the numbers are -1 when missing."""
+_MISSING = (-1, -1, -1, -1, -1)
 
 
 def files_stamp(paths: "Iterable[os.PathLike[str] | str]") -> Stamp:
-    """The stamp of ``paths``: any edit, creation or removal changes it."""
+    """The stamp of ``paths``: any edit, creation, removal, rename over, ``cp -p`` over or
+    symlink swap changes it (a new inode or device, or a new ctime, which no user can set).
+    """
     stamp = []
     for path in paths:
         name = os.fspath(path)
+        target = os.path.realpath(name)
         try:
-            info = os.stat(name)
-        except OSError:
-            stamp.append((name, -1, -1))
+            info = os.stat(target)
+        except (OSError, ValueError):
+            stamp.append((name, target, *_MISSING))
         else:
-            stamp.append((name, info.st_size, info.st_mtime_ns))
+            numbers = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, info.st_ctime_ns)
+            stamp.append((name, target, *numbers))
     return tuple(stamp)
+
+
+def working_directory() -> str:
+    """The working directory, or ``?`` when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "?"
 
 
 def cache_disabled(environ: "Mapping[str, str] | None" = None) -> bool:
@@ -100,6 +117,7 @@ def request_text(
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
     lines.append(f"config {os.path.abspath(os.path.expanduser(config)) if config else ''}")
     lines += overrides
+    lines.append(f"cwd {working_directory()}")
     keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
     for name in sorted(keyed):
         secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
@@ -220,14 +238,15 @@ class Answer:
         """For ``request``, not yet due, and every configuration file exactly as it was."""
         if request != self.request or now >= self.refresh_at:
             return False
-        return files_stamp(path for path, _, _ in self.stamp) == self.stamp
+        return files_stamp(entry[0] for entry in self.stamp) == self.stamp
 
     def encode(self) -> bytes:
         """The file's bytes; ValueError if a path or profile name holds a line break."""
         lines = [_HEADER]
         lines += [f"profile {name}" for name in self.profiles]
         lines += [f"refresh-at {self.refresh_at!r}", f"expires {self.expires!r}"]
-        lines += [f"file {size} {mtime} {path}" for path, size, mtime in self.stamp]
+        for path, target, *numbers in self.stamp:
+            lines += [f"file {' '.join(map(str, numbers))} {path}", f"target {target}"]
         if any("\n" in line or "\r" in line for line in lines):
             raise ValueError("a path or profile name contains a line break")
         data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
@@ -242,9 +261,9 @@ class Answer:
         header, _, rest = data.partition(b"\nblob ")
         lines = header.decode("utf-8", "surrogateescape").split("\n")
         if lines[0] != _HEADER:
-            raise ValueError("not a version 1 answer")
+            raise ValueError("not a version 2 answer")
         profiles: list[str] = []
-        stamp: list[tuple[str, int, int]] = []
+        stamp: list[FileStamp] = []
         times: dict[str, float] = {}
         for line in lines[1:]:
             word, _, value = line.partition(" ")
@@ -253,8 +272,11 @@ class Answer:
             elif word in ("refresh-at", "expires"):
                 times[word] = float(value)
             elif word == "file":
-                size, mtime, path = value.split(" ", 2)
-                stamp.append((path, int(size), int(mtime)))
+                *numbers, path = value.split(" ", 5)
+                size, mtime, inode, device, ctime = map(int, numbers)
+                stamp.append((path, "", size, mtime, inode, device, ctime))
+            elif word == "target" and stamp and not stamp[-1][1]:
+                stamp[-1] = (stamp[-1][0], value, *stamp[-1][2:])
             else:
                 raise ValueError("unknown header line")
         blobs: dict[str, str] = {}
@@ -276,15 +298,40 @@ class Answer:
         raise ValueError("truncated answer")
 
 
+class NotRegularFile(ValueError):
+    """A FIFO, device, socket or directory where a cache file should be."""
+
+
+def private_directory(directory: str) -> bool:
+    """True when ``directory`` is ours and neither group- nor world-writable, or missing."""
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        return True  # nothing to read from it; a write creates it private
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
 def read_private(path: str, limit: int) -> bytes:
     """A cache file's bytes; ValueError unless it is a regular file of at most ``limit``
-    bytes, ours and private (0600), and never through a symlink; OSError if unreadable."""
+    bytes, ours and private (0600); NotRegularFile for a symlink, FIFO, socket or device
+    (opened without following or blocking); OSError if missing or unreadable."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    except OSError:  # a socket (ENXIO) or a symlink (ELOOP) is no cache file either
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise NotRegularFile("not a regular file") from None
+        raise
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            raise ValueError("not a regular file of sane size")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile("not a regular file")
+        if info.st_size > limit:
+            raise ValueError("not a file of sane size")
         if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
             raise ValueError("not private to this user")
         chunks = []
@@ -316,7 +363,10 @@ def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = No
         return None
     profile, config, fmt, overrides = parsed
     request = request_text(profile, config, environ, overrides)
-    answer = read_answer(answer_path(cache_directory(environ), request_key(request)))
+    directory = cache_directory(environ)
+    if not private_directory(directory):
+        return None
+    answer = read_answer(answer_path(directory, request_key(request)))
     if answer is None or not answer.servable(request, time.time()):
         return None
     resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.process

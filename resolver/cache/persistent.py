@@ -19,6 +19,7 @@ long-term secret never reaches the disk.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -26,10 +27,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from resolver.cache.answers import cache_disabled
+from resolver.cache.failures import forget_failure, recent_failure, record_failure
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
 from resolver.chain.types import ProcessSource, SsoSource, StaticSource, WebIdentitySource
-from resolver.errors import CacheError, ResolverError
+from resolver.errors import CacheError, ResolverError, StsError
 from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
 from resolver.providers.credentials import Credentials, CredentialsProvider
@@ -134,9 +136,12 @@ class DiskCachedProvider:
         if entry is not None and entry.fresh(self._clock(), self.window):
             return self._from_entry(entry), False
         label = self.meta.get("hop") or self.name
+        # With a still-valid entry, never wait behind another process's STS call (it may
+        # be throttled): refresh only if the lock is free now, else serve the entry.
+        valid = entry is not None and not entry.expired(self._clock())
         try:
             lock = self.store.lock(key, timeout=self.timeout, label=label)
-            acquired = lock.try_acquire(self.timeout)
+            acquired = lock.try_acquire(0.0 if valid else self.timeout)
         except CacheError as exc:
             logger.warning("rolechain: not using the credentials cache: %s", exc)
             return self._provider.retrieve(), False
@@ -149,16 +154,28 @@ class DiskCachedProvider:
             entry = self.store.read(key)
             if entry is not None and entry.fresh(self._clock(), self.window):
                 return self._from_entry(entry), False
+            shared = recent_failure(self.store, key, self._clock())
+            if shared is not None and (entry is None or entry.expired(self._clock())):
+                message, code = shared  # the process before us just failed: share its answer
+                raise StsError(message, code=code)
             try:
                 with counting_waiters(lock.waiters):
                     credentials = self._provider.retrieve()
             except Exception as exc:
+                if isinstance(exc, StsError):
+                    record_failure(self.store, key, str(exc), exc.code, self._clock())
                 if entry is not None and not entry.expired(self._clock()):
                     why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
-                    logger.debug("%s: refresh failed (%s); serving the cached entry", label, why)
+                    logger.warning(
+                        "rolechain: %s: refresh failed (%s); serving the cached session until %s",
+                        label,
+                        why,
+                        f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ}",
+                    )
                     return self._from_entry(entry), False
                 raise
             self._save(key, credentials)
+            forget_failure(self.store, key)
         finally:
             lock.release()
         self._last = credentials
@@ -177,6 +194,8 @@ class DiskCachedProvider:
             expiration=credentials.expires,
             account_id=credentials.account_id,
             written_at=self._clock(),
+            through=tuple(filter(None, (self.meta.get("through") or "").split("\n"))),
+            caller=self.meta.get("caller"),
         )
         try:
             self.store.write(key, entry)
@@ -200,6 +219,12 @@ class DiskCachedProvider:
             account_id=entry.account_id,
         )
         return self._last
+
+
+def _digest(token: str) -> str:
+    """The step's key names the token by its sha256, so two tokens at one path (two CI
+    jobs on a runner) never share a session, and the token itself never reaches the disk."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _target(step: Step) -> list[str | None]:
@@ -233,10 +258,13 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
             "target": _target(step),
         }
     if isinstance(source, WebIdentitySource):
+        token_retriever = getattr(provider, "token_retriever", None)
+        if token_retriever is None:
+            return None
         return lambda: {
             "kind": "web-identity",
             "role_arn": source.role_arn,
-            "token_file": os.path.abspath(os.path.expanduser(source.web_identity_token_file)),
+            "token_sha256": _digest(token_retriever.get_identity_token()),
             "role_session_name": source.role_session_name or GENERATED,
             "duration": source.duration_seconds,
             "policy": source.policy,
@@ -260,24 +288,29 @@ def base_identity(step: Step) -> Callable[[CachedStep], str]:
 
     Environment, container and instance credentials are fetched for it (locally, without
     a prompt), so hosts sharing a cache directory never share each other's hops. A
-    credential_process is named by its command instead: running it just to name it could
-    prompt.
+    credential_process is named by its command instead (and the working directory, for a
+    relative program path such as ``./bin/creds``): running it just to name it could prompt.
     """
     source = step.source
     if isinstance(source, StaticSource):
         return lambda _: f"static:{source.access_key_id}"
     if isinstance(source, ProcessSource):
-        return lambda _: f"credential-process:{source.profile}:{source.command}"
+        program = source.command.strip().split(" ", 1)[0].strip("\"'")
+        where = os.getcwd() if "/" in program and not os.path.isabs(program) else ""
+        return lambda _: f"credential-process:{source.profile}:{where}:{source.command}"
     return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
 
 
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
     source, hop = step.source, step.hop
     label = getattr(provider, "label", None)
+    through = step.through
     return {
         "profile": hop.profile if hop else source.profile,
         "hop": label if isinstance(label, str) and label else step.label,
         "role_arn": hop.role_arn if hop else getattr(source, "role_arn", None),
+        "through": "\n".join(through) or None,
+        "caller": f"profile {through[-2]}" if hop and len(through) > 1 else None,
     }
 
 

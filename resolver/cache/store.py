@@ -17,6 +17,7 @@ Standard library only: no boto3, botocore or pydantic.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -26,20 +27,21 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
-from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer, read_private
+from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
 from resolver.errors import CacheError
 from resolver.providers.credentials import refresh_due
 
 logger = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 MAX_ENTRY_BYTES = 64 * 1024
 STALE_TEMP_SECONDS = 60.0
 _KEY = re.compile(r"[0-9a-f]{64}")
@@ -93,19 +95,22 @@ class Entry:
     account_id: str | None = None
     written_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     key: str = field(default="", compare=False)
+    through: tuple[str, ...] = ()
+    caller: str | None = None
+
+    def passes_through(self, profile: str) -> bool:
+        """True when the entry's credentials come through ``profile`` (its own included)."""
+        return profile == self.profile or profile in self.through
 
     def expired(self, now: datetime) -> bool:
         """True from the expiry time on: such an entry is never served."""
         return now >= self.expiration
 
     def fresh(self, now: datetime, window: timedelta) -> bool:
-        """True when the entry may be served without a refresh.
-
-        That is before ``expiration - window``; inside the window, only during the first
-        half of the life the entry had left when written (so credentials that STS issued
-        already inside the window are not re-fetched by every process). A ``written_at``
-        in the future (clock skew) earns no such grace.
-        """
+        """True when the entry may be served without a refresh: before ``expiration -
+        window``; inside the window, only during the first half of the life the entry had
+        left when written (so credentials that STS issued already inside the window are not
+        re-fetched by every process). A ``written_at`` in the future earns no such grace."""
         if self.expired(now):
             return False
         if self.written_at > now:  # clock skew: no grace inside the window
@@ -115,6 +120,9 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": VERSION,
+            "key": self.key,
+            "through": list(self.through),
+            "caller": self.caller,
             "profile": self.profile,
             "hop": self.hop,
             "role_arn": self.role_arn,
@@ -130,7 +138,12 @@ class Entry:
     def from_json(cls, data: object, key: str = "") -> Entry:
         """Parse an entry; ValueError (never showing a secret) if anything is off."""
         if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise ValueError("not a version 1 entry")
+            raise ValueError(f"not a version {VERSION} entry")
+        if data.get("key") != key:  # renamed, or written for another step
+            raise ValueError("the entry belongs to another key")
+        through = data.get("through")
+        if not isinstance(through, list) or not all(isinstance(p, str) for p in through):
+            raise ValueError("bad through")
 
         def text(name: str, *, optional: bool = False) -> Any:
             value = data.get(name)
@@ -149,6 +162,8 @@ class Entry:
             account_id=text("account_id", optional=True),
             written_at=parse_rfc3339(text("written_at")),
             key=key,
+            through=tuple(through),
+            caller=text("caller", optional=True),
         )
 
 
@@ -195,10 +210,16 @@ class CacheStore:
     def read(self, key: str) -> Entry | None:
         """The entry for ``key``, or None when missing or unusable (never raises)."""
         path = self.entry_path(key)
+        if not ready.private_directory(str(self.directory)):
+            logger.warning("rolechain: ignoring cache directory %s: not private", self.directory)
+            return None
         try:
-            raw = read_private(str(path), MAX_ENTRY_BYTES)
+            raw = ready.read_private(str(path), MAX_ENTRY_BYTES)
             return Entry.from_json(json.loads(raw.decode("utf-8")), key)
         except FileNotFoundError:
+            return None
+        except ready.NotRegularFile:
+            logger.warning("rolechain: skipping cache file %s: not a regular file", path.name)
             return None
         except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeError are ValueErrors
             logger.debug("ignoring unusable cache entry %s: %s", path.name, exc)
@@ -206,18 +227,20 @@ class CacheStore:
 
     def write(self, key: str, entry: Entry) -> None:
         """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""
-        data = json.dumps(entry.to_json(), indent=1).encode("utf-8")
-        self._write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
+        bound = replace(entry, key=key)
+        data = json.dumps(bound.to_json(), indent=1).encode("utf-8")
+        self.write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
 
     def write_answer(self, key: str, data: bytes) -> None:
         """Replace the ready answer ``key`` (``resolver.cache.answers``) like an entry."""
-        self._write_private(Path(self.answer_path(key)), data, "ready answer")
+        self.write_private(Path(self.answer_path(key)), data, "ready answer")
 
     def write_listing(self, name: str, data: bytes) -> None:
         """Replace the small private file ``name`` (``resolver.cli.names``) like an entry."""
-        self._write_private(self.directory / name, data, name)
+        self.write_private(self.directory / name, data, name)
 
-    def _write_private(self, path: Path, data: bytes, what: str) -> None:
+    def write_private(self, path: Path, data: bytes, what: str) -> None:
+        """Replace ``path`` in the directory atomically, 0600; CacheError if not."""
         self.ensure_dir()
         try:
             fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=self.directory)
@@ -239,6 +262,7 @@ class CacheStore:
     def remove(self, key: str) -> bool:
         """Delete ``key``'s entry (and its lock file if no one holds it)."""
         removed = _remove(self.entry_path(key))
+        _remove(self.directory / f"{key}.fail")  # resolver.cache.failures
         self._drop_lock_file(key)
         return removed
 
@@ -277,7 +301,7 @@ class CacheStore:
                 removed += self.remove(key)
             else:
                 entry = self.read(key)
-                if entry is not None and entry.profile == profile:
+                if entry is not None and entry.passes_through(profile):
                     removed += self.remove(key)
         if profile is None:
             for key in self._keys(".lock"):
@@ -367,13 +391,9 @@ def _fsync_dir(directory: Path) -> None:
     """Make the rename durable (best effort; not possible on every platform)."""
     if os.name == "nt":  # pragma: no cover
         return
-    try:
+    with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

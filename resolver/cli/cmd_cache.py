@@ -1,7 +1,9 @@
 """``rolechain cache list|clear [PROFILE]``: inspect or empty the credentials cache.
 
-``list`` shows profile, hop, role and expiry of each entry, never a key or secret, and
-how many ready ``export`` answers (``resolver.cache.answers``) there are.
+``list`` shows profile, hop, caller and expiry of each entry, never a key or secret, and
+how many ready ``export`` answers (``resolver.cache.answers``) there are. ``clear PROFILE``
+removes the entries and answers of every chain through PROFILE; a profile that is neither
+configured nor cached is an error.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import argparse
 from datetime import datetime, timezone
 
 from resolver.cache.store import CacheStore, Entry, cache_dir
-from resolver.errors import printable
+from resolver.errors import ConfigError, printable
 
-HEADERS = ("PROFILE", "HOP", "ROLE", "EXPIRES")
+HEADERS = ("PROFILE", "HOP", "CALLER", "EXPIRES")
 
 
 def remaining(entry: Entry, now: datetime) -> str:
@@ -33,7 +35,7 @@ def table(entries: list[Entry], now: datetime) -> str:
                 (
                     entry.profile or "-",
                     entry.hop,
-                    entry.role_arn or "-",
+                    entry.caller or "-",
                     f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ} ({remaining(entry, now)})",
                 ),
             )
@@ -63,7 +65,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"and {answers} ready export answer{'s' if answers != 1 else ''}")
         return 0
     profile: str | None = args.profile
+    if profile and not _known(profile, store, args.config):
+        raise ConfigError(f"no profile named {profile!r} in the configuration or the cache")
     removed = store.clear(profile)
     which = f" of profile {profile}" if profile else ""
     print(f"removed {removed} cached session{'s' if removed != 1 else ''}{which}")
     return 0
+
+
+def _known(profile: str, store: CacheStore, config: str | None) -> bool:
+    """True when ``profile`` is configured, or some entry or answer passes through it."""
+    if any(entry.passes_through(profile) for entry in store.entries()):
+        return True
+    if any(profile in answer.profiles for answer in store.answers()):
+        return True
+    from resolver.config.loading import load_profiles
+
+    return profile in load_profiles(config)

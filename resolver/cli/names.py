@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from resolver.cache.answers import Stamp
+
 LISTING = "profile-names"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NAMES = 5000
@@ -56,8 +58,10 @@ def scan_names(paths: "Sequence[str]") -> list[str]:
     return sorted(names)[:MAX_NAMES]
 
 
-def _encode(stamp: "Sequence[tuple[str, int, int]]", names: "Sequence[str]") -> bytes:
-    lines = [f"file {size} {mtime} {path}" for path, size, mtime in stamp]
+def _encode(stamp: "Stamp", names: "Sequence[str]") -> bytes:
+    lines = []
+    for path, target, *numbers in stamp:
+        lines += [f"file {' '.join(map(str, numbers))} {path}", f"target {target}"]
     lines += [f"name {name}" for name in names]
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 

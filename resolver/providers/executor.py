@@ -37,8 +37,8 @@ StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
 
 
 class Step:
-    """What a wrapper knows about a step: its label, hop (None for the base), caller and
-    STS target."""
+    """What a wrapper knows about a step: its label, hop (None for the base), caller, STS
+    target and the profiles its credentials come through (base first, its own last)."""
 
     def __init__(
         self,
@@ -47,8 +47,10 @@ class Step:
         source: Source,
         caller: Any,
         target: StsTarget | None = None,
+        through: tuple[str, ...] = (),
     ) -> None:
         self.label = label
+        self.through = through
         self.hop = hop
         self.source = source
         self.caller = caller
@@ -138,7 +140,7 @@ def build_provider(
     label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")
     current = wrap(
         _base_provider(source, target, token_provider, environ),
-        Step(label, None, source, None, target),
+        Step(label, None, source, None, target, through := _profiles((), source.profile)),
     )
     session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
     for hop in chain.hops:
@@ -169,8 +171,13 @@ def build_provider(
             transitive_tag_keys=hop.transitive_tag_keys,
             label=label,
         )
-        current = wrap(provider, Step(label, hop, source, current, target))
+        through = _profiles(through, hop.profile)
+        current = wrap(provider, Step(label, hop, source, current, target, through))
     return current
+
+
+def _profiles(through: tuple[str, ...], profile: str | None) -> tuple[str, ...]:
+    return (*through, profile) if profile and profile not in through[-1:] else through
 
 
 def _base_provider(

@@ -70,6 +70,7 @@ def sts_error(
         ParamValidationError,
     )
     from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -81,12 +82,24 @@ def sts_error(
         what = type(exc).__name__.removesuffix("Error")
         reason = _CONNECTION_REASONS.get(what, f"network error ({what})")
         return StsError(f"{operation} failed: could not reach STS at {url}: {reason}", hop=hop)
+    if isinstance(exc, ResponseParserError) or _raised_in_parser(exc):  # never show the body
+        return StsError(f"{operation} failed: STS sent a response that is not valid XML", hop=hop)
     if isinstance(exc, NoCredentialsError):
         return StsError(f"{operation} failed: no credentials to sign the request", hop=hop)
     if isinstance(exc, ParamValidationError):
         report = str(exc.kwargs.get("report", exc))
         return StsError(f"{operation} failed: invalid parameters: {one_line(report)}", hop=hop)
     return None
+
+
+def _raised_in_parser(exc: BaseException) -> bool:
+    """True for an error botocore's response parser raised on a body it could not read
+    (a ``KeyError`` for an empty or HTML answer): the response was malformed."""
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    module = trace.tb_frame.f_globals.get("__name__", "") if trace is not None else ""
+    return isinstance(module, str) and module.startswith("botocore.parsers")
 
 
 _CONNECTION_REASONS = {

@@ -103,14 +103,31 @@ def _botocore_session() -> botocore.session.Session:
         return _session
 
 
+MAX_TIMEOUT = 120.0
+
+
+def timeout_setting(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
+    """Seconds from ``name`` (0 < value <= 120), else ``default``; ConfigError if invalid."""
+    text = (os.environ if environ is None else environ).get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:
+        raise ConfigError(f"{name} must be seconds between 0 and {MAX_TIMEOUT:g}, got {text!r}")
+    return value
+
+
 def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
     """A botocore STS client; unsigned when ``credentials`` is None."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
+        connect_timeout=timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
+        read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", READ_TIMEOUT),
         retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
         signature_version=UNSIGNED if credentials is None else None,
     )

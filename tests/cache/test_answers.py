@@ -151,7 +151,7 @@ def test_answer_round_trips_and_every_truncation_is_rejected(tmp_path: Path) -> 
         answer.outputs,
     )
     assert (back.refresh_at, back.expires) == (answer.refresh_at, answer.expires)
-    assert back.stamp[1][1:] == (-1, -1)  # the missing file is part of the stamp
+    assert back.stamp[1][2:] == (-1,) * 5  # the missing file is part of the stamp
     for cut in range(len(data)):
         with pytest.raises((ValueError, KeyError)):
             Answer.decode(data[:cut])
@@ -161,7 +161,7 @@ def test_answer_round_trips_and_every_truncation_is_rejected(tmp_path: Path) -> 
 
 def test_servable_until_refresh_and_while_files_are_unchanged(tmp_path: Path) -> None:
     answer = sample(tmp_path)
-    config, missing = (Path(path) for path, _, _ in answer.stamp)
+    config, missing = (Path(entry[0]) for entry in answer.stamp)
     now = time.time()
     assert answer.servable(answer.request, now)
     assert not answer.servable(answer.request + "x", now)
@@ -235,18 +235,20 @@ def test_store_prunes_expired_answers_and_clears_by_profile_on_the_chain(
 # --- the real CLI -----------------------------------------------------------------------
 
 
-def imported_modules(args: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
+def imported_modules(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT
+) -> tuple[str, set[str]]:
     """Run ``python -X importtime -m resolver ARGS``: its stdout and the modules it imported
     beyond those of the interpreter's own start-up (an editable install imports re)."""
-    out, modules = _importtime(["-m", "resolver", *args], env)
-    return out, modules - _importtime(["-c", "pass"], env)[1]
+    out, modules = _importtime(["-m", "resolver", *args], env, cwd)
+    return out, modules - _importtime(["-c", "pass"], env, cwd)[1]
 
 
-def _importtime(args: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
+def _importtime(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[str, set[str]]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", *args],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
@@ -259,6 +261,31 @@ def _importtime(args: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
         if line.startswith("import time:")
     }
     return result.stdout, names
+
+
+ANOTHER_ACCOUNT = "999999999999"
+
+
+def swap_same_size_and_mtime(config: Path, how: str) -> None:
+    """Replace ``config`` with a copy naming another account, of the same size and mtime:
+    through a symlink switched with ``ln -sfn``, or with ``cp -p`` over the file."""
+    text = config.read_text()
+    twin = config.with_name("config.twin")
+    twin.write_text(text.replace("123456789012", ANOTHER_ACCOUNT))
+    info = config.stat()
+    assert twin.stat().st_size == info.st_size
+    if how == "symlink swap":
+        os.utime(twin, ns=(info.st_atime_ns, info.st_mtime_ns))
+        stamp_before = files_stamp([config])
+        config.unlink()
+        config.symlink_to(twin.name)
+    else:
+        stamp_before = files_stamp([config])
+        subprocess.run(["cp", "-p", str(twin), str(config)], check=True)
+        os.utime(config, ns=(info.st_atime_ns, info.st_mtime_ns))
+    after = config.stat()
+    assert (after.st_size, after.st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    assert stamp_before != files_stamp([config])
 
 
 def answer_files(paths: IsolatedEnv) -> list[Path]:
@@ -301,15 +328,29 @@ def test_every_format_from_an_answer_matches_the_full_path(
 
 @pytest.mark.parametrize(
     "change",
-    ["config edit", "new credentials file", "environment", "cache disabled", "answer due"],
+    [
+        "config edit",
+        "new credentials file",
+        "environment",
+        "cache disabled",
+        "answer due",
+        "symlink swap",
+        "copy over",
+        "working directory",
+    ],
 )
 def test_any_change_takes_the_full_path(
     change: str, moto: MotoServer, isolated_env: IsolatedEnv
 ) -> None:
     write_ini(isolated_env)
+    if change == "symlink swap":  # AWS_CONFIG_FILE is a symlink, as with ln -sfn
+        config = isolated_env.aws_config_file
+        config.rename(config.with_name("config.first"))
+        config.symlink_to("config.first")
     env = cli_env(moto, isolated_env)
     cold = run_cli(EXPORT, env)
     assert cold.returncode == 0, cold.stderr
+    cwd = ROOT
     if change == "config edit":
         with isolated_env.aws_config_file.open("a") as stream:
             stream.write("# edited\n")
@@ -319,19 +360,26 @@ def test_any_change_takes_the_full_path(
         env["AWS_DEFAULT_REGION"] = "eu-west-1"
     elif change == "cache disabled":
         env["ROLECHAIN_NO_CACHE"] = "1"
+    elif change in ("symlink swap", "copy over"):
+        swap_same_size_and_mtime(isolated_env.aws_config_file, change)
+    elif change == "working directory":
+        cwd = isolated_env.aws_config_file.parent
     else:
         [path] = answer_files(isolated_env)
         answer = read_answer(str(path))
         assert answer is not None
         answer.refresh_at = time.time() - 1
         path.write_bytes(answer.encode())
-    out, modules = imported_modules(list(EXPORT), env)
+    out, modules = imported_modules(list(EXPORT), env, cwd)
     assert PLANNER in modules  # the full path ran: the chain was planned again
-    if change == "cache disabled":
+    if change in ("symlink swap", "copy over"):
+        assert ANOTHER_ACCOUNT in out and ANOTHER_ACCOUNT not in cold.stdout
+    elif change == "cache disabled":
         assert out != cold.stdout  # a fresh session: nothing read from the cache
     else:
         assert out == cold.stdout  # same session, from the disk cache's entries
-        _, modules = imported_modules(list(EXPORT), env)
+    if change != "cache disabled":
+        _, modules = imported_modules(list(EXPORT), env, cwd)
         assert PLANNER not in modules  # and a new answer serves the next call
 
 

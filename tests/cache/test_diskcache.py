@@ -47,7 +47,7 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 WINDOW = timedelta(minutes=5)
 SPEC_FIELDS = {
     "version", "profile", "hop", "role_arn", "access_key_id", "secret_access_key",
-    "session_token", "expiration", "account_id", "written_at",
+    "session_token", "expiration", "account_id", "written_at", "key", "through", "caller",
 }  # fmt: skip
 
 
@@ -383,6 +383,50 @@ def test_lock_timeout_serves_valid_entry_else_cache_error(tmp_path: Path) -> Non
     assert provider.calls == 1
 
 
+def test_a_valid_entry_is_served_at_once_while_another_process_refreshes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(NOW)
+    provider = FakeProvider(clock)
+    store = CacheStore(tmp_path / "c")
+    wrapper = disk(store, provider, clock, timeout=60)
+    first = wrapper.retrieve()
+    clock.now = NOW + timedelta(minutes=12)  # inside the refresh window, still valid
+    provider.fail = StsError("AssumeRole failed: Rate exceeded", code="Throttling")
+    lock = store.lock(wrapper.key(), timeout=1)
+    assert lock.try_acquire()  # another process is calling STS (and being throttled)
+    releaser = threading.Timer(0.5, lock.release)  # it gives up without a new entry
+    releaser.start()
+    try:
+        assert disk(store, provider, clock, timeout=60).retrieve() == first
+    finally:
+        releaser.join()
+    assert provider.calls == 1  # never queued behind the lock to call STS again
+    with caplog.at_level(logging.WARNING):
+        assert disk(store, provider, clock, timeout=60).retrieve() == first  # lock free: tries
+    assert provider.calls == 2
+    assert any("Throttling" in r.getMessage() or "Rate" in r.getMessage() for r in caplog.records)
+
+
+def test_a_cold_cache_shares_the_leaders_sts_failure_with_its_waiters(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    provider = FakeProvider(clock)
+    provider.fail = StsError("AssumeRole failed: Rate exceeded", code="Throttling")
+    store = CacheStore(tmp_path / "c")
+    with pytest.raises(StsError, match="Rate exceeded"):
+        disk(store, provider, clock, timeout=60).retrieve()  # the leader, after its retries
+    assert provider.calls == 1
+    for _ in range(3):  # the waiters take the lock in turn: none calls STS again
+        with pytest.raises(StsError, match="Rate exceeded") as caught:
+            disk(store, provider, clock, timeout=60).retrieve()
+        assert caught.value.code == "Throttling"
+    assert provider.calls == 1
+    clock.now = NOW + timedelta(seconds=11)  # a later attempt calls STS again
+    provider.fail = None
+    assert disk(store, provider, clock, timeout=60).retrieve().access_key_id
+    assert provider.calls == 2
+
+
 def test_unusable_cache_dir_degrades_to_no_cache(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -544,6 +588,24 @@ def test_web_identity_base_is_cached_without_its_token(moto: MotoServer, tmp_pat
     assert moto.sts_calls() == []
 
 
+def test_web_identity_is_keyed_by_the_token_not_its_path(moto: MotoServer, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqb2IxIn0.c2lnbmF0dXJl")
+    source = WebIdentitySource("ci", "arn:aws:iam::123456789012:role/ci", str(token))
+    value = Chain("ci", source, (), StsSettings("us-east-1", endpoint_url=moto.url))
+    store = CacheStore(tmp_path / "c")
+    clock = Clock(datetime.now(timezone.utc))
+    first = build(value, store, clock).retrieve()
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqb2IyIn0.c2lnbmF0dXJl")  # job 2, same path
+    moto.reset_recording()
+    second = build(value, store, clock).retrieve()
+    assert [c.action for c in moto.sts_calls()] == ["AssumeRoleWithWebIdentity"]
+    assert second.access_key_id != first.access_key_id
+    assert len(store.entries()) == 2
+    on_disk = "".join(p.read_text() for p in store.directory.iterdir() if p.suffix == ".json")
+    assert "eyJ" not in on_disk
+
+
 def test_memory_only_bases_and_their_identity(moto: MotoServer, tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "c")
     hops = (Hop("prod", PROD),)
@@ -567,6 +629,15 @@ def test_memory_only_bases_and_their_identity(moto: MotoServer, tmp_path: Path) 
         key(StaticSource("user", TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY), {}),
     }
     assert len(keys) == 5
+    here = key(ProcessSource("p", "./bin/creds --a"), {})
+    assert key(ProcessSource("p", "./bin/creds --a"), {}) == here
+    bare = key(ProcessSource("p", "print-credentials --a"), {})
+    os.chdir(tmp_path)  # the same relative program elsewhere is another program
+    try:
+        assert key(ProcessSource("p", "./bin/creds --a"), {}) != here
+        assert key(ProcessSource("p", "print-credentials --a"), {}) == bare
+    finally:
+        os.chdir(ROOT)
     base = build_provider(
         Chain("prod", EnvironmentSource(None), hops, sts),
         environ=env_a,

@@ -169,7 +169,7 @@ def rewrite_expiry(store: CacheStore, entry: Entry, expiration: datetime) -> Non
     data = json.loads(store.entry_path(entry.key).read_text())
     data["expiration"] = rfc3339(expiration)
     data["written_at"] = rfc3339(expiration - timedelta(minutes=15))
-    store.write(entry.key, Entry.from_json(data))
+    store.write(entry.key, Entry.from_json(data, entry.key))
 
 
 def assert_private(store: CacheStore) -> None:
@@ -278,10 +278,12 @@ def test_cache_list_and_clear(moto: MotoServer, isolated_env: IsolatedEnv) -> No
     listed = run_cli(("cache", "list"), env)
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    assert lines[0].split() == ["PROFILE", "HOP", "ROLE", "EXPIRES"]
-    assert [line.split()[0] for line in lines[1:-1]] == ["mid", "prod"]
+    assert lines[0].split() == ["PROFILE", "HOP", "CALLER", "EXPIRES"]
+    rows = [line.split() for line in lines[1:-1]]
+    assert [row[0] for row in rows] == ["mid", "prod"]
+    assert [row[3:5] for row in rows] == [["profile", "user"], ["profile", "mid"]]
     assert lines[-1] == "and 1 ready export answer"
-    assert PROD in listed.stdout and "(in 14m)" in listed.stdout
+    assert listed.stdout.count(PROD) == 1 and "(in 14m)" in listed.stdout
     store = CacheStore(isolated_env.rolechain_cache_dir)
     for secret in (exported["AccessKeyId"], exported["SecretAccessKey"], exported["SessionToken"]):
         assert secret not in listed.stdout
@@ -291,9 +293,27 @@ def test_cache_list_and_clear(moto: MotoServer, isolated_env: IsolatedEnv) -> No
     cleared = run_cli(("cache", "clear", "prod"), env)
     assert cleared.stdout.strip() == "removed 1 cached session of profile prod"
     assert [e.profile for e in store.entries()] == ["mid"]
+    unknown = run_cli(("cache", "clear", "nosuch"), env)
+    assert unknown.returncode != 0 and unknown.stdout == ""
+    assert "nosuch" in unknown.stderr and len(unknown.stderr.splitlines()) == 1
+    assert [e.profile for e in store.entries()] == ["mid"]
     cleared = run_cli(("cache", "clear"), env)
     assert cleared.stdout.strip() == "removed 1 cached session"
     assert list(store.directory.iterdir()) == []
+
+
+def test_cache_clear_of_a_base_profile_removes_the_chains_built_on_it(
+    moto: MotoServer, isolated_env: IsolatedEnv
+) -> None:
+    write_ini(isolated_env)
+    env = cli_env(moto, isolated_env)
+    assert run_cli(EXPORT, env).returncode == 0
+    store = CacheStore(isolated_env.rolechain_cache_dir)
+    assert [e.profile for e in store.entries()] == ["mid", "prod"]
+    cleared = run_cli(("cache", "clear", "user"), env)
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.strip() == "removed 2 cached sessions of profile user"
+    assert store.entries() == [] and store.answers() == []
 
 
 def test_lock_wait_is_bounded_with_a_clear_error(
