@@ -27,7 +27,14 @@ from typing import Any
 from resolver.cache.answers import cache_disabled
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
-from resolver.chain.types import ProcessSource, SsoSource, StaticSource, WebIdentitySource
+from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
+    KeyringSource,
+    ProcessSource,
+    SsoSource,
+    StaticSource,
+    WebIdentitySource,
+)
 from resolver.errors import CacheError, ResolverError
 from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
@@ -208,10 +215,12 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
         params.pop("TokenCode", None)
         fixed = {"kind": "assume-role", "params": params, "target": _target(step)}
         return lambda: {**fixed, "caller": caller()}
-    if isinstance(source, StaticSource) and source.mfa_serial:
+    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         return lambda: {
             "kind": "session-token",
-            "access_key_id": source.access_key_id,
+            "access_key_id": source.access_key_id
+            if isinstance(source, StaticSource)
+            else _long_term_identity(source),
             "serial": source.mfa_serial,
             "duration": getattr(provider, "duration_seconds", source.mfa_duration_seconds),
             "target": _target(step),
@@ -248,11 +257,20 @@ def base_identity(step: Step) -> Callable[[CachedStep], str]:
     prompt.
     """
     source = step.source
-    if isinstance(source, StaticSource):
-        return lambda _: f"static:{source.access_key_id}"
+    if isinstance(source, LONG_TERM_KEY_SOURCES):
+        identity = _long_term_identity(source)
+        return lambda _: identity
     if isinstance(source, ProcessSource):
         return lambda _: f"credential-process:{source.profile}:{source.command}"
     return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
+
+
+def _long_term_identity(source: StaticSource | KeyringSource) -> str:
+    """Static keys: their access key id. Keyring keys: the entry's name, so a warm run
+    and a waiting process never read the keyring just to name the caller."""
+    if isinstance(source, KeyringSource):
+        return f"keyring:rolechain/{source.profile}"
+    return f"static:{source.access_key_id}"
 
 
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
