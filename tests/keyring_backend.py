@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, KeyringLocked, PasswordDeleteError
 
@@ -72,3 +74,39 @@ class FileKeyring(KeyringBackend):
         if entries.pop(f"{service}/{username}", None) is None:
             raise PasswordDeleteError("no such entry")
         self._save(entries)
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """This backend in ``tmp_path/keyring``, for this process and its children."""
+    import keyring
+    from keyring.backends import fail
+
+    directory = tmp_path / "keyring"
+    directory.mkdir()
+    monkeypatch.setenv(ENV, str(directory))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND)
+    root = str(Path(__file__).resolve().parent.parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    )
+    keyring.set_keyring(FileKeyring())
+    yield directory
+    keyring.set_keyring(fail.Keyring())
+
+
+def put_entry(directory: Path, profile: str, key_id: str, secret: str) -> None:
+    """Write an entry as ``rolechain keys add`` would (without the index)."""
+    path = directory / "entries.json"
+    entries = json.loads(path.read_text()) if path.exists() else {}
+    value = {"Version": 1, "AccessKeyId": key_id, "SecretAccessKey": secret}
+    entries[f"rolechain/{profile}"] = json.dumps(value)
+    path.write_text(json.dumps(entries))
+
+
+def entry(directory: Path, profile: str) -> dict[str, str] | None:
+    """The stored JSON of ``profile``, or None."""
+    path = directory / "entries.json"
+    entries = json.loads(path.read_text()) if path.exists() else {}
+    value = entries.get(f"rolechain/{profile}")
+    return json.loads(value) if value else None

@@ -104,7 +104,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if data.web_identity_token_file:
             source = _web_identity_source(entry)
             break
-        if entry is not selected and (_static_keys(entry) or _in_keyring(entry)):
+        if entry is not selected and (_in_keyring(entry) or _static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win
             break
         if len(hops) == MAX_CHAIN_HOPS:
@@ -208,10 +208,11 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
     first, then the same order, and no credentials at all is an error.
     """
     data = entry.data
+    in_keyring = _in_keyring(entry)
+    if used_by is not None and in_keyring:
+        return _keyring_source(entry)
     if used_by is not None and _static_keys(entry):
         return _static_source(entry)
-    if used_by is not None and _in_keyring(entry):
-        return _keyring_source(entry)
     if data.credential_source:
         return _named_source(entry)
     if data.sso_session or data.sso_start_url or data.sso_account_id or data.sso_role_name:
@@ -228,10 +229,10 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
             command=data.credential_process,
             where=_where(entry, ("credential_process",)),
         )
+    if in_keyring:
+        return _keyring_source(entry)
     if _static_keys(entry):
         return _static_source(entry)
-    if _in_keyring(entry):
-        return _keyring_source(entry)
     if used_by is None and data.role_arn is None:
         return DefaultChainSource(profile=entry.name, where=_where(entry, ("region",)))
     used = f"profile {used_by} uses it as source_profile, but it has " if used_by else ""
