@@ -53,16 +53,16 @@ class Rotation:
         settings: StsSettings,
         environ: Mapping[str, str] = os.environ,
         *,
-        attempts: int = WAIT_ATTEMPTS,
-        pause: float = WAIT_SECONDS,
+        attempts: int | None = None,
+        pause: float | None = None,
     ) -> None:
         self.profile = profile
         self.old = old
         self.store = store
         self.settings = settings
         self.environ = environ
-        self.attempts = attempts
-        self.pause = pause
+        self.attempts = WAIT_ATTEMPTS if attempts is None else max(1, attempts)
+        self.pause = WAIT_SECONDS if pause is None else pause
 
     def _error(self, step: str, what: str, exc: BaseException) -> ProviderError:
         from botocore.exceptions import ClientError

@@ -22,7 +22,7 @@ from resolver.errors import ConfigError
 MAX_CREDENTIALS_BYTES = 1024 * 1024
 KEY_NAMES = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 _HEADER = re.compile(r"^\s*\[([^\]]*)\]")
-_ENTRY = re.compile(r"^([^=:#;\s][^=:]*?)\s*[=:]\s?(.*?)\s*$")
+_ENTRY = re.compile(r"^([^=:#;\s][^=:]*?)\s*[=:]\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
