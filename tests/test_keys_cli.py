@@ -6,6 +6,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -243,3 +245,25 @@ def test_keyring_errors_are_one_line_naming_the_profile_and_the_fix(
     assert status == 1 and out == ""
     assert err.count("\n") == 1 and "profile kr" in err
     assert fragment in err
+
+
+def test_explain_and_validate_of_a_keyring_profile_never_import_keyring(
+    isolated_env: IsolatedEnv, file_keyring: Path
+) -> None:
+    isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
+    isolated_env.aws_config_file.write_text(KEYRING_INI)
+    root = Path(__file__).resolve().parent.parent
+    for argv in (("explain", "kr"), ("validate",)):
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "resolver", *argv],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=root,
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stderr.splitlines()
+        imported = {line.split("|")[-1].strip() for line in lines if "|" in line}
+        assert "resolver.chain.planner" in imported
+        assert not {name for name in imported if name.split(".")[0] == "keyring"}, argv
+    assert reads(file_keyring) == []

@@ -94,7 +94,12 @@ def _import(args: argparse.Namespace) -> int:
             profile=args.profile,
         )
     keys = checked_keys(found.access_key_id, found.secret_access_key, what=str(path))
-    _store().put(args.profile, keys)
+    store = _store()
+    store.put(args.profile, keys)
+    if args.remove_plaintext and store.get(args.profile) != keys:
+        raise ProviderError(
+            f"the OS keyring did not keep the keys; {path} is unchanged", profile=args.profile
+        )
     print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
     if args.remove_plaintext:
         backup = write_with_backup(path, text, remove_keys(text, args.profile))

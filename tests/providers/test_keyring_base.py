@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from resolver.cache.store import CacheStore
-from tests.cache.test_parallel_processes import cli_env, run_cli, run_parallel, write_ini
+from tests.cache.test_parallel_processes import ROOT, cli_env, run_cli, run_parallel, write_ini
 from tests.conftest import IsolatedEnv
 from tests.keyring_backend import file_keyring, put_entry, reads
 from tests.moto_support import REGION, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
@@ -66,8 +67,19 @@ def test_mfa_session_on_a_keyring_base_then_the_hop_all_cached(
     assert assume.access_key_id == cached.access_key_id  # signed by the MFA session
     assert "SerialNumber" not in assume.params  # one code for the chain
     assert_no_long_term_secret(store)
-    second = run_cli(EXPORT, env)  # warm: neither STS nor the keyring
+    second = subprocess.run(  # warm: neither STS nor the keyring, nor even `import keyring`
+        [sys.executable, "-X", "importtime", "-m", "resolver", *EXPORT],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert second.returncode == 0, second.stderr
+    imported = {line.split("|")[-1].strip() for line in second.stderr.splitlines() if "|" in line}
+    assert "resolver.cache.answers" in imported
+    assert not {name for name in imported if name.split(".")[0] == "keyring"}
+    second = subprocess.CompletedProcess(second.args, 0, second.stdout, "")
     assert json.loads(second.stdout) == json.loads(first.stdout)
     assert len(moto.sts_calls()) == 2
     assert reads(file_keyring) == ["rolechain/user"]
