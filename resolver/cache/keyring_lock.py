@@ -19,12 +19,13 @@ LOCK_NAME = "keyring"
 
 
 def keyring_lock(
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
 ) -> Callable[[], AbstractContextManager[object]]:
     """A factory of the (not yet taken) keyring lock, for ``with factory(): ...``."""
+    env = os.environ if environ is None else environ
 
     def make() -> KeyLock:
-        store = CacheStore(cache_dir(environ))
-        return store.lock(LOCK_NAME, timeout=lock_timeout(environ), label="the OS keyring")
+        store = CacheStore(cache_dir(env))
+        return store.lock(LOCK_NAME, timeout=lock_timeout(env), label="the OS keyring")
 
     return make

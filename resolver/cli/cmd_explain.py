@@ -60,7 +60,7 @@ def plan_json(chain: Chain) -> dict[str, Any]:
     source = chain.source
     if isinstance(source, ProcessSource):
         out["source"]["command"] = program(source.command)
-    if isinstance(source, StaticSource) and source.mfa_serial:
+    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         out["source"]["mfa_process"] = program(source.mfa_process)
     for hop, hop_json in zip(chain.hops, out["hops"], strict=True):
         hop_json["mfa_process"] = program(hop.mfa_process)

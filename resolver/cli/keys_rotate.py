@@ -51,7 +51,7 @@ class Rotation:
         old: StoredKeys,
         store: Store,
         settings: StsSettings,
-        environ: Mapping[str, str] = os.environ,
+        environ: Mapping[str, str] | None = None,
         *,
         attempts: int | None = None,
         pause: float | None = None,
@@ -60,7 +60,7 @@ class Rotation:
         self.old = old
         self.store = store
         self.settings = settings
-        self.environ = environ
+        self.environ = os.environ if environ is None else environ
         self.attempts = WAIT_ATTEMPTS if attempts is None else max(1, attempts)
         self.pause = WAIT_SECONDS if pause is None else pause
 

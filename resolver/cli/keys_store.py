@@ -9,7 +9,6 @@ secrets). ``keys list`` reads the index, plus any profile declaring
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 
 from resolver.cache.keyring_lock import keyring_lock
@@ -25,7 +24,7 @@ MAX_INDEX_ENTRIES = 10_000
 class KeyringEntries:
     """Locked reads and writes of rolechain's keyring entries and their index."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._lock = keyring_lock(environ)
 
     def get(self, profile: str) -> StoredKeys | None:
