@@ -86,7 +86,8 @@ def test_add_prompts_for_the_secret_without_echo(
         "AccessKeyId": "AKIAWORK11111111",
         "SecretAccessKey": SECRET,
     }
-    assert "credential_store" not in out  # the profile exists: no config line
+    assert "[profile work]" not in out  # the profile exists: no new section
+    assert "does not use them yet: add credential_store = keyring" in out
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,8 @@ def _add(args: argparse.Namespace) -> int:
     if args.profile not in _profile_names(args.config):
         print("add the profile to ~/.aws/config:")
         print(f"[profile {args.profile}]\ncredential_store = keyring")
+    elif args.profile not in _declared(args.config):
+        print(f"profile {args.profile} does not use them yet: add credential_store = keyring to it")
     return 0
 
 

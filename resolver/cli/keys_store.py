@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from resolver.cache.keyring_lock import keyring_lock
+from resolver.cache.keyring_lock import keyring_lock, record_key_id
 from resolver.errors import ProviderError
 from resolver.providers import keyring_store
 from resolver.providers.keyring_store import StoredKeys
@@ -26,6 +26,7 @@ class KeyringEntries:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._lock = keyring_lock(environ)
+        self._environ = environ
 
     def get(self, profile: str) -> StoredKeys | None:
         """The profile's keys, or None."""
@@ -44,6 +45,7 @@ class KeyringEntries:
             index = self._index()
             index[profile] = keys.access_key_id
             self._save_index(index)
+        record_key_id(profile, keys.access_key_id, self._environ)
 
     def remove(self, profile: str) -> bool:
         """Delete the profile's entry (and its index line); False if it had none."""
@@ -52,6 +54,7 @@ class KeyringEntries:
             index = self._index()
             if index.pop(profile, None) is not None:
                 self._save_index(index)
+        record_key_id(profile, None, self._environ)
         return removed
 
     def listing(self, declared: Iterable[str]) -> dict[str, str]:

@@ -115,3 +115,33 @@ def test_parallel_runs_on_a_bare_keyring_base_take_turns_at_the_keyring(
     assert (isolated_env.rolechain_cache_dir / "keyring.lock").exists()
     # the long-term secret went to stdout only: nothing was written to the cache
     assert not list(isolated_env.rolechain_cache_dir.glob("*.json"))
+
+
+def test_new_keys_in_the_keyring_are_not_served_the_old_keys_sessions(
+    moto: MotoServer, isolated_env: IsolatedEnv, file_keyring: Path
+) -> None:
+    write_ini(isolated_env, keyring_ini())
+    env = cli_env(moto, isolated_env)
+
+    def add(key_id: str) -> None:
+        payload = json.dumps({"AccessKeyId": key_id, "SecretAccessKey": TEST_SECRET_ACCESS_KEY})
+        result = subprocess.run(
+            [sys.executable, "-m", "resolver", "keys", "add", "user", "--stdin"],
+            input=payload,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert TEST_SECRET_ACCESS_KEY not in result.stdout + result.stderr
+
+    add(TEST_ACCESS_KEY_ID)
+    assert run_cli(EXPORT, env).returncode == 0
+    assert run_cli(EXPORT, env).returncode == 0  # warm: the same session
+    assert [call.access_key_id for call in moto.sts_calls()] == [TEST_ACCESS_KEY_ID]
+    add("AKIAOTHERUSER000000")  # another IAM user's keys under the same profile
+    assert run_cli(EXPORT, env).returncode == 0
+    signers = [call.access_key_id for call in moto.sts_calls()]
+    assert signers == [TEST_ACCESS_KEY_ID, "AKIAOTHERUSER000000"]
