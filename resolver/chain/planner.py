@@ -273,6 +273,7 @@ def _keyring_source(entry: ProfileEntry) -> KeyringSource:
         profile=entry.name,
         mfa_serial=mfa_serial,
         mfa_process=data.mfa_process if mfa_serial else None,
+        mfa_prompt=data.mfa_prompt if mfa_serial else None,
         mfa_duration_seconds=(
             (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
         ),

@@ -59,6 +59,7 @@ class KeyringSource:
     profile: str
     mfa_serial: str | None = None
     mfa_process: str | None = None
+    mfa_prompt: str | None = None
     mfa_duration_seconds: int | None = None
     where: Mapping[str, Location] = _where()
 
