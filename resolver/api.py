@@ -132,12 +132,17 @@ def _entry(
         stamp = files_stamp(config_paths(config, environ))
         entry = _resolved.get(key)
         if entry is None or entry.stamp != stamp:
+            from resolver.cache.keyring_lock import keyring_lock
             from resolver.cache.persistent import disk_backed, step_wrapper
             from resolver.providers.executor import build_provider
 
             chain, ini_profile = _plan(profile, config, environ, overrides)
             provider = build_provider(
-                chain, token_provider=token_provider, environ=environ, wrap=step_wrapper(environ)
+                chain,
+                token_provider=token_provider,
+                environ=environ,
+                wrap=step_wrapper(environ),
+                keyring_lock=keyring_lock(environ),
             )
             entry = _Resolved(chain, provider, stamp, now, ini_profile, disk_backed(provider))
             _resolved[key] = entry

@@ -168,9 +168,9 @@ def test_settings_only_profile_used_as_a_source_is_an_error(
     assert status == 1
     assert out == (
         f"{config}:1: profile default: aws_access_key_id: profile a uses it as "
-        "source_profile, but it has no credentials: set static keys, credential_source, "
-        "credential_process, sso_session, login_session, role_arn with a source, or "
-        "web_identity_token_file\n"
+        "source_profile, but it has no credentials: set static keys, credential_store, "
+        "credential_source, credential_process, sso_session, login_session, role_arn with a "
+        "source, or web_identity_token_file\n"
     )
 
 

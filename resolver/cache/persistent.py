@@ -24,13 +24,22 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from resolver.cache.answers import cache_disabled
 from resolver.cache.failures import forget_failure, recent_failure, record_failure
+from resolver.cache.keyring_lock import recorded_key_id
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
-from resolver.chain.types import ProcessSource, SsoSource, StaticSource, WebIdentitySource
+from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
+    KeyringSource,
+    ProcessSource,
+    SsoSource,
+    StaticSource,
+    WebIdentitySource,
+)
 from resolver.errors import CacheError, ResolverError, StsError
 from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
@@ -237,8 +246,11 @@ def _caller_identity(step: Step) -> Callable[[], str] | None:
     return identity if callable(identity) else None
 
 
-def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Material] | None:
-    """How to describe ``step`` for its key, or None if it is not cached on disk."""
+def step_material(
+    provider: CredentialsProvider, step: Step, directory: Path | None = None
+) -> Callable[[], Material] | None:
+    """How to describe ``step`` for its key, or None if it is not cached on disk
+    (``directory``: the cache directory, where keyring key ids are recorded)."""
     source = step.source
     if step.hop is not None:
         caller = _caller_identity(step)
@@ -249,10 +261,12 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
         params.pop("TokenCode", None)
         fixed = {"kind": "assume-role", "params": params, "target": _target(step)}
         return lambda: {**fixed, "caller": caller()}
-    if isinstance(source, StaticSource) and source.mfa_serial:
+    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         return lambda: {
             "kind": "session-token",
-            "access_key_id": source.access_key_id,
+            "access_key_id": source.access_key_id
+            if isinstance(source, StaticSource)
+            else _long_term_identity(source, directory),
             "serial": source.mfa_serial,
             "duration": getattr(provider, "duration_seconds", source.mfa_duration_seconds),
             "target": _target(step),
@@ -283,7 +297,7 @@ def step_material(provider: CredentialsProvider, step: Step) -> Callable[[], Mat
     return None
 
 
-def base_identity(step: Step) -> Callable[[CachedStep], str]:
+def base_identity(step: Step, directory: Path | None = None) -> Callable[[CachedStep], str]:
     """The identity of a base kept in memory only: the access key id it signs with.
 
     Environment, container and instance credentials are fetched for it (locally, without
@@ -292,13 +306,23 @@ def base_identity(step: Step) -> Callable[[CachedStep], str]:
     relative program path such as ``./bin/creds``): running it just to name it could prompt.
     """
     source = step.source
-    if isinstance(source, StaticSource):
-        return lambda _: f"static:{source.access_key_id}"
+    if isinstance(source, LONG_TERM_KEY_SOURCES):
+        return lambda _: _long_term_identity(source, directory)
     if isinstance(source, ProcessSource):
         program = source.command.strip().split(" ", 1)[0].strip("\"'")
         where = os.getcwd() if "/" in program and not os.path.isabs(program) else ""
         return lambda _: f"credential-process:{source.profile}:{where}:{source.command}"
     return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
+
+
+def _long_term_identity(source: StaticSource | KeyringSource, directory: Path | None) -> str:
+    """Static keys: their access key id. Keyring keys: the entry's name and the key id
+    ``rolechain keys`` recorded for it, so a warm run and a waiting process never read
+    the keyring just to name the caller (see ``resolver.cache.keyring_lock``)."""
+    if isinstance(source, KeyringSource):
+        recorded = recorded_key_id(directory, source.profile) if directory else ""
+        return f"keyring:rolechain/{source.profile}:{recorded}"
+    return f"static:{source.access_key_id}"
 
 
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
@@ -326,15 +350,16 @@ def make_persistent_cache(
     environ = os.environ if environ is None else environ
 
     def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
-        material = step_material(provider, step)
+        where = store or CacheStore(cache_dir(environ))
+        material = step_material(provider, step, where.directory)
         if material is None:
             if step.hop is not None:  # a hop we can't key safely: memory only
                 return CredentialsCache(provider, clock=clock)
-            return CachedStep(provider, base_identity(step), clock=clock)
+            return CachedStep(provider, base_identity(step, where.directory), clock=clock)
         disk = DiskCachedProvider(
             provider,
             material,
-            store=store or CacheStore(cache_dir(environ)),
+            store=where,
             meta=_meta(provider, step),
             window=window,
             timeout=lock_timeout(environ) if timeout is None else timeout,

@@ -31,11 +31,13 @@ from resolver.chain.checks.policies import POLICY_MAX_CHARS, check_policy, check
 from resolver.chain.checks.tags import check_tags, check_transitive_tag_keys
 from resolver.chain.checks.text import show
 from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
     Chain,
     ContainerSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
+    KeyringSource,
     ProcessSource,
     Source,
     SsoSource,
@@ -93,7 +95,7 @@ def check_chain(chain: Chain) -> list[Finding]:
 
 
 def _check_source(source: Source, report: _Report) -> None:
-    if isinstance(source, StaticSource):
+    if isinstance(source, LONG_TERM_KEY_SOURCES):
         if source.mfa_serial is not None:
             report.add("mfa_serial", check_serial_number(source.mfa_serial))
         if (mfa_seconds := source.mfa_duration_seconds) is not None:
@@ -149,7 +151,7 @@ def _check_hop_duration(
             "if the source's aws_session_token belongs to a role session or a "
             "GetSessionToken session (roles assumed with those are capped at 1 hour)"
         )
-    elif isinstance(source, StaticSource) and source.mfa_serial:
+    elif isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         reason = (
             "(roles assumed with an MFA session from GetSessionToken are capped at 1 hour); "
             + mfa_chain_advice(hop, source)
@@ -172,7 +174,7 @@ def _check_hop_duration(
     report.add(DURATION_KEY, over_hour(seconds, reason), severity)
 
 
-def mfa_chain_advice(hop: Hop, source: StaticSource) -> str:
+def mfa_chain_advice(hop: Hop, source: StaticSource | KeyringSource) -> str:
     """How to avoid a chain that exists only for an MFA session: the serial on the role."""
     return (
         f"this hop is chained only because profile {source.profile} opens an MFA session; "

@@ -14,12 +14,14 @@ from typing import Any, Protocol
 from resolver.chain.limits import check_chain
 from resolver.chain.overrides import Overrides, apply_overrides
 from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
     Chain,
     ContainerSource,
     DefaultChainSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
+    KeyringSource,
     LoginSource,
     ProcessSource,
     Source,
@@ -102,7 +104,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if data.web_identity_token_file:
             source = _web_identity_source(entry)
             break
-        if entry is not selected and _static_keys(entry):
+        if entry is not selected and (_in_keyring(entry) or _static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win
             break
         if len(hops) == MAX_CHAIN_HOPS:
@@ -180,6 +182,22 @@ def _static_keys(entry: ProfileEntry) -> bool:
     return False
 
 
+def _in_keyring(entry: ProfileEntry) -> bool:
+    """True for ``credential_store = keyring``; plaintext keys beside it are an error."""
+    if entry.data.credential_store is None:
+        return False
+    data = entry.data
+    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
+        if getattr(data, key):
+            raise _error(
+                entry,
+                key,
+                f"{key} is set beside credential_store = keyring: keep the keys in one place "
+                f"(`rolechain keys import {entry.name} --remove-plaintext` moves them)",
+            )
+    return True
+
+
 def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str | None) -> Source:
     """The base a profile without a hop of its own stands for, in aws-sdk-rust's order.
 
@@ -190,6 +208,9 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
     first, then the same order, and no credentials at all is an error.
     """
     data = entry.data
+    in_keyring = _in_keyring(entry)
+    if used_by is not None and in_keyring:
+        return _keyring_source(entry)
     if used_by is not None and _static_keys(entry):
         return _static_source(entry)
     if data.credential_source:
@@ -208,6 +229,8 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
             command=data.credential_process,
             where=_where(entry, ("credential_process",)),
         )
+    if in_keyring:
+        return _keyring_source(entry)
     if _static_keys(entry):
         return _static_source(entry)
     if used_by is None and data.role_arn is None:
@@ -216,8 +239,9 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
     raise _error(
         entry,
         "role_arn" if data.role_arn else "aws_access_key_id",
-        f"{used}no credentials: set static keys, credential_source, credential_process, "
-        "sso_session, login_session, role_arn with a source, or web_identity_token_file",
+        f"{used}no credentials: set static keys, credential_store, credential_source, "
+        "credential_process, sso_session, login_session, role_arn with a source, or "
+        "web_identity_token_file",
     )
 
 
@@ -238,6 +262,22 @@ def _static_source(entry: ProfileEntry) -> StaticSource:
             (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
         ),
         where=_where(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
+    )
+
+
+def _keyring_source(entry: ProfileEntry) -> KeyringSource:
+    """Keys in the OS keyring: planned without reading it (the keyring is I/O)."""
+    data = entry.data
+    mfa_serial = data.mfa_serial if not data.role_arn else None
+    return KeyringSource(
+        profile=entry.name,
+        mfa_serial=mfa_serial,
+        mfa_process=data.mfa_process if mfa_serial else None,
+        mfa_prompt=data.mfa_prompt if mfa_serial else None,
+        mfa_duration_seconds=(
+            (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
+        ),
+        where=_where(entry, ("credential_store", "mfa_serial", "mfa_session_duration")),
     )
 
 
@@ -325,7 +365,7 @@ def _hop(entry: ProfileEntry) -> Hop:
 def _mark_chained(source: Source, hops: list[Hop]) -> tuple[Hop, ...]:
     """Flag each hop whose caller holds role-session (or MFA-session) credentials."""
     first_chained = isinstance(source, _ROLE_SESSION_BASES) or (
-        isinstance(source, StaticSource) and source.mfa_serial is not None
+        isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial is not None
     )
     return tuple(replace(hop, chained=index > 0 or first_chained) for index, hop in enumerate(hops))
 

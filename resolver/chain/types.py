@@ -48,6 +48,31 @@ class StaticSource:
 
 
 @dataclass(frozen=True)
+class KeyringSource:
+    """``credential_store = keyring``: long-term keys kept in the OS keyring (service
+    ``rolechain``, user = the profile name), read only when the chain runs.
+
+    With ``mfa_serial`` the keys first get an MFA session, exactly as static keys do.
+    """
+
+    kind: ClassVar[str] = "keyring"
+    profile: str
+    mfa_serial: str | None = None
+    mfa_process: str | None = None
+    mfa_prompt: str | None = None
+    mfa_duration_seconds: int | None = None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "profile": self.profile}
+        out["keys"] = f"in the OS keyring (service rolechain, user {self.profile})"
+        if self.mfa_serial:
+            out["mfa_serial"] = self.mfa_serial
+            out["mfa_duration_seconds"] = self.mfa_duration_seconds
+        return out
+
+
+@dataclass(frozen=True)
 class EnvironmentSource:
     """``AWS_ACCESS_KEY_ID`` and friends, read when the chain runs."""
 
@@ -176,6 +201,7 @@ class DefaultChainSource:
 
 Source = (
     StaticSource
+    | KeyringSource
     | EnvironmentSource
     | InstanceMetadataSource
     | ContainerSource
@@ -185,6 +211,10 @@ Source = (
     | ProcessSource
     | DefaultChainSource
 )
+
+
+LONG_TERM_KEY_SOURCES = (StaticSource, KeyringSource)
+"""Bases that may carry ``mfa_serial`` for an MFA session (GetSessionToken)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import shlex
 from typing import Any
 
 from resolver.api import plan
-from resolver.chain.types import Chain, Hop, ProcessSource, Source, StaticSource
+from resolver.chain.types import LONG_TERM_KEY_SOURCES, Chain, Hop, ProcessSource, Source
 from resolver.config.durations import format_duration
 from resolver.errors import printable
 
@@ -60,7 +60,7 @@ def plan_json(chain: Chain) -> dict[str, Any]:
     source = chain.source
     if isinstance(source, ProcessSource):
         out["source"]["command"] = program(source.command)
-    if isinstance(source, StaticSource) and source.mfa_serial:
+    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         out["source"]["mfa_process"] = program(source.mfa_process)
     for hop, hop_json in zip(chain.hops, out["hops"], strict=True):
         hop_json["mfa_process"] = program(hop.mfa_process)
@@ -73,7 +73,7 @@ def render(chain: Chain) -> str:
     lines = [f"profile {chain.profile}: {len(chain.hops)} role hop(s)"]
     lines.append(f"  base  {_describe_source(chain.source)}")
     source = chain.source
-    session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
+    session_serial = source.mfa_serial if isinstance(source, LONG_TERM_KEY_SOURCES) else None
     for number, hop in enumerate(chain.hops, 1):
         lines.append(f"  {number}.    profile {hop.profile}: AssumeRole {hop.role_arn}")
         options = _mark_overridden(hop, _hop_options(hop, session_serial))
@@ -94,7 +94,7 @@ def _describe_source(source: Source) -> str:
         detail["command"] = program(source.command)
     profile = detail.pop("profile", None)
     text = source.kind + (f" (profile {profile})" if profile else "")
-    if isinstance(source, StaticSource) and source.mfa_serial:
+    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
         detail.pop("mfa_duration_seconds", None)
         duration = format_duration(source.mfa_duration_seconds or 0)
         detail["mfa session"] = f"GetSessionToken with {source.mfa_serial} for {duration}"

@@ -21,6 +21,8 @@ def kind_of(section: RawSection) -> str:
         return "sso"
     if "aws_access_key_id" in keys or "aws_secret_access_key" in keys:
         return "static"
+    if "credential_store" in keys:
+        return "keyring"
     if "login_session" in keys:
         return "login"
     if "credential_process" in keys:

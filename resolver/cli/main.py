@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_console_parser(commands)
     add_sso_parser(commands)
+    from resolver.cli.parsers import add_keys_parser
+
+    add_keys_parser(commands)
 
     cmd = commands.add_parser("completion", help="print a shell completion script")
     cmd.add_argument("shell", choices=("bash", "zsh", "fish"), help="shell")

@@ -92,3 +92,48 @@ def add_sso_parser(commands: Any) -> None:
     login.add_argument(
         "--no-browser", action="store_true", help="print the verification URL, don't open it"
     )
+
+
+KEYS_EPILOG = """\
+Keys live in the OS keyring (service rolechain, user = the profile name); a profile
+uses them with `credential_store = keyring`. Nothing prints a secret.
+
+examples:
+  rolechain keys import work --remove-plaintext
+  rolechain keys add ci --stdin < keys.json
+  rolechain keys rotate work
+"""
+
+
+def add_keys_parser(commands: Any) -> None:
+    """``rolechain keys add|import|list|remove|rotate``."""
+    cmd = commands.add_parser(
+        "keys",
+        help="keep long-term keys in the OS keyring; rotate them",
+        description="Long-term IAM user keys in the OS keyring.",
+        epilog=KEYS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = cmd.add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True, prog="rolechain keys"
+    )
+    add = actions.add_parser("add", help="store a profile's keys (prompted, or --stdin JSON)")
+    add.add_argument("profile", help="profile")
+    add.add_argument(
+        "--stdin", action="store_true", help='read {"AccessKeyId","SecretAccessKey"} JSON'
+    )
+    imp = actions.add_parser("import", help="move a profile's keys from ~/.aws/credentials")
+    imp.add_argument("profile", help="profile")
+    imp.add_argument(
+        "--remove-plaintext",
+        action="store_true",
+        help="then delete them from the credentials file (after a 0600 backup)",
+    )
+    actions.add_parser("list", help="profiles with keys in the keyring (access key ids only)")
+    remove = actions.add_parser("remove", help="delete a profile's keyring entry")
+    remove.add_argument("profile", help="profile")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rotate = actions.add_parser(
+        "rotate", help="create a new IAM access key, store it, delete the old one"
+    )
+    rotate.add_argument("profile", help="profile whose base keys to rotate")

@@ -90,6 +90,11 @@ class Profile(_Strict):
     login_session: str | None = Field(
         None, description="Session of `aws login`: its cached credentials are the base."
     )
+    credential_store: Literal["keyring"] | None = Field(
+        None,
+        description="'keyring': the profile's long-term keys live in the OS keyring "
+        "(service rolechain, user = profile name); see `rolechain keys`.",
+    )
     # Console (TOML only: see TOML_ONLY_KEYS)
     console_browser: str | None = Field(
         None,

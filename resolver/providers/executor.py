@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
     Chain,
     ContainerSource,
     DefaultChainSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
+    KeyringSource,
     LoginSource,
     ProcessSource,
     Source,
     SsoSource,
-    StaticSource,
     WebIdentitySource,
 )
 from resolver.providers.assume_role import AssumeRoleProvider
@@ -32,6 +34,8 @@ from resolver.providers.sts_factory import StsTarget, sts_target
 from resolver.providers.sts_pool import shared_sts_client, signed_by
 from resolver.providers.tokens import TokenProvider
 
+# Serializes OS keyring access across processes (see resolver.cache.keyring_lock).
+KeyringLock = Callable[[], AbstractContextManager[object]]
 # Wraps each step's provider; issue-level caches (memory, disk) plug in here.
 StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
 
@@ -132,17 +136,19 @@ def build_provider(
     token_provider: TokenProvider | None = None,
     environ: Mapping[str, str] | None = None,
     wrap: StepWrapper = memory_cache,
+    keyring_lock: KeyringLock | None = None,
 ) -> CredentialsProvider:
-    """The provider of the chain's final credentials."""
+    """The provider of the chain's final credentials; ``keyring_lock`` guards each read of
+    the OS keyring (a keyring base)."""
     environ = os.environ if environ is None else environ
     target = sts_target(chain.sts, environ)
     source = chain.source
     label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")
     current = wrap(
-        _base_provider(source, target, token_provider, environ),
+        _base_provider(source, target, token_provider, environ, keyring_lock),
         Step(label, None, source, None, target, through := _profiles((), source.profile)),
     )
-    session_serial = source.mfa_serial if isinstance(source, StaticSource) else None
+    session_serial = source.mfa_serial if isinstance(source, LONG_TERM_KEY_SOURCES) else None
     for hop in chain.hops:
         label = f"{hop.profile} ({hop.role_arn})"
         serial = hop.mfa_serial if hop.mfa_serial != session_serial else None
@@ -185,14 +191,21 @@ def _base_provider(
     target: StsTarget,
     token_provider: TokenProvider | None,
     environ: Mapping[str, str],
+    keyring_lock: KeyringLock | None = None,
 ) -> CredentialsProvider:
     label = source.profile  # providers name it as the profile (``profile=``, SSO login hint)
-    if isinstance(source, StaticSource):
-        from resolver.providers.static import StaticProvider
+    if isinstance(source, LONG_TERM_KEY_SOURCES):
+        keys: CredentialsProvider
+        if isinstance(source, KeyringSource):
+            from resolver.providers.keyring_store import KeyringProvider
 
-        keys = StaticProvider(
-            source.access_key_id, source.secret_access_key, source.session_token, label=label
-        )
+            keys = KeyringProvider(source.profile, lock=keyring_lock)
+        else:
+            from resolver.providers.static import StaticProvider
+
+            keys = StaticProvider(
+                source.access_key_id, source.secret_access_key, source.session_token, label=label
+            )
         if not source.mfa_serial:
             return keys
         from resolver.providers.session_token import SessionTokenProvider

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from resolver.chain.planner import DEFAULT_MFA_SESSION_SECONDS, build_chain, plan_chain
-from resolver.chain.types import Hop, StaticSource, WebIdentitySource
+from resolver.chain.types import Hop, KeyringSource, StaticSource, WebIdentitySource
 from resolver.errors import ChainError, ConfigError, LimitError
 from tests.plan_support import KEYS, profile_set
 
@@ -16,6 +16,7 @@ ROLE_B = "arn:aws:iam::222222222222:role/b"
 ROLE_C = "arn:aws:iam::333333333333:role/c"
 OTHER_KEYS = {"aws_access_key_id": "AKIDOTHER", "aws_secret_access_key": "other-secret"}
 SSO = {"sso_account_id": "123456789012", "sso_role_name": "Admin"}
+KEYRING = {"credential_store": "keyring"}
 
 # (id, profiles, selected, (source kind, source profile, [hop profiles]))
 CHAINS: list[tuple[str, dict[str, dict[str, Any]], str, tuple[str, str | None, list[str]]]] = [
@@ -202,6 +203,35 @@ CHAINS: list[tuple[str, dict[str, dict[str, Any]], str, tuple[str, str | None, l
         "empty",
         ("default-chain", "empty", []),
     ),
+    ("keyring base", {"k": KEYRING}, "k", ("keyring", "k", [])),
+    (
+        "keyring base under a role",
+        {"k": KEYRING, "a": {"role_arn": ROLE_A, "source_profile": "k"}},
+        "a",
+        ("keyring", "k", ["a"]),
+    ),
+    (
+        "rule 2: a later profile's keyring keys win over its role_arn",
+        {
+            "base": KEYS,
+            "k": {**KEYRING, "role_arn": ROLE_A, "source_profile": "base"},
+            "b": {"role_arn": ROLE_B, "source_profile": "k"},
+        },
+        "b",
+        ("keyring", "k", ["b"]),
+    ),
+    (
+        "rule 3: self-reference uses own keyring keys",
+        {"k": {**KEYRING, "role_arn": ROLE_A, "source_profile": "k"}},
+        "k",
+        ("keyring", "k", ["k"]),
+    ),
+    (
+        "keyring comes after credential_process on the selected profile",
+        {"k": {**KEYRING, "credential_process": "x"}},
+        "k",
+        ("credential-process", "k", []),
+    ),
 ]  # fmt: skip
 
 SSO_SESSIONS = {
@@ -282,6 +312,12 @@ ERRORS: list[tuple[str, dict[str, dict[str, Any]], str, type[Exception], str]] =
      "s", ChainError, "sso_role_name"),
     ("SSO session that does not exist", {"s": {**SSO, "sso_session": "nope"}}, "s", ChainError,
      "sso-session 'nope' does not exist"),
+    ("keyring beside plaintext keys", {"k": {**KEYS, **KEYRING}}, "k", ChainError,
+     "aws_access_key_id is set beside credential_store = keyring"),
+    ("keyring beside a session token", {"k": {**KEYRING, "aws_session_token": "t"}}, "k",
+     ChainError, "aws_session_token is set beside credential_store = keyring"),
+    ("credential_store other than keyring", {"k": {"credential_store": "vault"}}, "k",
+     ConfigError, "keyring"),
 ]  # fmt: skip
 
 
@@ -377,6 +413,8 @@ def test_each_hop_carries_only_its_own_options() -> None:
         ({"b": {**SSO, "sso_session": "corp"}}, True),
         ({"b": {"credential_process": "x"}}, False),
         ({"b": {"login_session": "alice"}}, False),
+        ({"b": KEYRING}, False),
+        ({"b": {**KEYRING, "mfa_serial": "GAHT12345678"}}, True),
     ],
     ids=[
         "long-term keys",
@@ -386,6 +424,8 @@ def test_each_hop_carries_only_its_own_options() -> None:
         "sso",
         "process",
         "login",
+        "keyring keys",
+        "keyring mfa session",
     ],
 )
 def test_which_hops_are_chained(base: dict[str, Any], first_chained: bool) -> None:
@@ -461,3 +501,27 @@ def test_chain_json_never_contains_secrets() -> None:
     text = str(build_chain(profiles, "s").to_json()) + repr(build_chain(profiles, "s"))
     assert "AKIDBASE" in text
     assert "base-secret" not in text and "session-token-value" not in text
+
+
+def test_keyring_base_plans_an_mfa_session_and_no_secret() -> None:
+    profiles = profile_set({"k": {**KEYRING, "mfa_serial": "GAHT12345678", "mfa_process": "otp"}})
+    source = build_chain(profiles, "k").source
+    assert isinstance(source, KeyringSource)
+    assert (source.mfa_serial, source.mfa_process) == ("GAHT12345678", "otp")
+    assert source.mfa_duration_seconds == DEFAULT_MFA_SESSION_SECONDS
+    assert source.to_json() == {
+        "kind": "keyring",
+        "profile": "k",
+        "keys": "in the OS keyring (service rolechain, user k)",
+        "mfa_serial": "GAHT12345678",
+        "mfa_duration_seconds": DEFAULT_MFA_SESSION_SECONDS,
+    }
+
+
+def test_keyring_profile_with_role_keeps_mfa_on_the_hop() -> None:
+    profiles = profile_set(
+        {"k": {**KEYRING, "role_arn": ROLE_A, "source_profile": "k", "mfa_serial": "GAHT1"}}
+    )
+    chain = build_chain(profiles, "k")
+    assert isinstance(chain.source, KeyringSource) and chain.source.mfa_serial is None
+    assert chain.hops[0].mfa_serial == "GAHT1"

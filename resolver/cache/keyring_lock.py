@@ -1,0 +1,85 @@
+"""One cross-process lock around every OS keyring access.
+
+macOS Keychain and some Secret Service daemons fail when several processes use them at
+once (saml2aws#162), so rolechain reads and writes its keyring entries one process at a
+time, behind ``<cache dir>/keyring.lock`` (a ``KeyLock``: bounded by
+``ROLECHAIN_LOCK_TIMEOUT``, released by the kernel if its holder dies).
+
+The cache keys of sessions made with keyring keys must change when the keys do, yet a
+warm run must not read the keyring to find out. So ``rolechain keys`` records the access
+key id it stored (not a secret) in ``<cache dir>/keyring-<hash>.id``, and the caller
+identity of a keyring base reads that small file instead of the keyring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from resolver.cache.locks import KeyLock, lock_timeout
+from resolver.cache.store import CacheStore, cache_dir
+
+LOCK_NAME = "keyring"
+
+
+def keyring_lock(
+    environ: Mapping[str, str] | None = None,
+) -> Callable[[], AbstractContextManager[object]]:
+    """A factory of the (not yet taken) keyring lock, for ``with factory(): ...``."""
+    env = os.environ if environ is None else environ
+
+    def make() -> KeyLock:
+        store = CacheStore(cache_dir(env))
+        return store.lock(LOCK_NAME, timeout=lock_timeout(env), label="the OS keyring")
+
+    return make
+
+
+def key_id_path(directory: Path, profile: str) -> Path:
+    """Where the access key id last stored for ``profile`` is recorded."""
+    digest = hashlib.sha256(profile.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Path(directory) / f"keyring-{digest}.id"
+
+
+def recorded_key_id(directory: Path, profile: str) -> str:
+    """The recorded access key id of ``profile``'s keyring entry, or ``""``."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(key_id_path(directory, profile), flags)
+    except OSError:
+        return ""
+    try:
+        text = os.read(fd, 256).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return text if text.isalnum() else ""
+
+
+def record_key_id(
+    profile: str, key_id: str | None, environ: Mapping[str, str] | None = None
+) -> None:
+    """Record (or with None forget) ``profile``'s access key id, and drop the cached
+    sessions and ready answers of chains through ``profile``."""
+    env = os.environ if environ is None else environ
+    store = CacheStore(cache_dir(env))
+    store.ensure_dir()
+    path = key_id_path(store.directory, profile)
+    if key_id is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        temp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(temp, flags, 0o600)
+        try:
+            os.write(fd, key_id.encode("ascii", "replace"))
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    store.clear(profile)

@@ -1,0 +1,215 @@
+"""``rolechain keys``: long-term keys in the OS keyring (add, import, list, remove, rotate).
+
+No secret is ever printed: only profile names and access key ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from resolver.cli.keys_store import KeyringEntries
+from resolver.errors import ConfigError, ProviderError, ResolverError
+from resolver.providers.keyring_store import MAX_VALUE_CHARS, StoredKeys, checked_keys, parse_keys
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch ``keys ACTION``."""
+    action = {
+        "add": _add,
+        "import": _import,
+        "list": _list,
+        "remove": _remove,
+        "rotate": _rotate,
+    }[args.keys_command]
+    return action(args)
+
+
+def _store() -> KeyringEntries:
+    return KeyringEntries()
+
+
+def _profile_names(config: str | None) -> list[str]:
+    from resolver.config.loading import load_profiles
+
+    return load_profiles(config).names()
+
+
+def _read_new_keys(args: argparse.Namespace) -> StoredKeys:
+    if args.stdin:
+        text = sys.stdin.read(MAX_VALUE_CHARS + 1)
+        return parse_keys(text, what="the JSON on stdin")
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise ProviderError(
+            "no terminal to prompt on: pass the keys as JSON with --stdin "
+            '({"AccessKeyId": ..., "SecretAccessKey": ...})',
+            profile=args.profile,
+        )
+    key_id = input("Access key id: ")
+    secret = getpass.getpass("Secret access key (not echoed): ")
+    return checked_keys(key_id, secret, what="the keys typed")
+
+
+def _add(args: argparse.Namespace) -> int:
+    keys = _read_new_keys(args)
+    _store().put(args.profile, keys)
+    print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
+    if args.profile not in _profile_names(args.config):
+        print("add the profile to ~/.aws/config:")
+        print(f"[profile {args.profile}]\ncredential_store = keyring")
+    elif args.profile not in _declared(args.config):
+        print(f"profile {args.profile} does not use them yet: add credential_store = keyring to it")
+    return 0
+
+
+def credentials_path() -> Path:
+    from resolver.config.sources.files import ini_paths
+
+    return ini_paths()[1]
+
+
+def _import(args: argparse.Namespace) -> int:
+    from resolver.config.credentials_rewrite import (
+        read_credentials_file,
+        read_section_keys,
+        remove_keys,
+        write_with_backup,
+    )
+
+    path = credentials_path()
+    text = read_credentials_file(path)
+    found = read_section_keys(text, args.profile)
+    if found is None or not found.access_key_id or not found.secret_access_key:
+        raise ConfigError(
+            f"no aws_access_key_id and aws_secret_access_key in [{args.profile}]",
+            file=str(path),
+            profile=args.profile,
+        )
+    if found.session_token:
+        raise ConfigError(
+            "has an aws_session_token: only long-term keys belong in the keyring",
+            file=str(path),
+            profile=args.profile,
+        )
+    keys = checked_keys(found.access_key_id, found.secret_access_key, what=str(path))
+    store = _store()
+    store.put(args.profile, keys)
+    if args.remove_plaintext and store.get(args.profile) != keys:
+        raise ProviderError(
+            f"the OS keyring did not keep the keys; {path} is unchanged", profile=args.profile
+        )
+    print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
+    if args.remove_plaintext:
+        backup = write_with_backup(path, text, remove_keys(text, args.profile))
+        print(f"removed the keys from {path} (backup: {backup}); added credential_store = keyring")
+    else:
+        print(
+            f"{path} is unchanged: rerun with --remove-plaintext to delete the plaintext keys "
+            "and set credential_store = keyring"
+        )
+    return 0
+
+
+def _declared(config: str | None) -> list[str]:
+    from resolver.config.loading import load_profiles
+
+    profiles = load_profiles(config)
+    out = []
+    for name in profiles.names():
+        raw = profiles.raw(name)
+        value = raw.values.get("credential_store") if raw is not None else None
+        if value is not None and str(value.value).strip() == "keyring":
+            out.append(name)
+    return out
+
+
+def _list(args: argparse.Namespace) -> int:
+    from resolver.errors import printable
+
+    listing = _store().listing(_declared(args.config))
+    if not listing:
+        print("no keys in the OS keyring")
+    width = max(map(len, listing), default=0)
+    for profile, key_id in listing.items():
+        print(printable(f"{profile:<{width}}  {key_id}"))
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    store = _store()
+    keys = store.get(args.profile)
+    if keys is None:
+        raise ProviderError("no keys in the OS keyring for this profile", profile=args.profile)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ProviderError("not a terminal: pass --yes to confirm", profile=args.profile)
+        answer = input(
+            f"delete access key {keys.access_key_id} of {args.profile} from the keyring? [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    store.remove(args.profile)
+    print(
+        f"deleted the OS keyring entry of profile {args.profile} (access key {keys.access_key_id})"
+    )
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from resolver.api import plan
+    from resolver.chain.types import KeyringSource, StaticSource
+    from resolver.cli.keys_rotate import Rotation
+
+    chain = plan(args.profile, config=args.config)
+    source = chain.source
+    store = _store()
+    if isinstance(source, KeyringSource):
+        owner = source.profile
+        old = store.load(owner)
+
+        def save(new: StoredKeys) -> None:
+            store.put(owner, new)
+
+        where = "the OS keyring"
+    elif isinstance(source, StaticSource) and not source.session_token:
+        from resolver.config.credentials_rewrite import (
+            read_credentials_file,
+            read_section_keys,
+            replace_keys,
+            write_with_backup,
+        )
+
+        owner = source.profile
+        path = credentials_path()
+        text = read_credentials_file(path) if path.exists() else ""
+        found = read_section_keys(text, owner)
+        if found is None or found.access_key_id != source.access_key_id:
+            raise ConfigError(
+                f"rotate rewrites {path}, but profile {owner}'s keys are not there "
+                "(move them there, or into the keyring with `rolechain keys add`)",
+                profile=owner,
+            )
+        old = StoredKeys(source.access_key_id, source.secret_access_key)
+
+        def save(new: StoredKeys) -> None:
+            changed = replace_keys(text, owner, new.access_key_id, new.secret_access_key)
+            write_with_backup(path, text, changed)
+
+        where = str(path)
+    else:
+        raise ResolverError(
+            f"keys rotate needs long-term IAM user keys, but profile {args.profile}'s base is "
+            f"{source.kind}",
+            profile=args.profile,
+        )
+    new = Rotation(owner, old, save, chain.sts, os.environ).run()
+    print(
+        f"rotated profile {owner}: new access key {new.access_key_id} stored in {where}; "
+        f"old key {old.access_key_id} deleted"
+    )
+    return 0
