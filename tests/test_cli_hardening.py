@@ -205,7 +205,7 @@ def test_sso_hint_names_the_profile_not_the_step_label(
     )
     status, _, err = run_cli(capsys, "export", "dev-sso")
     assert status != 0
-    assert "run `aws sso login --profile dev-sso`" in err
+    assert "run `rolechain sso login dev-sso` (or `aws sso login --sso-session corp`)" in err
     assert "profile profile" not in err
     assert err.startswith("rolechain: error: profile dev-sso: ")
 

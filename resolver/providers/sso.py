@@ -6,7 +6,8 @@ client's unsigned ``GetRoleCredentials`` call. Like botocore's ``SSOTokenProvide
 token of an sso-session that expires within 15 minutes is refreshed with its refresh
 token (``sso-oidc`` ``CreateToken``) and saved back to the cache; if that fails, a token
 still valid is used. It never starts a login (no OIDC device flow): a missing or expired
-token is an error telling the user which ``aws sso login`` to run. botocore is imported
+token is an error telling the user which ``rolechain sso login`` (or ``aws sso login``)
+to run. botocore is imported
 only in ``retrieve``.
 """
 
@@ -71,16 +72,22 @@ class SsoProvider:
         )
 
     def login_hint(self) -> str:
-        """The ``aws sso login`` command that refreshes the cached token."""
+        """The login that refreshes the cached token: ``rolechain sso login`` (which also
+        knows TOML-only profiles), and the AWS CLI's equivalent; both share the token."""
         if self.label and self.sso_session:
             return (
-                f"run `aws sso login --profile {self.label}` (or --sso-session {self.sso_session})"
+                f"run `rolechain sso login {self.label}` "
+                f"(or `aws sso login --sso-session {self.sso_session}`)"
             )
         if self.sso_session:
-            return f"run `aws sso login --sso-session {self.sso_session}`"
+            session = f"--sso-session {self.sso_session}"
+            return f"run `rolechain sso login {session}` (or `aws sso login {session}`)"
         if self.label:
-            return f"run `aws sso login --profile {self.label}`"
-        return "run `aws sso login`"
+            return (
+                f"run `rolechain sso login {self.label}` "
+                f"(or `aws sso login --profile {self.label}`)"
+            )
+        return "run `rolechain sso login` (or `aws sso login`)"
 
     def _no_token(self, reason: str) -> ProviderError:
         return ProviderError(

@@ -122,7 +122,7 @@ def test_missing_token_tells_how_to_log_in(portal: Portal, tmp_path: Path) -> No
 
     assert message == (
         f"profile dev: SSO session for {START_URL} has no valid token (no usable token in "
-        "the cache); run `aws sso login --profile dev` (or --sso-session corp)"
+        "the cache); run `rolechain sso login dev` (or `aws sso login --sso-session corp`)"
     )
     assert portal.requests == []
 
@@ -133,7 +133,7 @@ def test_expired_token(portal: Portal, tmp_path: Path) -> None:
     message = error_of(provider(portal, tmp_path, label="dev"))
 
     assert "has no valid token (it expired at 2020-05-01T12:00:00Z)" in message
-    assert message.endswith("run `aws sso login --profile dev`")
+    assert message.endswith("run `rolechain sso login dev` (or `aws sso login --profile dev`)")
     assert portal.requests == []
 
 
@@ -153,7 +153,7 @@ def test_broken_token_files(
     message = error_of(provider(portal, tmp_path))
 
     assert reason in message
-    assert message.endswith("run `aws sso login`")
+    assert message.endswith("run `rolechain sso login` (or `aws sso login`)")
 
 
 def test_portal_rejecting_the_token_means_log_in_again(portal: Portal, tmp_path: Path) -> None:
@@ -167,7 +167,9 @@ def test_portal_rejecting_the_token_means_log_in_again(portal: Portal, tmp_path:
     message = error_of(provider(portal, tmp_path, sso_session="corp"))
 
     assert "no valid token (the SSO portal rejected it)" in message
-    assert message.endswith("run `aws sso login --sso-session corp`")
+    assert message.endswith(
+        "run `rolechain sso login --sso-session corp` (or `aws sso login --sso-session corp`)"
+    )
 
 
 def test_portal_forbidden_is_reported_with_its_code(portal: Portal, tmp_path: Path) -> None:
@@ -206,11 +208,13 @@ def test_login_hints() -> None:
     def hint(**kwargs: str) -> str:
         return SsoProvider(START_URL, "us-east-1", "1", "r", **kwargs).login_hint()  # type: ignore[arg-type]
 
-    assert hint() == "run `aws sso login`"
-    assert hint(label="dev") == "run `aws sso login --profile dev`"
-    assert hint(sso_session="corp") == "run `aws sso login --sso-session corp`"
+    assert hint() == "run `rolechain sso login` (or `aws sso login`)"
+    assert hint(label="dev") == ("run `rolechain sso login dev` (or `aws sso login --profile dev`)")
+    assert hint(sso_session="corp") == (
+        "run `rolechain sso login --sso-session corp` (or `aws sso login --sso-session corp`)"
+    )
     assert hint(label="dev", sso_session="corp") == (
-        "run `aws sso login --profile dev` (or --sso-session corp)"
+        "run `rolechain sso login dev` (or `aws sso login --sso-session corp`)"
     )
 
 
@@ -308,7 +312,7 @@ def test_expired_token_that_cannot_be_refreshed_asks_for_a_login(
 
     message = error_of(provider(oidc, tmp_path, sso_session="corp", label="dev"))
 
-    assert "expired at" in message and "aws sso login --profile dev" in message
+    assert "expired at" in message and "rolechain sso login dev" in message
     assert len(oidc.token_requests) == (1 if registered else 0)  # a lapsed registration: no try
     for secret in (REFRESH_TOKEN, CLIENT_SECRET):
         assert secret not in message
