@@ -16,6 +16,7 @@ from pathlib import Path
 
 from resolver.cache.answers import read_private
 from resolver.cache.store import MAX_ENTRY_BYTES, CacheStore, parse_rfc3339, rfc3339
+from resolver.config.values import load_json
 from resolver.errors import CacheError
 
 SHARED_FAILURE = timedelta(seconds=10)
@@ -41,7 +42,7 @@ def recent_failure(
 ) -> tuple[str, str | None] | None:
     """(message, code) of ``key``'s STS failure less than ``within`` ago, else None."""
     try:
-        data = json.loads(read_private(str(failure_path(store, key)), MAX_ENTRY_BYTES))
+        data = load_json(read_private(str(failure_path(store, key)), MAX_ENTRY_BYTES))
         at, message, code = parse_rfc3339(data["at"]), data["message"], data["code"]
     except (OSError, ValueError, KeyError, TypeError):
         return None

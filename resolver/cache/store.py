@@ -36,6 +36,7 @@ from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
 from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
+from resolver.config.values import load_json
 from resolver.errors import CacheError
 from resolver.providers.credentials import refresh_due
 
@@ -215,7 +216,7 @@ class CacheStore:
             return None
         try:
             raw = ready.read_private(str(path), MAX_ENTRY_BYTES)
-            return Entry.from_json(json.loads(raw.decode("utf-8")), key)
+            return Entry.from_json(load_json(raw), key)
         except FileNotFoundError:
             return None
         except ready.NotRegularFile:

@@ -4,6 +4,7 @@ names and endpoint URLs. Stdlib only; shared by the model and the STS target."""
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 # botocore's rule for a region name (botocore.utils.validate_region_name).
@@ -55,3 +56,15 @@ def json_nesting_problem(text: str, limit: int = MAX_NESTING_DEPTH) -> str | Non
         elif char in "]}":
             depth = max(depth - 1, 0)
     return None
+
+
+def load_json(raw: bytes) -> Any:
+    """JSON from a file's bytes; ValueError, never RecursionError, when it nests deeper
+    than ``MAX_NESTING_DEPTH`` (see ``json_nesting_problem``) or is not UTF-8 JSON."""
+    import json
+
+    text = raw.decode("utf-8")
+    problem = json_nesting_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return json.loads(text)
