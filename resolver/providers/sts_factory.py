@@ -128,7 +128,7 @@ def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
     config = Config(
         connect_timeout=timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
         read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", READ_TIMEOUT),
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         signature_version=UNSIGNED if credentials is None else None,
     )
     keys: dict[str, Any] = {}

@@ -35,3 +35,43 @@ def test_a_bad_timeout_is_a_config_error_naming_the_variable(
     monkeypatch.setenv("ROLECHAIN_STS_READ_TIMEOUT", value)
     with pytest.raises(ConfigError, match="ROLECHAIN_STS_READ_TIMEOUT"):
         make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9"))
+
+
+def test_a_throttled_call_is_sent_max_attempts_times_in_all() -> None:
+    """botocore's ``max_attempts`` counts retries (3 meant 4 calls, 4 x 20 s against a hung
+    STS); the bound documented per hop is ``MAX_ATTEMPTS`` calls in all."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from botocore.exceptions import ClientError
+
+    from resolver.providers.sts_factory import MAX_ATTEMPTS
+
+    seen: list[str] = []
+
+    class Throttling(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(self.path)
+            body = (
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                b"<Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            )
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(ClientError, match="Throttling"):
+            make_sts_client(None, StsTarget("us-east-1", url)).get_caller_identity()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == MAX_ATTEMPTS == 3
