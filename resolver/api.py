@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resolver.cache.answers import Stamp, files_stamp, working_directory
+from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.providers.credentials import Credentials, CredentialsProvider
 
@@ -35,6 +36,11 @@ CHAIN_ENVIRONMENT = (
     "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "ROLECHAIN_NO_CACHE", "ROLECHAIN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
 )  # fmt: skip
+PATH_ENVIRONMENT = (
+    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
+    "ROLECHAIN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+)  # fmt: skip
+"""The ``CHAIN_ENVIRONMENT`` variables that hold paths (relative ones key the cwd)."""
 
 
 # ``os.environ.get`` of an unset name costs microseconds (it raises and catches KeyError
@@ -54,6 +60,11 @@ class _Resolved:
     checked_at: float
     ini_profile: bool = False
     persistent: bool = False
+    cwd: str | None = None  # set when the chain resolves relative to the working directory
+
+    def valid_here(self) -> bool:
+        """False when the chain depends on a working directory other than the current."""
+        return self.cwd is None or self.cwd == working_directory()
 
 
 _lock = threading.Lock()
@@ -123,15 +134,15 @@ def _entry(
         values = tuple(map(_OS_STORE.get, _OS_KEYS))
     else:
         values = tuple(map(environ.get, CHAIN_ENVIRONMENT))
-    key = (profile, config, id(token_provider), values, overrides or None, working_directory())
+    key = (profile, config, id(token_provider), values, overrides or None)
     entry = _resolved.get(key)
     now = time.monotonic()
-    if entry is not None and now - entry.checked_at < RECHECK_SECONDS:
+    if entry is not None and now - entry.checked_at < RECHECK_SECONDS and entry.valid_here():
         return entry
     with _lock:
         stamp = files_stamp(config_paths(config, environ))
         entry = _resolved.get(key)
-        if entry is None or entry.stamp != stamp:
+        if entry is None or entry.stamp != stamp or not entry.valid_here():
             from resolver.cache.keyring_lock import keyring_lock
             from resolver.cache.persistent import disk_backed, step_wrapper
             from resolver.providers.executor import build_provider
@@ -145,6 +156,9 @@ def _entry(
                 keyring_lock=keyring_lock(environ),
             )
             entry = _Resolved(chain, provider, stamp, now, ini_profile, disk_backed(provider))
+            paths = (config, *(environ.get(name) for name in PATH_ENVIRONMENT))
+            if depends_on_working_directory(chain, paths):
+                entry.cwd = working_directory()
             _resolved[key] = entry
         entry.checked_at = now
         return entry
