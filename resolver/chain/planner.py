@@ -255,14 +255,22 @@ def _static_source(entry: ProfileEntry) -> StaticSource:
         access_key_id=data.aws_access_key_id,
         secret_access_key=data.aws_secret_access_key,
         session_token=data.aws_session_token,
-        mfa_serial=mfa_serial,
-        mfa_process=data.mfa_process if mfa_serial else None,
-        mfa_prompt=data.mfa_prompt if mfa_serial else None,
-        mfa_duration_seconds=(
-            (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
-        ),
+        **_mfa_session(data, mfa_serial),
         where=_where(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
     )
+
+
+def _mfa_session(data: Any, mfa_serial: str | None) -> dict[str, Any]:
+    """The MFA-session fields of a long-term keys base (all None without a serial)."""
+    if not mfa_serial:
+        return {"mfa_serial": None, "mfa_process": None, "mfa_prompt": None,
+                "mfa_duration_seconds": None}  # fmt: skip
+    return {
+        "mfa_serial": mfa_serial,
+        "mfa_process": data.mfa_process,
+        "mfa_prompt": data.mfa_prompt,
+        "mfa_duration_seconds": data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS,
+    }
 
 
 def _keyring_source(entry: ProfileEntry) -> KeyringSource:
@@ -271,12 +279,7 @@ def _keyring_source(entry: ProfileEntry) -> KeyringSource:
     mfa_serial = data.mfa_serial if not data.role_arn else None
     return KeyringSource(
         profile=entry.name,
-        mfa_serial=mfa_serial,
-        mfa_process=data.mfa_process if mfa_serial else None,
-        mfa_prompt=data.mfa_prompt if mfa_serial else None,
-        mfa_duration_seconds=(
-            (data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS) if mfa_serial else None
-        ),
+        **_mfa_session(data, mfa_serial),
         where=_where(entry, ("credential_store", "mfa_serial", "mfa_session_duration")),
     )
 
