@@ -104,7 +104,6 @@ class ProfileSource:
         self._answer: _Answer | None = None
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
-        self.refreshes = 0
 
     def __repr__(self) -> str:
         return f"ProfileSource({self.profile!r})"
@@ -112,7 +111,9 @@ class ProfileSource:
     def ready(self) -> bytes | None:
         """The answer if one is valid (starting a refresh inside the margin), without
         waiting; None when a request must wait for a fetch (``answer``)."""
-        current = self._answer
+        return self._ready(self._answer)
+
+    def _ready(self, current: _Answer | None) -> bytes | None:
         if current is None:
             return None
         now = self.clock()
@@ -125,19 +126,21 @@ class ProfileSource:
 
     def answer(self) -> tuple[int, bytes]:
         """The HTTP status and body for a GET of this profile (may wait for a fetch)."""
-        body = self.ready()
+        current = self._answer
+        body = self._ready(current)
         if body is not None:
             return 200, body
-        current = self._answer
-        flight = self._start(unless_changed_from=current)
-        if not flight.done.wait(self.wait):
+        with self._lock:
+            # A refresh that finished since ``current`` was read left a newer answer: use it.
+            flight = self._start_locked() if self._answer is current else None
+        if flight is not None and not flight.done.wait(self.wait):
             return 503, error_body(
                 "RefreshPending", f"credentials for {self.profile!r} are still being refreshed"
             )
         fresh = self._answer
         if fresh is not None and self.clock() < fresh.expires_at and fresh is not current:
             return 200, fresh.body
-        return 503, self._failure(flight.error)
+        return 503, self._failure(flight.error if flight else None)
 
     def prime(self) -> None:
         """Fetch now, in this thread; errors propagate (start-up checks)."""
@@ -151,25 +154,22 @@ class ProfileSource:
         what = type(error).__name__ if error else "no credentials"
         return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
 
-    def _start(self, unless_changed_from: _Answer | bool | None = False) -> _Flight:
-        """The refresh under way, or a new one; none when the answer has changed since
-        the caller found it wanting (a refresh finished in between: use its answer)."""
+    def _start(self) -> _Flight:
+        """The refresh under way, or a new one."""
         with self._lock:
-            flight = self._flight
-            if unless_changed_from is not False and self._answer is not unless_changed_from:
-                done = _Flight()
-                done.done.set()
-                return done
-            if flight is None or flight.done.is_set():
-                flight = self._flight = _Flight()
-                threading.Thread(
-                    target=self._refresh, args=(flight,), name="rolechain-refresh", daemon=True
-                ).start()
-            return flight
+            return self._start_locked()
+
+    def _start_locked(self) -> _Flight:
+        flight = self._flight
+        if flight is None or flight.done.is_set():
+            flight = self._flight = _Flight()
+            threading.Thread(
+                target=self._refresh, args=(flight,), name="rolechain-refresh", daemon=True
+            ).start()
+        return flight
 
     def _refresh(self, flight: _Flight) -> None:
         try:
-            self.refreshes += 1
             self._store(self._fetch())
         except BaseException as exc:
             flight.error = exc
