@@ -157,7 +157,7 @@ def _entry(
             )
             entry = _Resolved(chain, provider, stamp, now, ini_profile, disk_backed(provider))
             paths = (config, *(environ.get(name) for name in PATH_ENVIRONMENT))
-            if depends_on_working_directory(chain, paths):
+            if depends_on_working_directory(chain, paths, environ.get("PATH", "")):
                 entry.cwd = working_directory()
             _resolved[key] = entry
         entry.checked_at = now

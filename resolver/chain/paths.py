@@ -44,14 +44,17 @@ def _commands_and_paths(chain: Chain) -> Iterator[tuple[str, str]]:
             yield "command", hop.mfa_process
 
 
-def depends_on_working_directory(chain: Chain, paths: Iterable[str | None] = ()) -> bool:
+def depends_on_working_directory(
+    chain: Chain, paths: Iterable[str | None] = (), search_path: str = ""
+) -> bool:
     """True when ``chain`` (or one of ``paths``: the config files and cache directory
     named by argument or environment) resolves relative to the working directory, or when
-    ``PATH`` has a relative entry through which a bare program name could resolve."""
+    ``search_path`` (``PATH``) has a relative entry through which a bare program name in
+    a command of the chain could resolve."""
     if any(path and is_relative_path(path) for path in paths):
         return True
-    search = os.environ.get("PATH", "").split(os.pathsep)
-    relative_search = any(not os.path.isabs(entry) for entry in search)
+    entries = search_path.split(os.pathsep) if search_path else []  # unset: the absolute default
+    relative_search = any(not os.path.isabs(entry) for entry in entries)  # "" is the cwd too
     for kind, value in _commands_and_paths(chain):
         if kind == "path" and is_relative_path(value):
             return True

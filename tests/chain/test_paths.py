@@ -58,17 +58,17 @@ def chain_of(source: object, mfa_process: str | None = None) -> Chain:
     ],
 )  # fmt: skip
 def test_chains_that_depend_on_the_working_directory(
-    chain: Chain, paths: tuple[str | None, ...], depends: bool, monkeypatch: pytest.MonkeyPatch
+    chain: Chain, paths: tuple[str | None, ...], depends: bool
 ) -> None:
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    assert depends_on_working_directory(chain, paths) is depends
+    assert depends_on_working_directory(chain, paths, "/usr/bin:/bin") is depends
 
 
-def test_a_relative_entry_on_path_makes_every_command_depend(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PATH", f"/usr/bin{os.pathsep}bin")
-    assert depends_on_working_directory(chain_of(ProcessSource("p", "creds")))
+def test_a_relative_entry_on_path_makes_every_command_depend() -> None:
+    chain = chain_of(ProcessSource("p", "creds"))
+    assert depends_on_working_directory(chain, (), f"/usr/bin{os.pathsep}bin")
+    assert depends_on_working_directory(chain, (), f"/usr/bin{os.pathsep}")  # "" is the cwd
+    assert not depends_on_working_directory(chain, (), f"/usr/bin{os.pathsep}/bin")
+    assert not depends_on_working_directory(chain, (), "")  # unset: the absolute default
 
 
 WEB_IDENTITY = """\
