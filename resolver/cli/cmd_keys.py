@@ -77,6 +77,7 @@ def _import(args: argparse.Namespace) -> int:
         read_credentials_file,
         read_section_keys,
         remove_keys,
+        without_secret,
         write_with_backup,
     )
 
@@ -104,8 +105,13 @@ def _import(args: argparse.Namespace) -> int:
         )
     print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
     if args.remove_plaintext:
-        backup = write_with_backup(path, text, remove_keys(text, args.profile))
-        print(f"removed the keys from {path} (backup: {backup}); added credential_store = keyring")
+        changed = remove_keys(text, args.profile)
+        backup = write_with_backup(path, text, changed, without_secret(text, args.profile))
+        print(
+            f"removed the keys from {path} and added credential_store = keyring; the backup "
+            f"{backup} keeps its other lines, without the secret key: the OS keyring now "
+            "holds the only copy"
+        )
     else:
         print(
             f"{path} is unchanged: rerun with --remove-plaintext to delete the plaintext keys "
