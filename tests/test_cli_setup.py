@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -100,3 +101,36 @@ def test_write_follows_a_symlink_and_creates_a_missing_file(
     assert link.is_symlink()
     assert "[profile keys-via-rolechain]" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_parallel_writes_each_add_their_section(config: Path, tmp_path: Path) -> None:
+    """Issue 19 item 11: eight parallel ``setup --write`` runs, eight sections; every byte that
+    was there stays (they take turns under the edit lock, each re-reading the file)."""
+    names = [f"p{n}" for n in range(8)]
+    toml = tmp_path / "many.toml"
+    toml.write_text(
+        "".join(
+            f'[profiles.{name}]\naws_access_key_id = "AKIA{name.upper()}"\n'
+            'aws_secret_access_key = "s"\n'
+            for name in names
+        )
+    )
+    argv = [sys.executable, "-m", "resolver", "--config", str(toml), "setup"]
+    runs = [
+        subprocess.Popen([*argv, name, "--write"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for name in names
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    text = config.read_text()
+    assert text.startswith(EXISTING + "\n\n")
+    added = text[len(EXISTING) + 2 :]
+    block = re.compile(
+        r"\[profile (\w+)-via-rolechain\]\ncredential_process = [^\n]* export \1 "
+        r"--format credential-process\n"
+    )
+    matches = [block.fullmatch(part + "\n") for part in added.rstrip("\n").split("\n\n")]
+    assert sorted(m.group(1) for m in matches if m) == names  # eight whole sections, nothing else
+    assert len(list(config.parent.glob("config.rolechain-*.bak"))) == 8
+    assert [p.name for p in config.parent.iterdir() if "lock" in p.name] == []

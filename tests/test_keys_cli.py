@@ -137,7 +137,7 @@ def test_import_remove_plaintext_keeps_every_other_byte_and_backs_up(
     original = CREDENTIALS.replace("\n", newline)
     path = write_credentials(isolated_env, original)
     os.chmod(path, 0o640)
-    status, _, _ = run(capsys, "keys", "import", "work", "--remove-plaintext")
+    status, out, _ = run(capsys, "keys", "import", "work", "--remove-plaintext")
     assert status == 0
     expected = original.replace(
         f"[work]   {newline}",
@@ -148,8 +148,16 @@ def test_import_remove_plaintext_keeps_every_other_byte_and_backs_up(
     assert path.read_bytes() == expected.encode()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     [backup] = backups(path)
-    assert backup.read_bytes() == original.encode()
+    # Issue 19 item 6: the backup keeps every other byte, but not the secret it moved.
+    assert (
+        backup.read_bytes()
+        == original.replace(f"aws_secret_access_key={SECRET}{newline}", "").encode()
+    )
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert not [
+        f for f in path.parent.rglob("*") if f.is_file() and SECRET.encode() in f.read_bytes()
+    ]
+    assert str(backup) in out and str(path) in out and "OS keyring" in out
     # the profile now runs on the keyring, and explain never reads it
     before = reads(file_keyring)
     status, out, _ = run(capsys, "explain", "work")

@@ -36,6 +36,7 @@ from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
 from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
+from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
 from resolver.errors import CacheError
 from resolver.providers.credentials import refresh_due
@@ -189,8 +190,7 @@ class CacheStore:
     def ensure_dir(self) -> None:
         """Create the directory 0700, tighten it if looser; CacheError if not ours."""
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            info = os.stat(self.directory)
+            info = make_dirs(self.directory)  # parents 0700 too, whatever the umask
         except OSError as exc:
             raise CacheError(f"cannot create cache directory {self.directory}: {exc}") from None
         if not stat.S_ISDIR(info.st_mode):

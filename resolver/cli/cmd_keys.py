@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from resolver.cli.edits import editing
 from resolver.cli.keys_store import KeyringEntries
 from resolver.errors import ConfigError, ProviderError, ResolverError
 from resolver.providers.keyring_store import MAX_VALUE_CHARS, StoredKeys, checked_keys, parse_keys
@@ -77,6 +78,7 @@ def _import(args: argparse.Namespace) -> int:
         read_credentials_file,
         read_section_keys,
         remove_keys,
+        without_secret,
         write_with_backup,
     )
 
@@ -104,8 +106,14 @@ def _import(args: argparse.Namespace) -> int:
         )
     print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
     if args.remove_plaintext:
-        backup = write_with_backup(path, text, remove_keys(text, args.profile))
-        print(f"removed the keys from {path} (backup: {backup}); added credential_store = keyring")
+        changed = remove_keys(text, args.profile)
+        with editing(path):  # write_with_backup re-reads: a change since is refused
+            backup = write_with_backup(path, text, changed, without_secret(text, args.profile))
+        print(
+            f"removed the keys from {path} and added credential_store = keyring; the backup "
+            f"{backup} keeps its other lines, without the secret key: the OS keyring now "
+            "holds the only copy"
+        )
     else:
         print(
             f"{path} is unchanged: rerun with --remove-plaintext to delete the plaintext keys "
@@ -198,7 +206,8 @@ def _rotate(args: argparse.Namespace) -> int:
 
         def save(new: StoredKeys) -> None:
             changed = replace_keys(text, owner, new.access_key_id, new.secret_access_key)
-            write_with_backup(path, text, changed)
+            with editing(path):
+                write_with_backup(path, text, changed)
 
         where = str(path)
     else:

@@ -69,10 +69,17 @@ def append_section(path: Path, name: str, text: str) -> Path | None:
     """Append ``text`` to ``path`` unless a ``[profile name]`` section exists (ConfigError).
 
     The file (through a symlink, its target) is backed up first, to a new file beside it,
-    then replaced atomically by its old bytes plus the section, with its mode. Returns
-    the backup, or None when the file did not exist (then it is created 0600).
+    then replaced atomically by its old bytes plus the section, with its mode; all of it
+    under the edit lock, so concurrent runs each add their section. Returns the backup,
+    or None when the file did not exist (then it is created 0600, its directories 0700).
     """
-    target = Path(os.path.realpath(path))
+    from resolver.cli.edits import editing
+
+    with editing(path) as target:
+        return _append(path, target, name, text)
+
+
+def _append(path: Path, target: Path, name: str, text: str) -> Path | None:
     old = _read_config(target)
     header = re.compile(rf"^\s*\[\s*profile\s+{re.escape(name)}\s*\]", re.MULTILINE)
     if old is not None and header.search(old.decode("utf-8", errors="replace")):
@@ -90,7 +97,6 @@ def append_section(path: Path, name: str, text: str) -> Path | None:
         )
         data = old + separator + text.encode()
     else:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = text.encode()
     _write_atomically(target, data, mode)
     return backup

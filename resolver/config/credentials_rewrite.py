@@ -5,7 +5,9 @@ adds ``credential_store = keyring``; ``replace_keys`` swaps the two values (rota
 Comments, blank lines, other profiles, line endings and ordering stay byte for byte.
 ``write_with_backup`` first copies the file to ``credentials.bak.<UTC timestamp>`` (0600,
 never overwriting), then replaces the file atomically (temp file, fsync, rename), with
-the original permissions.
+the original permissions. A backup made when keys move to the keyring holds the file
+without the moved secret (``without_secret``): it protects the other bytes, and must not
+be a plaintext copy of what was just moved out.
 """
 
 from __future__ import annotations
@@ -95,6 +97,17 @@ def remove_keys(text: str, profile: str) -> str:
     return "".join(out)
 
 
+def without_secret(text: str, profile: str) -> str:
+    """``text`` without ``[profile]``'s secret lines (secret key, session token); every
+    other byte, the access key id included, stays."""
+    lines = text.splitlines(keepends=True)
+    span = _section_span(lines, profile)
+    if span is None:
+        return text
+    secret = {i for i, (name, _) in _key_lines(lines, span).items() if name != "aws_access_key_id"}
+    return "".join(line for i, line in enumerate(lines) if i not in secret)
+
+
 def replace_keys(text: str, profile: str, access_key_id: str, secret_access_key: str) -> str:
     """``text`` with ``[profile]``'s key id and secret values replaced in place."""
     lines = text.splitlines(keepends=True)
@@ -130,11 +143,13 @@ def read_credentials_file(path: Path) -> str:
         return handle.read()
 
 
-def write_with_backup(path: Path, old_text: str, new_text: str) -> Path:
+def write_with_backup(
+    path: Path, old_text: str, new_text: str, backup_text: str | None = None
+) -> Path:
     """Back ``path`` up (0600, ``credentials.bak.<timestamp>``), then replace it atomically.
 
     ``old_text`` is what the caller read: if the file changed since, nothing is written.
-    Returns the backup's path.
+    The backup holds ``backup_text`` (default ``old_text``). Returns the backup's path.
     """
     target = path.resolve()
     directory = target.parent
@@ -145,7 +160,7 @@ def write_with_backup(path: Path, old_text: str, new_text: str) -> Path:
     mode = stat.S_IMODE(target.stat().st_mode)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     backup = directory / f"{target.name}.bak.{stamp}"
-    _write_new(backup, old_text, 0o600)
+    _write_new(backup, old_text if backup_text is None else backup_text, 0o600)
     temp = directory / f".{target.name}.rolechain-{os.getpid()}.tmp"
     try:
         _write_new(temp, new_text, mode & 0o777 or 0o600)

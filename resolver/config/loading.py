@@ -25,7 +25,7 @@ def load_profiles(
     there and what they affect is left out (``validate``); without it, the first raises."""
     environ = os.environ if environ is None else environ
     from resolver.config.sources.files import ini_paths, load_ini
-    from resolver.config.sources.tomlfile import load_toml, toml_path
+    from resolver.config.sources.tomlfile import load_toml
 
-    toml = load_toml(toml_path(config, environ), problems)
+    toml = load_toml(config, problems, environ)
     return ProfileSet(load_ini(*ini_paths(environ)), toml, problems)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from resolver.config.private_dirs import make_dirs
 from resolver.errors import ResolverError
 
 
@@ -86,7 +87,7 @@ def start_local_sts(
     Retries on another port if the server exits early (the port was taken meanwhile).
     Raises ``ResolverError`` with the server's output if it never answers.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
+    make_dirs(workdir)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECHAIN_"))}
     problem, server = "moto_server did not start", None
     for _ in range(tries):

@@ -241,12 +241,13 @@ def _base_provider(
 
         return ContainerProvider(environ)
     if isinstance(source, WebIdentitySource):
+        from resolver.config.sources.files import expand_home
         from resolver.providers.web_identity import IdentityTokenFile, WebIdentityRoleProvider
 
         return WebIdentityRoleProvider(
             CallerBoundStsClient(None, target),
             source.role_arn,
-            IdentityTokenFile(os.path.expanduser(source.web_identity_token_file)),
+            IdentityTokenFile(str(expand_home(source.web_identity_token_file, environ))),
             role_session_name=source.role_session_name,
             duration=source.duration_seconds,
             policy=source.policy,
@@ -271,4 +272,4 @@ def _base_provider(
     assert isinstance(source, ProcessSource)
     from resolver.providers.process import ProcessProvider
 
-    return ProcessProvider(source.command, label=label, profile=source.profile)
+    return ProcessProvider(source.command, label=label, profile=source.profile, environ=environ)

@@ -112,8 +112,10 @@ class ProcessProvider:
         label: str | None = None,
         stderr: TextIO | None = None,
         profile: str | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.command = command
+        self._environ = os.environ if environ is None else environ  # the child's, and ours
         self.timeout = timeout
         self.label = label
         self.profile = profile
@@ -145,7 +147,7 @@ class ProcessProvider:
     def _child_environment(self) -> dict[str, str]:
         """Our environment plus this profile on ``RESOLVING_VARIABLE``; ProviderError if
         it is on it already (a loop) or the nesting is deeper than ``MAX_NESTED_PROCESSES``."""
-        above = resolving()
+        above = resolving(self._environ)
         name = self.profile or self.label or self.command
         if name in above:
             cycle = " -> ".join([*above[above.index(name) :], name])
@@ -160,7 +162,7 @@ class ProcessProvider:
                 f"credential_process nested more than {MAX_NESTED_PROCESSES} deep",
                 profile=self.label,
             )
-        environ = dict(os.environ)
+        environ = dict(self._environ)
         environ[RESOLVING_VARIABLE] = json.dumps([*above, name])
         return environ
 

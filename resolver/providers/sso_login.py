@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from resolver.config.private_dirs import make_dirs
 from resolver.errors import ProviderError
 from resolver.providers.sso import DEFAULT_TOKEN_CACHE_DIR
 
@@ -211,7 +212,7 @@ def save_token(
     from botocore.utils import JSONFileCache, SSOTokenLoader
 
     directory = cache_dir(token_cache_dir)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    make_dirs(directory)
     info = os.stat(directory, follow_symlinks=False)
     if not stat.S_ISDIR(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise ProviderError(

@@ -2,7 +2,9 @@
 
 botocore does the signing, retries and error parsing. We resolve where to send the call
 ourselves (so no region anywhere still works, via global STS signed for us-east-1) and
-keep botocore from re-reading the user's config files (the plan already did).
+keep botocore from re-reading the user's config files (the plan already did). What a
+client depends on in the environment (timeouts, CA bundle, proxies) is taken from the
+environment the target was resolved in and carried by the target, never read again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resolver.chain.types import StsSettings
@@ -39,10 +41,34 @@ MAX_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class StsTarget:
-    """Where STS calls go: a signing region and an endpoint (None: botocore's regional)."""
+    """Where STS calls go: a signing region and an endpoint (None: botocore's regional),
+    and the variables of the resolving environment a client depends on (``environment``;
+    None: the process environment's)."""
 
     region: str
     endpoint_url: str | None
+    environment: tuple[tuple[str, str], ...] | None = field(default=None, compare=False, repr=False)
+
+
+def transport_environment(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The variables a client is built from: ``ROLECHAIN_STS_*``, ``AWS_*`` (CA bundle...),
+    proxies, and the CA bundle requests-style clients honour."""
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in environ.items()
+            if name.startswith(("AWS_", "ROLECHAIN_STS_"))
+            or name.lower().endswith("_proxy")
+            or name == "REQUESTS_CA_BUNDLE"
+        )
+    )
+
+
+def target_environment(target: StsTarget) -> Mapping[str, str]:
+    """What ``target`` was resolved in (the process environment for a bare target)."""
+    if target.environment is None:
+        return dict(transport_environment(os.environ))
+    return dict(target.environment)
 
 
 def sts_target(settings: StsSettings, environ: Mapping[str, str] | None = None) -> StsTarget:
@@ -62,11 +88,12 @@ def sts_target(settings: StsSettings, environ: Mapping[str, str] | None = None) 
         or settings.region
     )
     style = environ.get("AWS_STS_REGIONAL_ENDPOINTS") or settings.sts_regional_endpoints
+    carried = transport_environment(environ)
     if region is None:
-        return StsTarget(GLOBAL_SIGNING_REGION, endpoint or GLOBAL_ENDPOINT)
+        return StsTarget(GLOBAL_SIGNING_REGION, endpoint or GLOBAL_ENDPOINT, carried)
     if endpoint is None and style == "legacy" and region in LEGACY_GLOBAL_REGIONS:
-        return StsTarget(GLOBAL_SIGNING_REGION, GLOBAL_ENDPOINT)
-    return StsTarget(region, endpoint)
+        return StsTarget(GLOBAL_SIGNING_REGION, GLOBAL_ENDPOINT, carried)
+    return StsTarget(region, endpoint, carried)
 
 
 def _checked(
@@ -120,17 +147,43 @@ def timeout_setting(name: str, default: float, environ: Mapping[str, str] | None
     return value
 
 
+def proxies(target: StsTarget, environ: Mapping[str, str]) -> dict[str, str]:
+    """The proxies ``environ`` names for ``target`` (``NO_PROXY`` applied): given to
+    botocore explicitly, so it never reads the process's own."""
+    from urllib.parse import urlsplit
+
+    lowered = {name.lower(): value for name, value in sorted(environ.items(), reverse=True)}
+    url = target.endpoint_url or f"https://sts.{target.region}.amazonaws.com"
+    host = urlsplit(url).hostname or ""
+    if _bypassed(host, lowered.get("no_proxy", "")):
+        return {}
+    found = {scheme: lowered.get(f"{scheme}_proxy", "") for scheme in ("http", "https")}
+    return {scheme: value for scheme, value in found.items() if value}
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """``NO_PROXY``'s rule: ``*``, the host itself, or a domain the host is in."""
+    for entry in (part.strip().lstrip(".").lower() for part in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return True
+    return False
+
+
 def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
-    """A botocore STS client; unsigned when ``credentials`` is None."""
+    """A botocore STS client; unsigned when ``credentials`` is None. Timeouts, CA bundle
+    and proxies come from ``target``'s environment only."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
+    environ = target_environment(target)
     config = Config(
-        connect_timeout=timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
-        read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", READ_TIMEOUT),
+        connect_timeout=timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", CONNECT_TIMEOUT, environ),
+        read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", READ_TIMEOUT, environ),
         retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         signature_version=UNSIGNED if credentials is None else None,
+        proxies=proxies(target, environ),
     )
+    verify: str | bool = environ.get("AWS_CA_BUNDLE") or environ.get("REQUESTS_CA_BUNDLE") or True
     keys: dict[str, Any] = {}
     if credentials is not None:
         keys = {
@@ -145,5 +198,6 @@ def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
             region_name=target.region,
             endpoint_url=target.endpoint_url,
             config=config,
+            verify=verify,
             **keys,
         )

@@ -15,13 +15,12 @@ go out unbound, so a call can never be signed by a neighbour's or a default iden
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from resolver.providers.sts_factory import StsTarget, make_sts_client
+from resolver.providers.sts_factory import StsTarget, make_sts_client, target_environment
 
 if TYPE_CHECKING:
     from resolver.providers.credentials import Credentials
@@ -35,17 +34,6 @@ _clients: dict[tuple[object, ...], Any] = {}
 
 class UnboundCallError(RuntimeError):
     """A pooled client was about to send a signed call with no credentials bound."""
-
-
-def _transport_env(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """The variables botocore reads when it builds a client (CA bundle, proxies, ...)."""
-    return tuple(
-        sorted(
-            (name, value)
-            for name, value in environ.items()
-            if name.startswith("AWS_") or name.lower().endswith("_proxy")
-        )
-    )
 
 
 def _placeholder() -> Credentials:
@@ -64,8 +52,9 @@ def _sign_with_bound(request: Any, **_: Any) -> None:
 
 
 def shared_sts_client(target: StsTarget, *, signed: bool) -> Any:
-    """The process's botocore STS client for ``target`` (signed or unsigned calls)."""
-    key = (target.region, target.endpoint_url, signed, _transport_env(os.environ))
+    """The process's botocore STS client for ``target`` (signed or unsigned calls), one per
+    target and environment it was resolved in (what the client is built from)."""
+    key = (target.region, target.endpoint_url, signed, tuple(target_environment(target).items()))
     client = _clients.get(key)
     if client is not None:
         return client

@@ -4,8 +4,15 @@ Warm answers are bytes in memory, so one thread answers them all without a threa
 connection (and the GIL hand-offs that costs); a request whose profile has nothing valid
 to serve yet is handed to a thread of its own, so a refresh (or an MFA prompt) never
 blocks other clients. Each client has ``READ_TIMEOUT`` seconds to send a head of at most
-``MAX_HEAD`` bytes; beyond ``max_connections`` open connections a new one gets 503 at
-once. Tokens are compared in constant time.
+``MAX_HEAD`` bytes (``CROWDED_HEAD_SECONDS`` when over half the slots are taken).
+
+Slots cannot be starved by clients without the token: a connection that has not yet
+presented a valid token is *pending*; when the slots are full (or pending ones hold all but
+``max_connections // 8``, the reserve), the oldest pending connection is answered 503 and
+closed to make room. A new connection is refused only when every slot holds a client that
+presented the token. Heads already received are read before new connections are
+accepted, and at most ``ACCEPT_BATCH`` are accepted at a time, so a client that sent its
+head is judged before newer ones can push it out. Tokens are compared in constant time.
 """
 
 from __future__ import annotations
@@ -27,10 +34,13 @@ from resolver.server.source import ProfileSource
 logger = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 256
+ACCEPT_BATCH = 64
+CROWDED_HEAD_SECONDS = 2.0
 DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 1.0
 _BUSY_BODY = error_body("Busy", "too many connections")
 _BUSY = response(503, _BUSY_BODY)
+_LATE_BODY = error_body("Timeout", "request head not received in time")
 
 
 class _Connection:
@@ -70,7 +80,7 @@ class CredentialServer:
         try:
             self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._listener.bind(address)
-            self._listener.listen(128)
+            self._listener.listen(max(128, 2 * max_connections))
         except OSError:
             self._listener.close()
             raise
@@ -80,6 +90,9 @@ class CredentialServer:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._connections: dict[socket.socket, _Connection] = {}
+        # Those without a valid token yet, oldest first (dicts keep insertion order).
+        self._pending: dict[socket.socket, _Connection] = {}
+        self._pending_limit = max(1, max_connections - max_connections // 8)
         self._handed_off = threading.BoundedSemaphore(max_connections)
 
     def __repr__(self) -> str:
@@ -131,11 +144,14 @@ class CredentialServer:
                     if soonest is None
                     else max(0.0, min(poll_interval, soonest - now))
                 )
+                accept = False
                 for key, events in selector.select(wait):
                     if key.data == "accept":
-                        self._accept(selector)
+                        accept = True
                     elif key.data != "wake":
                         self._ready(selector, key.data, events)
+                if accept:  # after the heads already here: they are judged first
+                    self._accept(selector)
                 self._expire(selector, time.monotonic())
         finally:
             for connection in list(self._connections.values()):
@@ -156,7 +172,7 @@ class CredentialServer:
             sock.close()
 
     def _accept(self, selector: selectors.BaseSelector) -> None:
-        while True:
+        for _ in range(ACCEPT_BATCH):
             try:
                 sock, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -165,14 +181,24 @@ class CredentialServer:
                 logger.error("rolechain serve: accept failed: %s", exc.strerror)
                 return
             sock.setblocking(False)
-            if len(self._connections) >= self.max_connections:
-                with contextlib.suppress(OSError):
-                    sock.send(_BUSY)
-                sock.close()
-                continue
+            full = len(self._connections) >= self.max_connections
+            if full or len(self._pending) >= self._pending_limit:
+                if not self._pending:  # every slot holds a client with the token
+                    _refuse(sock, _BUSY)
+                    continue
+                self._evict(selector)
             connection = _Connection(sock, time.monotonic())
             self._connections[sock] = connection
+            self._pending[sock] = connection
             selector.register(sock, selectors.EVENT_READ, connection)
+
+    def _evict(self, selector: selectors.BaseSelector) -> None:
+        """Make room: the oldest connection without a valid token gets 503 and is closed."""
+        oldest = next(iter(self._pending.values()))
+        if not oldest.out and oldest.drain < 0:  # not answered yet
+            with contextlib.suppress(OSError):
+                oldest.sock.send(_BUSY)
+        self._close(selector, oldest)
 
     def _ready(self, selector: selectors.BaseSelector, c: _Connection, events: int) -> None:
         if events & selectors.EVENT_WRITE:
@@ -207,6 +233,7 @@ class CredentialServer:
         c.what = (request.method, request.path)
         found = self.check(request.method, request.path, request.authorization)
         if isinstance(found, ProfileSource):
+            del self._pending[c.sock]  # it has the token: no longer evictable
             body = found.ready()
             if body is None:
                 self._hand_off(selector, c, found)
@@ -275,16 +302,36 @@ class CredentialServer:
         else:
             self._close(selector, c)
 
+    def _drop_late(self, selector: selectors.BaseSelector, now: float) -> None:
+        """Over half full: drop every client still without a head after
+        ``CROWDED_HEAD_SECONDS``."""
+        if len(self._connections) <= self.max_connections // 2:
+            return
+        late = now - CROWDED_HEAD_SECONDS
+        for c in [c for c in self._pending.values() if c.started <= late]:
+            if not c.out and c.drain < 0:
+                with contextlib.suppress(OSError):
+                    c.sock.send(response(408, _LATE_BODY))
+                self._close(selector, c)
+
     def _expire(self, selector: selectors.BaseSelector, now: float) -> None:
+        self._drop_late(selector, now)
         for c in [c for c in self._connections.values() if c.deadline <= now]:
             if c.out or c.drain >= 0:
                 self._close(selector, c)
             else:
                 c.drain = DRAIN_BYTES
-                timeout = error_body("Timeout", "request head not received in time")
-                self._reply(selector, c, 408, timeout)
+                self._reply(selector, c, 408, _LATE_BODY)
 
     def _close(self, selector: selectors.BaseSelector, c: _Connection) -> None:
+        self._pending.pop(c.sock, None)
         if self._connections.pop(c.sock, None) is not None:
             selector.unregister(c.sock)
         c.sock.close()
+
+
+def _refuse(sock: socket.socket, answer: bytes) -> None:
+    """Send ``answer`` if the socket takes it at once, and close."""
+    with contextlib.suppress(OSError):
+        sock.send(answer)
+    sock.close()

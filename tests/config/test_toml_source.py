@@ -225,8 +225,9 @@ def test_empty_document() -> None:
 
 def test_toml_path_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROLECHAIN_CONFIG", raising=False)
-    monkeypatch.setattr(platformdirs, "user_config_dir", lambda app: str(tmp_path / app))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # Linux: the XDG rule, as platformdirs
     assert default_toml_path() == tmp_path / "rolechain" / "profiles.toml"
+    assert Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml" == default_toml_path()
     assert toml_path() == tmp_path / "rolechain" / "profiles.toml"
     monkeypatch.setenv("ROLECHAIN_CONFIG", str(tmp_path / "env.toml"))
     assert toml_path() == tmp_path / "env.toml"

@@ -22,7 +22,28 @@ def ini_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
     environ = os.environ if environ is None else environ
     config = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
     credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
-    return Path(config).expanduser(), Path(credentials).expanduser()
+    return expand_home(config, environ), expand_home(credentials, environ)
+
+
+def home(environ: Mapping[str, str]) -> str:
+    """The home directory ``environ`` names (``HOME``, on Windows ``USERPROFILE``), else
+    the password database's."""
+    named = environ.get("HOME") or (environ.get("USERPROFILE") if os.name == "nt" else None)
+    if named:
+        return named
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):  # pragma: no cover - Windows without USERPROFILE
+        return os.path.expanduser("~")
+
+
+def expand_home(path: str, environ: Mapping[str, str]) -> Path:
+    """``path`` with a leading ``~`` replaced by ``environ``'s home (``~user``: that user's)."""
+    if path == "~" or path.startswith(("~/", "~" + os.sep)):
+        return Path(home(environ) + path[1:])
+    return Path(path).expanduser()
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # any configuration file, INI or TOML

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resolver.config.findings import Location
-from resolver.config.sources.files import read_text
+from resolver.config.sources.files import expand_home, home, read_text
 from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.errors import ConfigError
@@ -55,11 +55,27 @@ def _tomllib() -> Any:
     return toml
 
 
-def default_toml_path() -> Path:
-    """``<user config dir>/rolechain/profiles.toml`` (platformdirs)."""
-    import platformdirs
+NAME = "profiles.toml"
 
-    return Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml"
+
+def default_toml_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``<user config dir>/rolechain/profiles.toml``, as ``environ`` names it: on Linux and
+    the BSDs ``$XDG_CONFIG_HOME`` when absolute, else ``~/.config``; elsewhere platformdirs'
+    directory (which reads the process environment: only when ``environ`` is it)."""
+    environ = os.environ if environ is None else environ
+    if sys.platform in ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi"):
+        if environ is os.environ:
+            import platformdirs
+
+            return Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml"
+        if sys.platform == "darwin":
+            return Path(home(environ), "Library", "Application Support", "rolechain", NAME)
+        local = environ.get("LOCALAPPDATA") or os.path.join(home(environ), "AppData", "Local")
+        return Path(local, "rolechain", NAME)
+    base = environ.get("XDG_CONFIG_HOME", "")
+    if not base.startswith("/"):
+        base = os.path.join(home(environ), ".config")
+    return Path(base, "rolechain", NAME)
 
 
 def toml_path(
@@ -69,21 +85,23 @@ def toml_path(
     ``default_toml_path()``."""
     environ = os.environ if environ is None else environ
     chosen = explicit if explicit is not None else environ.get("ROLECHAIN_CONFIG")
-    return Path(chosen).expanduser() if chosen else default_toml_path()
+    return expand_home(os.fspath(chosen), environ) if chosen else default_toml_path(environ)
 
 
 def load_toml(
-    path: str | os.PathLike[str] | None = None, problems: list[ConfigError] | None = None
+    path: str | os.PathLike[str] | None = None,
+    problems: list[ConfigError] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> RawConfig:
-    """Read the profiles file chosen by ``toml_path(path)``.
+    """Read the profiles file chosen by ``toml_path(path, environ)``.
 
     A missing file is empty when it is the platformdirs default, and a ConfigError when
     it was named (``path`` or ``ROLECHAIN_CONFIG``). ``problems``: see ``parse_toml``.
     """
-    target = toml_path(path)
+    target = toml_path(path, environ)
     text = read_text(target)
     if text is None:
-        if target == default_toml_path():
+        if target == default_toml_path(environ):
             return RawConfig()
         raise ConfigError("config file not found", file=str(target))
     return parse_toml(text, path=str(target), problems=problems)
