@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
+from resolver.cache.answers import Answer
+from resolver.cache.depends import file_digest
 from resolver.chain.types import (
     ContainerSource,
     InstanceMetadataSource,
@@ -22,6 +25,7 @@ from resolver.chain.types import (
 )
 from tests.cache.test_parallel_processes import PROD, cli_env, run_cli, write_ini
 from tests.conftest import IsolatedEnv
+from tests.hostile import fuzz_settings, hostile_text
 from tests.moto_support import MotoServer
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes and scripts")
@@ -132,3 +136,24 @@ def test_bases_named_by_fetched_credentials_have_no_stamp(tmp_path: Path) -> Non
         (kind, name, first),
     )
     assert dependency_stamp(ProcessSource("p", "/usr/bin/env x"), environ, tmp_path) == ()
+
+
+@fuzz_settings()
+@given(name=hostile_text, value=hostile_text, other=hostile_text)
+def test_dependencies_round_trip_or_are_refused_and_any_change_is_seen(
+    name: str, value: str, other: str
+) -> None:
+    answer = Answer("request", ["p"], 2e9, 2e9, (), {"env": "x"}, [("file", name, value)])
+    try:
+        data = answer.encode()
+    except ValueError:  # a line break or NUL: no answer is written
+        assert any(c in name + value for c in "\n\r\0")
+        return
+    decoded = Answer.decode(data)
+    assert decoded.depends == (("file", name, value),)
+    # the value a file dependency can have now is a digest or a word: never ``value``
+    # unless they are equal, so an answer is served only while the file is unchanged
+    assert decoded.servable("request", 0.0, {}) is (file_digest(name) == value)
+    changed = Answer("request", ["p"], 2e9, 2e9, (), {}, [("file", name, other)])
+    if other != value and not any(c in other for c in "\n\r\0"):
+        assert Answer.decode(changed.encode()).depends != decoded.depends

@@ -11,13 +11,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from resolver.cache.keys import dependency_stamp
-from resolver.chain.paths import command_program, depends_on_working_directory, is_relative_program
+from resolver.cache.keys import dependency_names, dependency_stamp
+from resolver.chain.paths import (
+    RELATIVE,
+    command_argv,
+    command_program,
+    depends_on_working_directory,
+    is_relative_program,
+    program_location,
+)
 from resolver.chain.types import Chain, Hop, ProcessSource
 from resolver.errors import ProviderError
 from resolver.providers.process import ProcessProvider
 from resolver.providers.tokens import ProcessTokenProvider
+from tests.hostile import fuzz_settings, hostile_text
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX programs")
 
@@ -105,3 +115,23 @@ def test_the_table_covers_programs_that_run_and_that_do_not(
     outcomes = {t: runs(t.format(abs=programs)) for t in COMMANDS}
     assert outcomes["~/bin/creds"] and outcomes["rc-creds --profile p"]
     assert not outcomes["rc-missing"] and not outcomes[""]
+
+
+@fuzz_settings()
+@given(command=st.one_of(hostile_text, st.text(max_size=40)))
+def test_every_parser_names_the_same_program_for_any_command(command: str) -> None:
+    program = command_program(command)
+    try:
+        argv = command_argv(command)
+    except ValueError:
+        argv = []  # unbalanced quotes: it never runs, so it depends on nothing
+        assert program == "" and not is_relative_program(command)
+    assert program == (argv[0] if argv else "")
+    assert ProcessProvider(command).program in (program, "(unparsable command)")
+    if argv:
+        assert ProcessTokenProvider(command).program == program
+    relative = is_relative_program(command)
+    assert relative == (bool(program) and program_location(program) == RELATIVE)
+    assert relative == (
+        ("cwd", "") in (dependency_names(ProcessSource("p", command), {}, None) or ())
+    )
