@@ -7,7 +7,7 @@ or ``cwd`` (the working directory, for a program path relative to it).
 ``resolver.cache.keys.dependency_stamp`` lists a base's dependencies, with their values,
 for both the hop cache key and the ready answer (``resolver.cache.answers``), which
 re-checks each with ``dependency_value`` before it is served. Standard library only (it
-is on the warm path); ``hashlib`` only for an answer with a file to check.
+is on the warm path); the built-in sha256 module only for an answer with a file.
 """
 
 import os
