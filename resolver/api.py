@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.cache.answers import Stamp, files_stamp, working_directory
+from resolver.cache.answers import Dependency, Stamp, files_stamp, working_directory
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.providers.credentials import Credentials, CredentialsProvider
@@ -167,13 +167,15 @@ def _entry(
 @dataclass(frozen=True)
 class Resolution:
     """What ``resolution`` found: the chain (None for implicit environment keys), the
-    credentials, the configuration files' stamp from before the chain was planned, and
-    whether the last step's credentials live in the disk cache."""
+    credentials, the configuration files' stamp from before the chain was planned,
+    whether the last step's credentials live in the disk cache, and (when asked for) the
+    chain's ``resolver.cache.keys.dependency_stamp`` from before they were resolved."""
 
     chain: Chain | None
     credentials: Credentials
     stamp: Stamp = ()
     persistent: bool = False
+    depends: tuple[Dependency, ...] | None = None
 
 
 def resolve(
@@ -216,9 +218,12 @@ def resolution(
     token_provider: TokenProvider | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Overrides | None = None,
+    dependencies: bool = False,
 ) -> Resolution:
     """Like ``resolve``, with what ``rolechain export`` needs to save a ready answer;
-    ``overrides`` are this run's (``resolver.chain.overrides``)."""
+    ``overrides`` are this run's (``resolver.chain.overrides``); ``dependencies``: stamp
+    what the chain's base depends on, before resolving (a later stamp could vouch for a
+    token that was not the one used)."""
     environ = os.environ if environ is None else environ
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
@@ -231,8 +236,14 @@ def resolution(
                 raise ChainError("the environment's keys assume no role: no hop to override")
             return Resolution(None, EnvironmentProvider(environ).retrieve())
     entry = _entry(name, config, token_provider, environ, overrides)
+    depends = None
+    if dependencies and entry.persistent:
+        from resolver.cache.keys import dependency_stamp
+        from resolver.cache.store import cache_dir
+
+        depends = dependency_stamp(entry.chain.source, environ, cache_dir(environ))
     credentials = entry.provider.retrieve()
-    return Resolution(entry.chain, credentials, entry.stamp, entry.persistent)
+    return Resolution(entry.chain, credentials, entry.stamp, entry.persistent, depends)
 
 
 def clear() -> None:

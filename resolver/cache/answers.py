@@ -25,11 +25,14 @@ import stat
 import sys
 import time
 
+from resolver.cache.depends import dependency_value
+from resolver.cache.depends import working_directory as working_directory
+
 TYPE_CHECKING = False  # typing and __future__ would cost this hot path 10%: quoted hints
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-ANSWER_VERSION = 2
+ANSWER_VERSION = 3
 SUFFIX = ".answer"
 MAX_ANSWER_BYTES = 64 * 1024
 EXPORT_FORMATS = ("env", "json", "credential-process", "ini", "fish", "powershell", "cmd", "dotenv")
@@ -42,6 +45,9 @@ Stamp = tuple[FileStamp, ...]
 """Per configuration file: (path, resolved target, size, mtime_ns, inode, device, ctime_ns)
 of the file the path leads to through any symlinks; the numbers are -1 when missing."""
 _MISSING = (-1, -1, -1, -1, -1)
+
+Dependency = tuple[str, str, str]
+"""(kind, name, value): see ``resolver.cache.depends``."""
 
 
 def files_stamp(paths: "Iterable[os.PathLike[str] | str]") -> Stamp:
@@ -60,14 +66,6 @@ def files_stamp(paths: "Iterable[os.PathLike[str] | str]") -> Stamp:
             numbers = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, info.st_ctime_ns)
             stamp.append((name, target, *numbers))
     return tuple(stamp)
-
-
-def working_directory() -> str:
-    """The working directory, or ``?`` when it no longer exists."""
-    try:
-        return os.getcwd()
-    except OSError:
-        return "?"
 
 
 def cache_disabled(environ: "Mapping[str, str] | None" = None) -> bool:
@@ -211,9 +209,10 @@ def export_request(
 
 class Answer:
     """A ready answer: the request it answers, the chain's profiles, when it falls due,
-    the configuration files' stamp and each export format's output."""
+    the configuration files' stamp, what the chain's base depends on (``Dependency``)
+    and each export format's output."""
 
-    __slots__ = ("expires", "outputs", "profiles", "refresh_at", "request", "stamp")
+    __slots__ = ("depends", "expires", "outputs", "profiles", "refresh_at", "request", "stamp")
 
     def __init__(
         self,
@@ -223,6 +222,7 @@ class Answer:
         expires: float,
         stamp: Stamp,
         outputs: "Mapping[str, str]",
+        depends: "Sequence[Dependency]" = (),
     ) -> None:
         self.request = request
         self.profiles = tuple(profiles)
@@ -230,15 +230,22 @@ class Answer:
         self.expires = expires
         self.stamp = stamp
         self.outputs = dict(outputs)
+        self.depends = tuple(depends)
 
     def __repr__(self) -> str:
         return f"Answer(profiles={self.profiles!r}, expires={self.expires!r})"
 
-    def servable(self, request: str, now: float) -> bool:
-        """For ``request``, not yet due, and every configuration file exactly as it was."""
+    def servable(
+        self, request: str, now: float, environ: "Mapping[str, str] | None" = None
+    ) -> bool:
+        """For ``request``, not yet due, every configuration file exactly as it was, and
+        every dependency of the chain's base with the value it had."""
         if request != self.request or now >= self.refresh_at:
             return False
-        return files_stamp(entry[0] for entry in self.stamp) == self.stamp
+        if files_stamp(entry[0] for entry in self.stamp) != self.stamp:
+            return False
+        environ = os.environ if environ is None else environ
+        return all(dependency_value(k, n, environ) == v for k, n, v in self.depends)
 
     def encode(self) -> bytes:
         """The file's bytes; ValueError if a path or profile name holds a line break."""
@@ -247,6 +254,10 @@ class Answer:
         lines += [f"refresh-at {self.refresh_at!r}", f"expires {self.expires!r}"]
         for path, target, *numbers in self.stamp:
             lines += [f"file {' '.join(map(str, numbers))} {path}", f"target {target}"]
+        for kind, name, value in self.depends:
+            if " " in kind or "\0" in name or "\0" in value:
+                raise ValueError("a dependency cannot be written")
+            lines.append(f"depends {kind} {name}\0{value}")
         if any("\n" in line or "\r" in line for line in lines):
             raise ValueError("a path or profile name contains a line break")
         data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
@@ -261,8 +272,9 @@ class Answer:
         header, _, rest = data.partition(b"\nblob ")
         lines = header.decode("utf-8", "surrogateescape").split("\n")
         if lines[0] != _HEADER:
-            raise ValueError("not a version 2 answer")
+            raise ValueError(f"not a version {ANSWER_VERSION} answer")
         profiles: list[str] = []
+        depends: list[Dependency] = []
         stamp: list[FileStamp] = []
         times: dict[str, float] = {}
         for line in lines[1:]:
@@ -277,6 +289,10 @@ class Answer:
                 stamp.append((path, "", size, mtime, inode, device, ctime))
             elif word == "target" and stamp and not stamp[-1][1]:
                 stamp[-1] = (stamp[-1][0], value, *stamp[-1][2:])
+            elif word == "depends":
+                kind, _, rest_of_line = value.partition(" ")
+                name, _, found = rest_of_line.partition("\0")
+                depends.append((kind, name, found))
             else:
                 raise ValueError("unknown header line")
         blobs: dict[str, str] = {}
@@ -291,7 +307,7 @@ class Answer:
             if rest == b"end\n":
                 request = blobs.pop("request")
                 refresh_at, expires = times["refresh-at"], times["expires"]
-                return cls(request, profiles, refresh_at, expires, tuple(stamp), blobs)
+                return cls(request, profiles, refresh_at, expires, tuple(stamp), blobs, depends)
             if not rest.startswith(b"blob "):
                 raise ValueError("malformed blob")
             rest = rest[len(b"blob ") :]
@@ -367,7 +383,7 @@ def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = No
     if not private_directory(directory):
         return None
     answer = read_answer(answer_path(directory, request_key(request)))
-    if answer is None or not answer.servable(request, time.time()):
+    if answer is None or not answer.servable(request, time.time(), environ):
         return None
     resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.process
     if resolving and any(name in resolving for name in answer.profiles):

@@ -8,52 +8,41 @@ reads the entry again (another process may have just written it), calls the prov
 only if it is still stale, writes the entry and releases the lock. An MFA prompt thus
 happens under the lock: parallel processes wait for the session instead of prompting.
 
-Keys (see ``step_material``) cover everything that changes the result: the STS
-parameters (a configured RoleSessionName, or the marker ``generated``; never a token
-code), the STS endpoint and region, and the caller's identity: the previous step's key,
-or the base's access key id. Steps whose credentials are local and cheap (static and
-environment keys, credential_process, container, IMDS) stay in memory only; a base's
-long-term secret never reaches the disk.
+Keys (``resolver.cache.keys``) cover everything that changes the result: the STS
+parameters, the STS endpoint and region, the caller's identity and what the base depends
+on. Steps whose credentials are local and cheap (static and environment keys,
+credential_process, container, IMDS) stay in memory only; a base's long-term secret
+never reaches the disk.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
 
 from resolver.cache.answers import cache_disabled
-from resolver.cache.failures import forget_failure, recent_failure, record_failure
-from resolver.cache.keyring_lock import recorded_key_id
+from resolver.cache.failures import (
+    Attempt,
+    failure_id,
+    forget_failure,
+    record_failure,
+    shared_failure,
+)
+from resolver.cache.keys import Material, base_identity, step_material
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
-from resolver.chain.types import (
-    LONG_TERM_KEY_SOURCES,
-    KeyringSource,
-    ProcessSource,
-    SsoSource,
-    StaticSource,
-    WebIdentitySource,
-)
 from resolver.errors import CacheError, ResolverError, StsError
-from resolver.providers.assume_role import AssumeRoleProvider
 from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
 from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.executor import Step, StepWrapper, memory_cache
-from resolver.providers.tokens import counting_waiters
+from resolver.providers.tokens import counting_waiters, watching_codes
 
 logger = logging.getLogger(__name__)
 
-GENERATED = "generated"
-"""Stands in the key for a RoleSessionName generated afresh on every call."""
-
 Clock = Callable[[], datetime]
-Material = dict[str, Any]
 
 # How many disk-cached steps are resolving in this context: a chain prunes the cache
 # once, when its outermost step is done, not once per hop (which read every entry and
@@ -148,6 +137,7 @@ class DiskCachedProvider:
         # With a still-valid entry, never wait behind another process's STS call (it may
         # be throttled): refresh only if the lock is free now, else serve the entry.
         valid = entry is not None and not entry.expired(self._clock())
+        seen = failure_id(self.store, key)  # before waiting: see resolver.cache.failures
         try:
             lock = self.store.lock(key, timeout=self.timeout, label=label)
             acquired = lock.try_acquire(0.0 if valid else self.timeout)
@@ -163,32 +153,61 @@ class DiskCachedProvider:
             entry = self.store.read(key)
             if entry is not None and entry.fresh(self._clock(), self.window):
                 return self._from_entry(entry), False
-            shared = recent_failure(self.store, key, self._clock())
-            if shared is not None and (entry is None or entry.expired(self._clock())):
-                message, code = shared  # the process before us just failed: share its answer
-                raise StsError(message, code=code)
-            try:
-                with counting_waiters(lock.waiters):
-                    credentials = self._provider.retrieve()
-            except Exception as exc:
-                if isinstance(exc, StsError):
-                    record_failure(self.store, key, str(exc), exc.code, self._clock())
-                if entry is not None and not entry.expired(self._clock()):
-                    why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
-                    logger.warning(
-                        "rolechain: %s: refresh failed (%s); serving the cached session until %s",
-                        label,
-                        why,
-                        f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ}",
-                    )
-                    return self._from_entry(entry), False
-                raise
+            credentials = self._call(key, entry, seen, lock.waiters, label)
+            if credentials is None:
+                assert entry is not None  # _call serves a still-valid entry only
+                return self._from_entry(entry), False
             self._save(key, credentials)
             forget_failure(self.store, key)
         finally:
             lock.release()
         self._last = credentials
         return credentials, True
+
+    def _call(
+        self,
+        key: str,
+        entry: Entry | None,
+        seen: str | None,
+        waiters: Callable[[], int],
+        label: str,
+    ) -> Credentials | None:
+        """The provider's credentials, under the lock; None to serve the still-valid
+        ``entry`` after a failure. A failure recorded while we waited (not ``seen``)
+        is replayed for the same call (``resolver.cache.failures``)."""
+        now = self._clock()
+        usable = entry is not None and not entry.expired(now)
+        shared = None if usable else shared_failure(self.store, key, now, seen)
+        if shared is not None and shared.sent is None:
+            raise shared.error(now)  # the process before us just failed: share its answer
+        attempt = Attempt(shared, now)
+        try:
+            with counting_waiters(waiters), watching_codes(attempt):
+                return self._provider.retrieve()
+        except Exception as exc:
+            if isinstance(exc, StsError) and not attempt.replayed:
+                profiles = (self.meta.get("profile") or "", *self._through())
+                record_failure(
+                    self.store,
+                    key,
+                    exc,
+                    self._clock(),
+                    sent_code=attempt.code,
+                    profiles=tuple(p for p in profiles if p),
+                )
+            if entry is None or entry.expired(self._clock()):
+                raise
+            why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
+            logger.warning(
+                "rolechain: %s: refresh failed (%s); serving the cached session until %s",
+                label,
+                why,
+                f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ}",
+            )
+            return None
+
+    def _through(self) -> tuple[str, ...]:
+        return tuple(filter(None, (self.meta.get("through") or "").split("\n")))
 
     def _save(self, key: str, credentials: Credentials) -> None:
         if credentials.expires is None:
@@ -203,7 +222,7 @@ class DiskCachedProvider:
             expiration=credentials.expires,
             account_id=credentials.account_id,
             written_at=self._clock(),
-            through=tuple(filter(None, (self.meta.get("through") or "").split("\n"))),
+            through=self._through(),
             caller=self.meta.get("caller"),
         )
         try:
@@ -228,101 +247,6 @@ class DiskCachedProvider:
             account_id=entry.account_id,
         )
         return self._last
-
-
-def _digest(token: str) -> str:
-    """The step's key names the token by its sha256, so two tokens at one path (two CI
-    jobs on a runner) never share a session, and the token itself never reaches the disk."""
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _target(step: Step) -> list[str | None]:
-    target = step.target
-    return [target.region, target.endpoint_url] if target is not None else [None, None]
-
-
-def _caller_identity(step: Step) -> Callable[[], str] | None:
-    identity = getattr(step.caller, "identity", None)
-    return identity if callable(identity) else None
-
-
-def step_material(
-    provider: CredentialsProvider, step: Step, directory: Path | None = None
-) -> Callable[[], Material] | None:
-    """How to describe ``step`` for its key, or None if it is not cached on disk
-    (``directory``: the cache directory, where keyring key ids are recorded)."""
-    source = step.source
-    if step.hop is not None:
-        caller = _caller_identity(step)
-        if caller is None or not isinstance(provider, AssumeRoleProvider):
-            return None
-        params = provider.request()
-        params["RoleSessionName"] = provider.role_session_name or GENERATED
-        params.pop("TokenCode", None)
-        fixed = {"kind": "assume-role", "params": params, "target": _target(step)}
-        return lambda: {**fixed, "caller": caller()}
-    if isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
-        return lambda: {
-            "kind": "session-token",
-            "access_key_id": source.access_key_id
-            if isinstance(source, StaticSource)
-            else _long_term_identity(source, directory),
-            "serial": source.mfa_serial,
-            "duration": getattr(provider, "duration_seconds", source.mfa_duration_seconds),
-            "target": _target(step),
-        }
-    if isinstance(source, WebIdentitySource):
-        token_retriever = getattr(provider, "token_retriever", None)
-        if token_retriever is None:
-            return None
-        return lambda: {
-            "kind": "web-identity",
-            "role_arn": source.role_arn,
-            "token_sha256": _digest(token_retriever.get_identity_token()),
-            "role_session_name": source.role_session_name or GENERATED,
-            "duration": source.duration_seconds,
-            "policy": source.policy,
-            "policy_arns": list(source.policy_arns),
-            "target": _target(step),
-        }
-    if isinstance(source, SsoSource):
-        return lambda: {
-            "kind": "sso",
-            "start_url": source.sso_start_url,
-            "sso_region": source.sso_region,
-            "sso_session": source.sso_session,
-            "account_id": source.sso_account_id,
-            "role_name": source.sso_role_name,
-        }
-    return None
-
-
-def base_identity(step: Step, directory: Path | None = None) -> Callable[[CachedStep], str]:
-    """The identity of a base kept in memory only: the access key id it signs with.
-
-    Environment, container and instance credentials are fetched for it (locally, without
-    a prompt), so hosts sharing a cache directory never share each other's hops. A
-    credential_process is named by its command instead (and the working directory, for a
-    relative program path such as ``./bin/creds``): running it just to name it could prompt.
-    """
-    source = step.source
-    if isinstance(source, LONG_TERM_KEY_SOURCES):
-        return lambda _: _long_term_identity(source, directory)
-    if isinstance(source, ProcessSource):
-        program = source.command.strip().split(" ", 1)[0].strip("\"'")
-        where = os.getcwd() if "/" in program and not os.path.isabs(program) else ""
-        return lambda _: f"credential-process:{source.profile}:{where}:{source.command}"
-    return lambda cached: f"{source.kind}:{cached.retrieve().access_key_id}"
-
-
-def _long_term_identity(source: StaticSource | KeyringSource, directory: Path | None) -> str:
-    """Static keys: their access key id. Keyring keys: the entry's name and the key id
-    ``rolechain keys`` recorded for it, so a warm run and a waiting process never read
-    the keyring just to name the caller (see ``resolver.cache.keyring_lock``)."""
-    if isinstance(source, KeyringSource):
-        recorded = recorded_key_id(directory, source.profile) if directory else ""
-        return f"keyring:rolechain/{source.profile}:{recorded}"
-    return f"static:{source.access_key_id}"
 
 
 def _meta(provider: CredentialsProvider, step: Step) -> dict[str, str | None]:
@@ -351,11 +275,12 @@ def make_persistent_cache(
 
     def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
         where = store or CacheStore(cache_dir(environ))
-        material = step_material(provider, step, where.directory)
+        material = step_material(provider, step, where.directory, environ)
         if material is None:
             if step.hop is not None:  # a hop we can't key safely: memory only
                 return CredentialsCache(provider, clock=clock)
-            return CachedStep(provider, base_identity(step, where.directory), clock=clock)
+            identity = base_identity(step, where.directory, environ)
+            return CachedStep(provider, identity, clock=clock)
         disk = DiskCachedProvider(
             provider,
             material,

@@ -36,6 +36,8 @@ from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
 from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
+from resolver.cache.times import parse_rfc3339 as parse_rfc3339
+from resolver.cache.times import rfc3339 as rfc3339
 from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
 from resolver.errors import CacheError
@@ -62,25 +64,6 @@ def make_key(material: Mapping[str, Any]) -> str:
     """The cache key of a step: sha256 of its canonical JSON description."""
     text = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC with ``Z``; fractional seconds only when there are any (STS sends none)."""
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S") + (
-        f".{utc.microsecond:06d}Z" if utc.microsecond else "Z"
-    )
-
-
-def parse_rfc3339(text: str) -> datetime:
-    """An aware UTC datetime; raises ValueError on anything else."""
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError("timestamp without a time zone")
-    return moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -188,7 +171,10 @@ class CacheStore:
         return self.directory / f"{key}.lock"
 
     def ensure_dir(self) -> None:
-        """Create the directory 0700, tighten it if looser; CacheError if not ours."""
+        """Create the directory 0700, tighten it if looser; CacheError if not ours.
+
+        What a directory that others could write holds is discarded as it is tightened
+        (``_discard``): nothing it held while it was not private is ever served."""
         try:
             info = make_dirs(self.directory)  # parents 0700 too, whatever the umask
         except OSError as exc:
@@ -202,6 +188,20 @@ class CacheStore:
                 os.chmod(self.directory, 0o700)
             except OSError as exc:
                 raise CacheError(f"cannot make {self.directory} private: {exc}") from None
+            if info.st_mode & 0o022:
+                self._discard()
+
+    def _discard(self) -> None:
+        """Remove every file but the locks (which may be held) from the directory."""
+        logger.warning(
+            "rolechain: cache directory %s was writable by others: made it private "
+            "and discarded what it held",
+            self.directory,
+        )
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.directory):
+                if not name.endswith(".lock"):
+                    _remove(self.directory / name)
 
     def lock(self, key: str, *, timeout: float, label: str = "") -> KeyLock:
         """The (not yet acquired) lock of ``key``; the directory is created first."""

@@ -2,8 +2,8 @@
 
 ``list`` shows profile, hop, caller and expiry of each entry, never a key or secret, and
 how many ready ``export`` answers (``resolver.cache.answers``) there are. ``clear PROFILE``
-removes the entries and answers of every chain through PROFILE; a profile that is neither
-configured nor cached is an error.
+removes the entries, answers and shared STS failures (``resolver.cache.failures``) of every
+chain through PROFILE; a profile that is neither configured nor cached is an error.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timezone
 
+from resolver.cache.failures import clear_failures
 from resolver.cache.store import CacheStore, Entry, cache_dir
 from resolver.errors import ConfigError, printable
 
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if profile and not _known(profile, store, args.config):
         raise ConfigError(f"no profile named {profile!r} in the configuration or the cache")
     removed = store.clear(profile)
+    clear_failures(store, profile)  # a shared STS failure is no session, but goes too
     which = f" of profile {profile}" if profile else ""
     print(f"removed {removed} cached session{'s' if removed != 1 else ''}{which}")
     return 0

@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         token_provider=token_from_args(args),
         overrides=overrides_from_args(args),
+        dependencies=True,
     )
     chain, credentials = found.chain, found.credentials
     region = effective_region(chain.sts.region if chain else None)
@@ -102,8 +103,9 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     """Save every format's output as a ready answer (``resolver.cache.answers``), best effort.
 
     Only credentials that live in the disk cache anyway qualify (``found.persistent``,
-    never with the cache off, never long-term keys), and only until their refresh window
-    opens.
+    never with the cache off, never long-term keys), only when what the chain's base
+    depends on can be re-checked when serving (``found.depends``), and only until their
+    refresh window opens.
     """
     from resolver.cache.answers import Answer, override_lines, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
@@ -112,6 +114,8 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
 
     credentials, chain = found.credentials, found.chain
     if chain is None or not found.persistent or credentials.expires is None:
+        return
+    if found.depends is None:  # e.g. a container or IMDS base: see resolver.cache.keys
         return
     refresh_at = (credentials.expires - DEFAULT_EXPIRY_WINDOW).timestamp()
     if refresh_at <= time.time():
@@ -125,7 +129,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     overrides = override_lines(args.tag or (), args.transitive_tag or (), *given)
     request = request_text(args.profile, args.config, overrides=overrides)
     expires = credentials.expires.timestamp()
-    answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs)
+    answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs, found.depends)
     try:
         data = answer.encode()
         CacheStore(cache_dir()).write_answer(request_key(request), data)

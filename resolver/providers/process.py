@@ -1,10 +1,11 @@
 """``credential_process``: run a command that prints Version 1 credentials JSON.
 
-The command is split like the AWS CLI does (``shlex.split`` on POSIX) and run without a
-shell. The child inherits stdin, so it can prompt on the terminal. Its stderr is
-passed through to our stderr *as it arrives* (like the AWS CLI, so a prompt such as
-"MFA code:" shows before the child waits for the answer) and its tail is also kept
-for error messages. Stdout is never echoed: it holds the secrets.
+The command is split like the AWS CLI does (``resolver.chain.paths.command_argv``:
+``shlex.split`` on POSIX) and run without a shell, so ``~`` is not expanded. The child
+inherits stdin, so it can prompt on the terminal. Its stderr is passed through to our
+stderr *as it arrives* (like the AWS CLI, so a prompt such as "MFA code:" shows before
+the child waits for the answer) and its tail is also kept for error messages. Stdout is
+never echoed: it holds the secrets.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import codecs
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from resolver.chain.paths import command_argv, command_program
 from resolver.errors import ProviderError
 from resolver.providers import children
 from resolver.providers.credentials import Credentials
@@ -34,17 +35,10 @@ MAX_NESTED_PROCESSES = 16
 _WORD = re.compile(r'[^\s"{}\[\],:]{8,}')
 
 
-def split_command(command: str) -> list[str] | str:
-    """The argv the AWS CLI would run (on Windows the string goes to CreateProcess as is)."""
-    if os.name == "nt":
-        return command
-    return shlex.split(command)
-
-
 def program_of(argv: list[str] | str) -> str:
-    """The program an argv runs (never its arguments, which may hold a password)."""
+    """The program an argv (``command_argv``'s) runs, never its arguments (a password?)."""
     if isinstance(argv, str):
-        return shlex.split(argv, posix=False)[0] if argv.strip() else ""
+        return command_program(argv)
     return argv[0] if argv else ""
 
 
@@ -125,7 +119,7 @@ class ProcessProvider:
     def program(self) -> str:
         """The program the command runs, without its arguments."""
         try:
-            return program_of(split_command(self.command))
+            return program_of(command_argv(self.command))
         except ValueError:
             return "(unparsable command)"
 
@@ -168,7 +162,7 @@ class ProcessProvider:
 
     def _run(self) -> tuple[bytes, bytes]:
         try:
-            argv = split_command(self.command)
+            argv = command_argv(self.command)
         except ValueError as exc:
             raise self._error(f"cannot be parsed: {exc}") from None
         if not argv:

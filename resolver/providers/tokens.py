@@ -12,13 +12,13 @@ import contextlib
 import io
 import os
 import re
-import shlex
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
+from resolver.chain.paths import command_argv, command_program
 from resolver.errors import ResolverError, TokenError
 from resolver.providers.sts_client import one_line
 
@@ -37,6 +37,19 @@ def counting_waiters(count: Callable[[], int]) -> Iterator[None]:
         yield
     finally:
         _WAITERS.count = previous
+
+
+@contextlib.contextmanager
+def watching_codes(observer: Callable[[str], None]) -> Iterator[None]:
+    """While inside, every checked MFA code goes to ``observer`` before it is sent (the
+    disk cache compares it with a shared failure's, ``resolver.cache.failures``); the
+    observer may raise to stop the call."""
+    previous = getattr(_WAITERS, "observer", None)
+    _WAITERS.observer = observer
+    try:
+        yield
+    finally:
+        _WAITERS.observer = previous
 
 
 def waiting_elsewhere() -> int:
@@ -90,10 +103,14 @@ def get_token_code(provider: TokenProvider, serial: str | None, hop: str | None 
             hop=hop,
         ) from exc
     try:
-        return validate_token_code(code, serial)
+        checked = validate_token_code(code, serial)
     except TokenError as exc:
         exc.hop = hop
         raise
+    observer = getattr(_WAITERS, "observer", None)
+    if observer is not None:
+        observer(checked)
+    return checked
 
 
 def _read_answer(reader: TextIO, serial: str | None) -> str:
@@ -193,8 +210,8 @@ def terminal_prompt(serial: str | None = None) -> TokenProvider:
 class ProcessTokenProvider:
     """Run ``mfa_process`` and use its stdout, stripped, as the token code.
 
-    Like the AWS CLI's ``credential_process``, a string command is split with
-    ``shlex.split`` on POSIX and run without a shell (on Windows the string goes to
+    Like the AWS CLI's ``credential_process``, a string command is split by
+    ``resolver.chain.paths.command_argv`` and run without a shell (on Windows the string goes to
     ``CreateProcess`` as is); a sequence is used as argv directly. stdin is inherited;
     stdout and stderr are captured. It runs in a session of its own (so a timeout kills
     its background children too, and one holding stdout does not delay the answer); a
@@ -210,7 +227,7 @@ class ProcessTokenProvider:
         serial: str | None = None,
     ) -> None:
         if isinstance(command, str):
-            args: str | list[str] = shlex.split(command) if os.name != "nt" else command
+            args: str | list[str] = command_argv(command)
         else:
             args = list(command)
         if not args:
@@ -224,9 +241,7 @@ class ProcessTokenProvider:
     @property
     def program(self) -> str:
         """The program that runs (argv[0])."""
-        if isinstance(self._args, str):
-            return shlex.split(self._args, posix=False)[0] if self._args.strip() else ""
-        return self._args[0]
+        return command_program(self._args) if isinstance(self._args, str) else self._args[0]
 
     def __repr__(self) -> str:
         return f"ProcessTokenProvider(program={self.program!r}, timeout={self.timeout})"

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resolver.cache.answers import answer_path, read_answer
-from resolver.cache.failures import failure_path, recent_failure, record_failure
+from resolver.cache.failures import failure_path, record_failure, shared_failure
 from resolver.cache.store import CacheStore, make_key
+from resolver.errors import StsError
 from tests.cache.test_diskcache import NOW, entry
 
 KEY = make_key({"profile": "prod"})
@@ -60,10 +61,11 @@ def test_a_deeply_nested_entry_reads_as_corrupt_and_is_replaced(depth: int, tmp_
 
 def test_a_deeply_nested_failure_record_is_ignored(tmp_path: Path) -> None:
     store = CacheStore(tmp_path / "cache")
-    record_failure(store, KEY, "AssumeRole failed: Rate exceeded", "Throttling", NOW)
-    assert recent_failure(store, KEY, NOW) is not None
+    error = StsError("AssumeRole failed: Rate exceeded", code="Throttling")
+    record_failure(store, KEY, error, NOW)
+    assert shared_failure(store, KEY, NOW, None) is not None
     failure_path(store, KEY).write_text("[" * 5_000 + "]" * 5_000)
-    assert recent_failure(store, KEY, NOW) is None
+    assert shared_failure(store, KEY, NOW, None) is None
 
 
 def _shape(kind: str, path: Path, data: bytes) -> None:
@@ -116,7 +118,7 @@ def test_the_cache_reader_never_raises_or_hangs(kind: str, data: bytes, tmp_path
     found = finishes(lambda: store.read(KEY))
     assert found is None or kind == "json-entry"
     assert finishes(lambda: read_answer(answer_path(str(directory), ANSWER_KEY))) is None
-    assert finishes(lambda: recent_failure(store, KEY, NOW)) is None
+    assert finishes(lambda: shared_failure(store, KEY, NOW, None)) is None
     finishes(store.entries)
     finishes(store.answers)
     finishes(store.prune)

@@ -408,25 +408,6 @@ def test_a_valid_entry_is_served_at_once_while_another_process_refreshes(
     assert any("Throttling" in r.getMessage() or "Rate" in r.getMessage() for r in caplog.records)
 
 
-def test_a_cold_cache_shares_the_leaders_sts_failure_with_its_waiters(tmp_path: Path) -> None:
-    clock = Clock(NOW)
-    provider = FakeProvider(clock)
-    provider.fail = StsError("AssumeRole failed: Rate exceeded", code="Throttling")
-    store = CacheStore(tmp_path / "c")
-    with pytest.raises(StsError, match="Rate exceeded"):
-        disk(store, provider, clock, timeout=60).retrieve()  # the leader, after its retries
-    assert provider.calls == 1
-    for _ in range(3):  # the waiters take the lock in turn: none calls STS again
-        with pytest.raises(StsError, match="Rate exceeded") as caught:
-            disk(store, provider, clock, timeout=60).retrieve()
-        assert caught.value.code == "Throttling"
-    assert provider.calls == 1
-    clock.now = NOW + timedelta(seconds=11)  # a later attempt calls STS again
-    provider.fail = None
-    assert disk(store, provider, clock, timeout=60).retrieve().access_key_id
-    assert provider.calls == 2
-
-
 def test_unusable_cache_dir_degrades_to_no_cache(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -25,7 +25,7 @@ ROLE = "arn:aws:iam::123456789012:role/r"
         ("bin/creds", True),
         ("'./my creds' a", True),
         ("/usr/bin/creds", False),
-        ("~/bin/creds", False),
+        ("~/bin/creds", True),  # run without a shell, as botocore does: ./~/bin/creds
         ("creds --profile p", False),  # a bare name is looked up on PATH
         ("", False),
     ],
