@@ -136,8 +136,9 @@ def test_fish_offers_literal_words_and_runs_nothing(names: Names) -> None:
         if not prefix:
             line += " "
         quoted = "".join(escape.get(c, c) for c in line)
-        out = run(["/usr/bin/fish", "--no-config", "-c", f"{script}\ncomplete -C '{quoted}'"],
-                  names.cwd).decode()  # fmt: skip
+        out = run(
+            ["/usr/bin/fish", "--no-config", "-c", f"{script}\ncomplete -C '{quoted}'"], names.cwd
+        ).decode()
         offered = sorted(item.split("\t")[0] for item in out.split("\n") if item)
         # fish reads no --config: the AWS files' names
         expected = [n for n in names.matching(prefix) if "touch " not in n]
