@@ -102,7 +102,7 @@ def test_dotenv_format_is_read_by_bash_as_an_env_file_and_clears_the_rest() -> N
     back = read_back(["bash", "-c"], f"set -a\n{script}\nset +a\nenv -0")
     assert {k: v for k, v in back.items() if v} == values
     quoted = render_shell("dotenv", {"ROLECHAIN_PROFILE": 'a b"$c'})
-    assert quoted.splitlines()[0] == 'ROLECHAIN_PROFILE="a b\\"\\$c"'
+    assert quoted.splitlines()[0] == "ROLECHAIN_PROFILE='a b\"$c'"
 
 
 def test_shell_state_names_the_profile_and_its_expiry() -> None:

@@ -30,12 +30,25 @@ def commands(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
 
 
 def bash_script(table: dict[str, list[str]]) -> str:
-    """A bash completion function (zsh loads it through bashcompinit)."""
+    """A bash completion function (zsh loads it through bashcompinit).
+
+    Profile names are read line by line and offered shell-quoted (``printf %q``): bash
+    inserts them as they are, zsh's bashcompinit unquotes them once and quotes them
+    itself; neither ``compgen -W`` (which expands its words again) nor an unquoted
+    ``$(...)`` (split and globbed) ever sees a name.
+    """
     names = " ".join(n for n in table if n)
     cases = "\n".join(f'        {n}) flags="{" ".join(f)}";;' for n, f in table.items() if n)
     return f"""# rolechain completion for bash: eval "$(rolechain completion bash)"
-_rolechain_profiles() {{
-    rolechain {HIDDEN} ${{config:+"$config"}} 2>/dev/null
+_rolechain_profiles() {{  # each listed line one literal word, never expanded again
+    local name quoted
+    COMPREPLY=()
+    while IFS= read -r name; do
+        printf -v quoted %q "$name"
+        if [[ $name == "$cur"* || $quoted == "$cur"* ]]; then
+            COMPREPLY+=("$quoted")
+        fi
+    done < <(rolechain {HIDDEN} ${{config:+"$config"}} 2>/dev/null)
 }}
 _rolechain() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
@@ -53,7 +66,7 @@ _rolechain() {{
     fi
     case "$prev" in
         --format) COMPREPLY=($(compgen -W "{" ".join(EXPORT_FORMATS)}" -- "$cur")); return;;
-        --hop) COMPREPLY=($(compgen -W "$(_rolechain_profiles)" -- "$cur")); return;;
+        --hop) _rolechain_profiles; return;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --tag|--transitive-tag|--source-identity|--duration|--mfa-token|--to) return;;
     esac
@@ -65,11 +78,11 @@ _rolechain() {{
         return
     fi
     case "$cmd" in
-        {"|".join(PROFILE_COMMANDS)}) COMPREPLY=($(compgen -W "$(_rolechain_profiles)" -- "$cur"));;
+        {"|".join(PROFILE_COMMANDS)}) _rolechain_profiles;;
         completion) COMPREPLY=($(compgen -W "{" ".join(SHELLS)}" -- "$cur"));;
         cache)
             if [[ " ${{COMP_WORDS[*]:0:COMP_CWORD}} " == *" clear "* ]]; then
-                COMPREPLY=($(compgen -W "$(_rolechain_profiles)" -- "$cur"))
+                _rolechain_profiles
             else
                 COMPREPLY=($(compgen -W "list clear" -- "$cur"))
             fi;;

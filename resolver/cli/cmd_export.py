@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from resolver.api import Resolution, resolution
 from resolver.cache.answers import EXPORT_FORMATS
-from resolver.cli.formats import SHELL_FORMATS, render_shell, shell_state
+from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_state
 from resolver.providers.credentials import Credentials
 
 logger = logging.getLogger(__name__)
@@ -74,10 +74,8 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
         return render_shell(fmt, {**variables, **shell_state(profile, expires)})
     if fmt == "json":
         return json.dumps(variables, indent=2)
-    keys = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
-    lines = [f"[{profile}]"]
-    lines += [f"{name.lower()} = {value}" for name, value in variables.items() if name in keys]
-    return "\n".join(lines)
+    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    return render_ini(profile, {k.lower(): variables[k] for k in keys if k in variables})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,7 +107,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     """
     from resolver.cache.answers import Answer, override_lines, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
-    from resolver.errors import CacheError
+    from resolver.errors import CacheError, ResolverError
     from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
 
     credentials, chain = found.credentials, found.chain
@@ -120,10 +118,12 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     refresh_at = (credentials.expires - DEFAULT_EXPIRY_WINDOW).timestamp()
     if refresh_at <= time.time():
         return
-    outputs = {
-        fmt: render(credentials, fmt, profile=chain.profile, region=region)
-        for fmt in EXPORT_FORMATS
-    }
+    outputs = {}
+    for fmt in EXPORT_FORMATS:  # a format that refuses these values is not saved: the
+        try:  # next request for it takes the full path and is refused again
+            outputs[fmt] = render(credentials, fmt, profile=chain.profile, region=region)
+        except ResolverError:
+            continue
     profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
     given = [getattr(args, name, None) for name in ("source_identity", "duration", "hop")]
     overrides = override_lines(args.tag or (), args.transitive_tag or (), *given)

@@ -1,9 +1,15 @@
-"""Shell formats of ``rolechain export``: env (POSIX sh), fish, powershell, cmd, dotenv.
+"""Line-based formats of ``rolechain export``: env (POSIX sh), fish, powershell, cmd,
+dotenv, and the INI of a credentials file.
 
-Each sets every variable rolechain sets and unsets (dotenv: clears) every one it may have
-set before, so switching from a profile with a session token (or a region) to one
-without leaves nothing stale behind. The shell formats also carry ``ROLECHAIN_PROFILE``
-and ``ROLECHAIN_EXPIRES`` (RFC 3339) for a shell prompt to show.
+Each shell format sets every variable rolechain sets and unsets (dotenv: clears) every
+one it may have set before, so switching from a profile with a session token (or a
+region) to one without leaves nothing stale behind. The shell formats also carry
+``ROLECHAIN_PROFILE`` and ``ROLECHAIN_EXPIRES`` (RFC 3339) for a shell prompt to show.
+
+Every value is quoted for its interpreter's real rules or refused with one line naming
+the variable (never the value). A line break (``\r \n \x0b \x0c \x1c-\x1e \x85``
+U+2028 U+2029) or NUL is refused in every one of these formats: no credential holds one,
+and a line-based reader could take what follows for a statement or a section of its own.
 """
 
 from __future__ import annotations
@@ -31,7 +37,18 @@ MANAGED_VARIABLES = (
 """Every variable an export may set; whichever a given export does not set, it unsets."""
 
 _BARE = re.compile(r"[A-Za-z0-9_./:+=@,-]*")
-_CMD_UNSAFE = re.compile(r'["%!^\r\n\x00]')
+LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_UNWRITABLE = re.compile(f"[\x00{LINE_BREAKS}]")
+_CMD_UNSAFE = re.compile(r'["%!^]')
+_POWERSHELL_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+_INI_NAME = re.compile(r"[A-Za-z0-9_\-/.%@:+]+")
+_INI_COMMENT = re.compile(r"\s[#;]")
+
+
+def check_line_value(name: str, value: str) -> None:
+    """Refuse a value no line-based format may carry: a line break or NUL."""
+    if _UNWRITABLE.search(value):
+        raise ResolverError(f"the value of {name} holds a line break or NUL: refused")
 
 
 def _posix(name: str, value: str | None) -> str:
@@ -48,14 +65,14 @@ def _fish(name: str, value: str | None) -> str:
 def _powershell(name: str, value: str | None) -> str:
     if value is None:
         return f"Remove-Item -Path Env:{name} -ErrorAction SilentlyContinue"
-    quoted = value.replace("'", "''")
+    quoted = _POWERSHELL_QUOTES.sub(lambda quote: quote[0] * 2, value)  # all five are quotes
     return f"$Env:{name} = '{quoted}'"
 
 
 def _cmd(name: str, value: str | None) -> str:
     if value is None:
         return f'set "{name}="'
-    if _CMD_UNSAFE.search(value):
+    if _CMD_UNSAFE.search(value) or not value.isprintable():
         raise ResolverError(f"the value of {name} cannot be written safely for cmd")
     return f'set "{name}={value}"'
 
@@ -63,12 +80,10 @@ def _cmd(name: str, value: str | None) -> str:
 def _dotenv(name: str, value: str | None) -> str:
     if value is None:
         return f"{name}="
-    if "\n" in value or "\r" in value or "\x00" in value:
-        raise ResolverError(f"the value of {name} cannot be written on one dotenv line")
     if _BARE.fullmatch(value):
         return f"{name}={value}"
-    quoted = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return f'{name}="{quoted}"'
+    quoted = value.replace("'", "'\\''")  # nothing is special inside '...' for sh
+    return f"{name}='{quoted}'"
 
 
 _WRITERS: dict[str, Callable[[str, str | None], str]] = {
@@ -94,6 +109,22 @@ def render_shell(fmt: str, variables: Mapping[str, str]) -> str:
     for name in variables:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             raise ResolverError(f"not a variable name: {name!r}")
+    for name, value in variables.items():
+        check_line_value(name, value)
     lines = [write(name, value) for name, value in variables.items()]
     lines += [write(name, None) for name in MANAGED_VARIABLES if name not in variables]
     return "\n".join(lines)
+
+
+def render_ini(profile: str, values: Mapping[str, str]) -> str:
+    """A credentials-file section ``[profile]`` of ``name = value`` lines, refusing what an
+    INI reader (botocore's configparser, rolechain's own) would not read back unchanged:
+    a name no header may hold, and a value with a control character, surrounding
+    whitespace, or a whitespace-led ``#``/``;`` that one reader takes for a comment."""
+    if not _INI_NAME.fullmatch(profile) or profile == "DEFAULT":  # configparser's defaults
+        raise ResolverError("the profile name cannot be an INI section name", profile=profile)
+    for name, value in values.items():
+        check_line_value(name, value)
+        if not value.isprintable() or value != value.strip() or _INI_COMMENT.search(f" {value}"):
+            raise ResolverError(f"the value of {name} cannot be written safely as INI")
+    return "\n".join([f"[{profile}]", *(f"{name} = {value}" for name, value in values.items())])

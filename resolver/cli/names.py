@@ -1,5 +1,9 @@
 """Profile names for shell completion, without pydantic, boto3 or a full parse.
 
+Only printable names are listed, one per ``\n`` (never ``str.splitlines``: ``\x0c``,
+``\x85`` or U+2028 inside a name would forge a line); the shells take each line as one
+literal word.
+
 A keypress must not cost a cold start: the names are read with a line scan of the
 section headers of the AWS files (``[profile NAME]``, ``[default]``, ``[NAME]``) and the
 rolechain TOML file (``[profiles.NAME]``), and kept in ``profile-names`` in the cache
@@ -38,7 +42,13 @@ def _lines(path: str) -> list[str]:
             data = stream.read(MAX_FILE_BYTES)
     except OSError:
         return []
-    return data.decode("utf-8", errors="replace").splitlines()
+    return data.decode("utf-8", errors="replace").split("\n")  # "\n" only, as the parsers
+
+
+def offerable(name: str) -> bool:
+    """True for a name a shell can be offered: printable (no line break, tab or other
+    control character, which would forge or split a completion line)."""
+    return name.isprintable()
 
 
 def scan_names(paths: "Sequence[str]") -> list[str]:
@@ -55,7 +65,7 @@ def scan_names(paths: "Sequence[str]") -> list[str]:
     for line in _lines(toml):
         if match := _TOML.match(line):
             names[match[1] or match[2] or match[3]] = None
-    return sorted(names)[:MAX_NAMES]
+    return sorted(filter(offerable, names))[:MAX_NAMES]
 
 
 def _encode(stamp: "Stamp", names: "Sequence[str]") -> bytes:
@@ -81,9 +91,9 @@ def profile_names(
     except (OSError, ValueError):
         saved = b""
     if saved.startswith(header):
-        rest = saved[len(header) :].decode("utf-8", "surrogateescape").splitlines()
-        if all(line.startswith("name ") for line in rest):
-            return [line[len("name ") :] for line in rest]
+        rest = saved[len(header) :].decode("utf-8", "surrogateescape").split("\n")
+        if rest[-1:] == [""] and all(line.startswith("name ") for line in rest[:-1]):
+            return [n for line in rest[:-1] if offerable(n := line[len("name ") :])]
     names = scan_names(paths)
     if not environ.get("ROLECHAIN_NO_CACHE"):
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from resolver.config.model import PROFILE_KEYS, TOML_ONLY_KEYS
 from resolver.config.profiles import ProfileSet
+from resolver.errors import ConfigError
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 SECRET_KEYS = frozenset(
@@ -122,7 +123,15 @@ def to_toml(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
 
 
 def to_ini(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
-    """The profiles, sso-sessions and services as one AWS shared config file."""
+    """The profiles, sso-sessions and services as one AWS shared config file; ConfigError
+    (one line naming section and key, never the value) for a value INI cannot hold."""
+    try:
+        return _to_ini(profiles, include_secrets)
+    except ValueError as exc:  # from dump_ini: its message names section and key only
+        raise ConfigError(f"cannot convert to INI: {exc}") from None
+
+
+def _to_ini(profiles: ProfileSet, include_secrets: bool) -> Converted:
     from resolver.config.sources.ini import dump_ini
 
     report = Converted()

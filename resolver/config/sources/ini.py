@@ -323,8 +323,11 @@ def dump_ini(
     """Config-file text for these sections; ``parse_ini`` gives them back unchanged.
 
     Raises ValueError (naming section and key, never the value) for what the syntax cannot
-    hold: invalid or upper-case names, surrounding whitespace, empty continuation lines,
-    ``\\r``, a comment-like `` #``/`` ;`` in a first line, an empty sub-property block.
+    hold or another reader (botocore's configparser) would read otherwise: invalid or
+    upper-case names, a ``:`` in a key, surrounding whitespace, empty continuation lines,
+    a control character or line break other than the ``\\n`` of continuation lines, a
+    comment-like `` #``/`` ;`` in a first line or ``#``/``;`` starting a continuation
+    line, an empty sub-property block.
     """
     chunks = [
         _dump_section("[default]" if name == "default" else f"[profile {name}]", name, values)
@@ -340,15 +343,15 @@ def _dump_section(header: str, name: str, values: SectionValues) -> str:
         raise ValueError(f"section {header} cannot be written: invalid name")
     lines = [header]
     for key, value in values.items():
-        if not _IDENT.fullmatch(key) or key != key.lower():
+        if not _IDENT.fullmatch(key) or key != key.lower() or ":" in key:  # ':' splits it
             raise ValueError(f"{header} key {key!r} cannot be written: invalid key")
         if isinstance(value, str):
             first, *rest = value.split("\n")
             entries = [f"{key} = {first}".rstrip(_WS), *(f"  {part}" for part in rest)]
             fits = _strip_comment(entries[0]) == entries[0] and all(
-                "\r" not in part and part == part.strip(_WS) and (part or not rest)
-                for part in (first, *rest)
+                _part_fits(part) and (part or not rest) for part in (first, *rest)
             )
+            fits = fits and not any(part.startswith(("#", ";")) for part in rest)
         else:
             block = [_block_entry(k, v) for k, v in value.items()]
             entries = [f"{key} =", *(f"  {entry}" for entry in block if entry)]
@@ -359,9 +362,16 @@ def _dump_section(header: str, name: str, values: SectionValues) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _part_fits(text: str) -> bool:
+    """True for a line part every reader keeps as it is: printable (no line break of any
+    reader's, no control character) and without surrounding whitespace of any kind
+    (configparser and botocore strip Unicode whitespace, rolechain spaces and tabs)."""
+    return text.isprintable() and text == text.strip()
+
+
 def _block_entry(name: str, value: str) -> str | None:
     """``name = value`` as a sub-property line, or None if it would not read back."""
     entry = f"{name} = {value}".rstrip(_WS)
-    fits = name and name == name.strip(_WS) and "=" not in name and value == value.strip(_WS)
-    unsafe = "\n" in entry or "\r" in entry or not _sub_property_ok(entry)
+    fits = name and _part_fits(name) and "=" not in name and _part_fits(value)
+    unsafe = name.startswith(("#", ";")) or not _sub_property_ok(entry)  # a comment to some
     return entry if fits and not unsafe else None
