@@ -211,7 +211,7 @@ def test_a_ready_answer_never_holds_a_format_that_refuses_the_values(
 
     credentials = Credentials("ASIAEXAMPLE", secret, "t0k", expires=EXPIRES)
     chain = SimpleNamespace(profile="prod", source=SimpleNamespace(profile="prod"), hops=())
-    found = Resolution(chain, credentials, stamp=(), persistent=True)  # type: ignore[arg-type]
+    found = Resolution(chain, credentials, (), persistent=True, depends=())  # type: ignore[arg-type]
     args = SimpleNamespace(profile="prod", config=None, tag=None, transitive_tag=None)
     save_answer(args, found, "eu-west-1")  # type: ignore[arg-type]
     for fmt in EXPORT_FORMATS:
