@@ -136,3 +136,20 @@ def test_the_sts_client_is_built_from_the_given_environment(given: dict[str, str
         is client
     )
     sts_pool.clear()
+
+
+def test_the_warm_path_expands_home_from_the_given_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ready answer's cache directory and request key take ``~`` from the given
+    ``HOME``, as the full path does, never from the process's."""
+    from resolver.cache.answers import cache_directory, request_text
+
+    monkeypatch.setenv("HOME", "/process/home")
+    given = {"HOME": str(tmp_path), "ROLECHAIN_CACHE_DIR": "~/c", "AWS_CONFIG_FILE": "~/cfg"}
+    assert cache_directory(given) == f"{tmp_path}/c"
+    assert cache_directory({"HOME": str(tmp_path)}) == f"{tmp_path}/.cache/rolechain"
+    request = request_text("p", "~/x.toml", given)
+    assert f"config {tmp_path}/x.toml" in request.splitlines()
+    assert f"env AWS_CONFIG_FILE={tmp_path}/cfg" in request.splitlines()
+    assert "/process/home" not in request

@@ -85,20 +85,27 @@ def cache_directory(environ: "Mapping[str, str] | None" = None) -> str:
     environ = os.environ if environ is None else environ
     configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
     if configured:
-        return os.path.expanduser(configured)
+        return _expand(configured, environ)
     if sys.platform in ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi"):
         import platformdirs
 
         return platformdirs.user_cache_dir("rolechain", appauthor=False)
     base = environ.get("XDG_CACHE_HOME", "")
     if not base.startswith("/"):
-        base = os.path.expanduser("~/.cache")
+        base = _expand("~/.cache", environ)
     return os.path.join(base, "rolechain")
 
 
-def _absolute(name: str, value: str) -> str:
+def _expand(path: str, environ: "Mapping[str, str]") -> str:
+    """``path`` with a leading ``~`` from ``environ``'s ``HOME`` (as ``expand_home``)."""
+    if path != "~" and not path.startswith("~/"):
+        return os.path.expanduser(path)  # ~user, or no tilde: the environment plays no part
+    return (environ.get("HOME") or __import__("pwd").getpwuid(os.getuid()).pw_dir) + path[1:]
+
+
+def _absolute(name: str, value: str, environ: "Mapping[str, str]") -> str:
     pathlike = name.endswith(("_FILE", "_DIR", "_HOME", "_PATH")) or name == "ROLECHAIN_CONFIG"
-    return os.path.abspath(os.path.expanduser(value)) if value and pathlike else value
+    return os.path.abspath(_expand(value, environ)) if value and pathlike else value
 
 
 def request_text(
@@ -113,13 +120,13 @@ def request_text(
     from resolver import __version__
 
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
-    lines.append(f"config {os.path.abspath(os.path.expanduser(config)) if config else ''}")
+    lines.append(f"config {os.path.abspath(_expand(config, environ)) if config else ''}")
     lines += overrides
     lines.append(f"cwd {working_directory()}")
     keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
     for name in sorted(keyed):
         secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")
-        value = "set" if secret else _absolute(name, environ[name])
+        value = "set" if secret else _absolute(name, environ[name], environ)
         lines.append(f"env {name}={value}")
     return "\n".join(lines)
 
