@@ -207,7 +207,8 @@ def test_cache_directory_agrees_with_platformdirs(
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", xdg)
     assert cache_directory() == platformdirs.user_cache_dir("rolechain", appauthor=False)
-    assert cache_directory({"ROLECHAIN_CACHE_DIR": "~/c"}) == os.path.expanduser("~/c")
+    given = {"ROLECHAIN_CACHE_DIR": "~/c", "HOME": os.environ["HOME"]}
+    assert cache_directory(given) == os.path.expanduser("~/c")
 
 
 def test_store_prunes_expired_answers_and_clears_by_profile_on_the_chain(
