@@ -19,7 +19,7 @@ import urllib.request
 from typing import Any
 
 from resolver.console.urls import signin_token_query
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, remember
 from resolver.providers.credentials import Credentials
 from resolver.providers.sts_client import credentials_from_response, translating_errors
 from resolver.providers.sts_factory import StsTarget, make_sts_client
@@ -80,6 +80,7 @@ def get_signin_token(
         token = None
     if not isinstance(token, str) or not token:
         raise ProviderError("getSigninToken: the federation endpoint returned no SigninToken")
+    remember(token)
     return token
 
 

@@ -16,7 +16,8 @@ from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from resolver.errors import ProviderError
+from resolver.config.values import endpoint_problem
+from resolver.errors import ProviderError, remember
 from resolver.providers.credentials import Credentials
 from resolver.providers.environment import parse_rfc3339
 
@@ -122,12 +123,13 @@ def credentials_from_metadata(doc: Any, *, source: str, origin: str) -> Credenti
 
 def check_full_uri(url: str) -> None:
     """ProviderError unless ``url`` is https, or http to loopback or an allowed host."""
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise ProviderError(f"{FULL_URI} must be an http or https URL with a host: {problem}")
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme == "https" and host:
+    if parts.scheme == "https":
         return
-    if parts.scheme != "http" or not host:
-        raise ProviderError(f"{FULL_URI} must be an http or https URL with a host: {url}")
     if host in ALLOWED_HTTP_HOSTS or _is_loopback(host):
         return
     allowed = ", ".join(sorted(ALLOWED_HTTP_HOSTS))
@@ -178,7 +180,10 @@ class ContainerProvider:
         if relative:
             if not relative.startswith("/"):
                 raise ProviderError(f"{RELATIVE_URI} must start with '/': {relative}")
-            return self.ecs_host.rstrip("/") + relative
+            url = self.ecs_host.rstrip("/") + relative
+            if (problem := endpoint_problem(url)) is not None:
+                raise ProviderError(f"{RELATIVE_URI} does not make a usable URL: {problem}")
+            return url
         full = self._environ.get(FULL_URI)
         if not full:
             raise ProviderError(
@@ -207,6 +212,7 @@ class ContainerProvider:
             return None
         if "\r" in token or "\n" in token:
             raise ProviderError(f"the token from {source} contains a line break")
+        remember(token)
         return token
 
     def retrieve(self) -> Credentials:

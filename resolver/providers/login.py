@@ -129,6 +129,9 @@ class LoginProvider:
         """botocore's client for the renewal, blind to the user's config files."""
         import botocore.session
 
+        from resolver.config.values import environment_endpoint
+
+        environment_endpoint(os.environ, "SIGNIN")  # botocore reads it: checked first
         session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
         session.set_config_variable("config_file", os.devnull)
         kwargs.setdefault("region_name", self.region or "us-east-1")

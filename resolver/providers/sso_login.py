@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, remember
 from resolver.providers.sso import DEFAULT_TOKEN_CACHE_DIR
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,9 @@ def _client(region: str) -> Any:
     from botocore import UNSIGNED
     from botocore.config import Config
 
+    from resolver.config.values import environment_endpoint
+
+    environment_endpoint(os.environ, "SSO_OIDC")  # botocore reads it: checked first
     session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session.set_config_variable("config_file", os.devnull)
     config = Config(
@@ -121,6 +124,7 @@ def device_login(
     try:
         registration = oidc.register_client(**register)
         client_id, client_secret = registration["clientId"], registration["clientSecret"]
+        remember(client_secret)
     except (BotoCoreError, ClientError, KeyError, TypeError) as exc:
         raise _failure(target, "RegisterClient", exc) from None
     try:
@@ -128,6 +132,7 @@ def device_login(
             clientId=client_id, clientSecret=client_secret, startUrl=target.start_url
         )
         device_code = device["deviceCode"]
+        remember(device_code)
         verification = Verification(
             device.get("verificationUriComplete") or device["verificationUri"],
             device["userCode"],
@@ -181,6 +186,7 @@ def _token_document(
     """The cache entry as the AWS CLI writes it (refresh fields for sso-sessions only)."""
     try:
         access_token, expires_in = answer["accessToken"], int(answer["expiresIn"])
+        remember(access_token, answer.get("refreshToken"))
     except (KeyError, TypeError, ValueError):
         raise ProviderError(
             f"SSO login to {target.start_url}: CreateToken returned no usable token"

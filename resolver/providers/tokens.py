@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
-from resolver.errors import ResolverError, TokenError
+from resolver.errors import ResolverError, TokenError, remember
 from resolver.providers.sts_client import one_line
 
 TokenProvider = Callable[[], str]
@@ -70,6 +70,7 @@ def validate_token_code(code: object, serial: str | None = None) -> str:
     if not isinstance(code, str):
         raise TokenError(f"the token code for {_device(serial)} is not a string")
     stripped = code.strip()
+    remember(stripped)
     if not _CODE.fullmatch(stripped):
         raise TokenError(f"the token code for {_device(serial)} must be exactly 6 digits")
     return stripped
