@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
-from resolver.errors import ResolverError, TokenError, remember
+from resolver.errors import ResolverError, TokenError, printable, remember
 from resolver.providers.sts_client import one_line
 
 TokenProvider = Callable[[], str]
@@ -165,8 +165,8 @@ class TerminalTokenPrompt:
     def prompt(self) -> str:
         """The question shown to the user."""
         if self.question:
-            return self.question
-        return f"MFA code for {self.serial}: " if self.serial else STDIN_PROMPT
+            return printable(self.question)
+        return printable(f"MFA code for {self.serial}: ") if self.serial else STDIN_PROMPT
 
     def __call__(self) -> str:
         with PROMPT_LOCK:
