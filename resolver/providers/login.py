@@ -135,7 +135,9 @@ class LoginProvider:
         session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
         session.set_config_variable("config_file", os.devnull)
         kwargs.setdefault("region_name", self.region or "us-east-1")
-        return session.create_client(service, **kwargs)
+        from resolver.providers.outbound import bound_botocore_client
+
+        return bound_botocore_client(session.create_client(service, **kwargs))
 
 
 def _reason(exc: Exception) -> str:

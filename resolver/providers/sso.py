@@ -224,12 +224,15 @@ class SsoProvider:
             read_timeout=30,
             retries={"mode": "standard", "total_max_attempts": 3},
         )
-        return session.create_client(
+        from resolver.providers.outbound import bound_botocore_client
+
+        client = session.create_client(
             service,
             region_name=self.sso_region,
             config=config,
             endpoint_url=endpoint if service == "sso" else None,
         )
+        return bound_botocore_client(client)
 
 
 def _timestamp(value: object) -> datetime | None:

@@ -90,7 +90,11 @@ def _client(region: str) -> Any:
         read_timeout=30,
         retries={"mode": "standard", "total_max_attempts": 3},
     )
-    return session.create_client("sso-oidc", region_name=region, config=config)
+    from resolver.providers.outbound import bound_botocore_client
+
+    return bound_botocore_client(
+        session.create_client("sso-oidc", region_name=region, config=config)
+    )
 
 
 def _failure(target: SsoLoginTarget, operation: str, exc: Exception) -> ProviderError:
