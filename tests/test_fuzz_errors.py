@@ -62,7 +62,9 @@ def refusing() -> Iterator[str]:
         httpd.server_close()
 
 
-secret = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=16)
+secret = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=12).map(
+    "q7Z!".__add__
+)  # printable ASCII that no ordinary output happens to contain
 names = st.one_of(hostile_text, st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True))
 valid_arn = st.builds("arn:aws:iam::123456789012:role/{}".format, names)
 arns = st.one_of(hostile_text, valid_arn, valid_arn)
