@@ -1,7 +1,10 @@
 """One error hierarchy: every error rolechain raises on purpose is a ``ResolverError``.
 
 Each error carries what a user needs to act on it (file, line, profile, key, hop, STS
-code) and renders as a single line. Messages never contain secrets.
+code) and renders as a single line. Messages never contain secrets; every secret value
+the process has seen is ``remember``-ed, so that ``scrub`` can take it out of a
+``--debug`` traceback (``format_exception``: chained exceptions and their messages too).
+Stdlib only, and nothing is imported until text is scrubbed: remembering stays cheap.
 """
 
 from __future__ import annotations
@@ -98,3 +101,63 @@ class StsError(ResolverError):
 
 class CacheError(ResolverError):
     """The persistent cache or its locks could not be used (e.g. a lock wait timed out)."""
+
+
+MIN_SECRET_LENGTH = 6  # a 6-digit MFA code is the shortest secret; shorter values are not kept
+MAX_REMEMBERED = 4096
+REDACTED = "<redacted>"
+_SEEN: dict[str, None] = {}  # an ordered set: the oldest go first past MAX_REMEMBERED
+SECRET_FIELDS = (
+    "SessionToken|sessionKey|SigninToken|SecretAccessKey|aws_secret_access_key|"
+    "aws_session_token|Password|X-Amz-Security-Token|Authorization|accessToken|"
+    "refreshToken|clientSecret|deviceCode|TokenCode|WebIdentityToken|Token"
+)
+
+
+def remember(*values: str | None) -> None:
+    """Keep secret ``values`` for ``scrub`` (None and short values are ignored)."""
+    for value in values:
+        if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+            _SEEN[value] = None
+            if len(_SEEN) > MAX_REMEMBERED:
+                del _SEEN[next(iter(_SEEN))]
+
+
+def _forms(value: str) -> list[str]:
+    """``value`` as text may show it: raw, URL-encoded, JSON- and repr-escaped; longest first."""
+    import json
+    from urllib.parse import quote, quote_plus
+
+    escaped = json.dumps(value)[1:-1]
+    forms = {value, quote(value, safe=""), quote_plus(value), repr(value)[1:-1], escaped}
+    forms.update({quote_plus(escaped), quote(escaped, safe="")})
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def scrub(text: str, *, fields: bool = True) -> str:
+    """``text`` without any remembered secret (an all-digit one, such as an MFA code, only
+    where no digit touches it) and, with ``fields``, no value of a secret-named field."""
+    import re
+
+    for value in sorted(_SEEN, key=len, reverse=True):
+        for form in _forms(value):
+            if form.isdigit():
+                text = re.sub(rf"(?<!\d){form}(?!\d)", REDACTED, text)
+            else:
+                text = text.replace(form, REDACTED)
+    if not fields:
+        return text
+    # sessionKey%22%3A%22VALUE%22 (URL-encoded JSON), then KEY=VALUE and "KEY": "VALUE"
+    encoded = re.compile(rf"(?i)((?:{SECRET_FIELDS})%22%3A(?:\+|%20)*%22)(.*?)(?=%22|&|\s|$)")
+    text = encoded.sub(lambda match: match.group(1) + REDACTED, text)
+    plain = re.compile(
+        rf"(?i)(\b(?:{SECRET_FIELDS})\b['\"]?\s*(?:=|:|%3D)\s*['\"]?)([^\s&'\",;}}<]+)"
+    )
+    return plain.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+def format_exception(exc: BaseException) -> str:
+    """``exc``'s traceback, its causes and contexts included, scrubbed."""
+    import traceback
+
+    return scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))

@@ -28,7 +28,14 @@ def test_an_error_still_restores_the_collector(monkeypatch: pytest.MonkeyPatch) 
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cmd_schema, "run", boom)
-    with pytest.raises(RuntimeError):
+    assert main(["schema"]) == 70  # the last line of defence: one line, status 70
+    assert gc.isenabled()
+
+    def leave(args: Namespace) -> int:
+        raise SystemExit(3)  # what no handler takes: it passes through the pause
+
+    monkeypatch.setattr(cmd_schema, "run", leave)
+    with pytest.raises(SystemExit):
         main(["schema"])
     assert gc.isenabled()
 

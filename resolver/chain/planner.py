@@ -346,7 +346,8 @@ def _named_source(entry: ProfileEntry) -> Source:
 
 def _hop(entry: ProfileEntry) -> Hop:
     data = entry.data
-    assert data.role_arn
+    if not data.role_arn:  # a blank value (whitespace only) is set, yet names no role
+        raise _error(entry, "role_arn", "role_arn is empty")
     return Hop(
         profile=entry.name,
         role_arn=data.role_arn,

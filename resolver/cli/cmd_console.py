@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from resolver.config.durations import parse_duration
-from resolver.errors import ResolverError
+from resolver.errors import ResolverError, printable
 
 
 def duration_argument(text: str) -> int:
@@ -45,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
         open_with_template(signin.browser, signin.url)
     else:
         open_default(signin.url)
-    print(f"rolechain: opened the AWS console as {who}{how}", file=sys.stderr)
+    print(f"rolechain: opened the AWS console as {printable(who)}{how}", file=sys.stderr)
     return 0

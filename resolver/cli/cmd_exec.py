@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from resolver.cli.cmd_export import credential_variables, effective_region
 from resolver.cli.formats import MANAGED_VARIABLES
-from resolver.errors import ResolverError
+from resolver.errors import ResolverError, printable
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
 # What a terminal sends to its whole foreground process group, child included: forwarding
@@ -109,13 +109,16 @@ def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[byte
     try:
         return subprocess.Popen(argv, env=environment)
     except FileNotFoundError:
-        print(f"rolechain: error: command not found: {argv[0]}", file=sys.stderr)
+        print(f"rolechain: error: command not found: {printable(argv[0])}", file=sys.stderr)
         return 127
     except PermissionError:
-        print(f"rolechain: error: permission denied: {argv[0]}", file=sys.stderr)
+        print(f"rolechain: error: permission denied: {printable(argv[0])}", file=sys.stderr)
         return 126
     except OSError as exc:
-        print(f"rolechain: error: cannot run {argv[0]}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"rolechain: error: cannot run {printable(argv[0])}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 126
 
 

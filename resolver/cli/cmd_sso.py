@@ -1,7 +1,8 @@
 """``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login.
 
-The verification URL and user code go to stderr (and to the browser unless
-``--no-browser``); the token goes only to the shared SSO cache, never to the terminal.
+The verification URL and user code go to stderr, terminal-escaped (``printable``), and to
+the browser unless ``--no-browser`` (https URLs only); the token goes only to the shared
+SSO cache, never to the terminal.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import os
 import sys
 
-from resolver.errors import ChainError, ResolverError
+from resolver.errors import ChainError, ResolverError, printable
 from resolver.providers.sso_login import SsoLoginTarget, Verification
 
 
@@ -58,25 +59,41 @@ def run(args: argparse.Namespace) -> int:
 
     target = login_target(args)
 
+    start = printable(target.start_url)
+
     def show(verification: Verification) -> None:
+        url, code = printable(verification.url), printable(verification.user_code)
         print(
-            f"To log in to {target.start_url}, open {verification.url}\n"
-            f"and check that it shows the code {verification.user_code}.",
+            f"To log in to {start}, open {url}\nand check that it shows the code {code}.",
             file=sys.stderr,
             flush=True,
         )
-        if not args.no_browser:
-            import webbrowser
+        if args.no_browser:
+            return
+        if not opens_in_a_browser(verification.url):
+            print("(not an https URL: not opened in a browser)", file=sys.stderr)
+            return
+        import webbrowser
 
-            if not webbrowser.open(verification.url, new=2):
-                print("(no browser could be started: open the URL yourself)", file=sys.stderr)
+        if not webbrowser.open(verification.url, new=2):
+            print("(no browser could be started: open the URL yourself)", file=sys.stderr)
 
     def waiting() -> None:
-        print(f"Waiting for another rolechain login to {target.start_url}...", file=sys.stderr)
+        print(f"Waiting for another rolechain login to {start}...", file=sys.stderr)
 
     outcome = login_once(target, show, waiting=waiting)
     what = "used the login another rolechain run just finished" if not outcome.started else (
         "logged in"
     )  # fmt: skip
-    print(f"rolechain: {what}: token in {outcome.path}", file=sys.stderr)
+    print(f"rolechain: {what}: token in {printable(outcome.path)}", file=sys.stderr)
     return 0
+
+
+def opens_in_a_browser(url: str) -> bool:
+    """True for what a browser may be handed from a server's answer: an https URL with a
+    host, and nothing a shell or terminal treats specially (``endpoint_problem``)."""
+    from urllib.parse import urlsplit
+
+    from resolver.config.values import endpoint_problem
+
+    return endpoint_problem(url) is None and urlsplit(url).scheme == "https"

@@ -41,22 +41,15 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     except BrokenPipeError:
         _drop_stdout()
         return 141
-    except OSError as exc:
-        if not _output_error(exc):
-            raise  # not the output's fault: a bug, shown with its traceback
+    except Exception as exc:  # the last line of defence: one line, never the message
+        from resolver.cli.failure import debug_requested, internal_error, output_error
+
+        if not output_error(exc):
+            return internal_error(exc, debug_requested(words))
         _drop_stdout()
-        reason = exc.strerror or str(exc)
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
         sys.stderr.write(f"rolechain: error: cannot write to standard output: {reason}\n")
         return 1
-
-
-def _output_error(exc: OSError) -> bool:
-    """True for a failed write to standard output: a full disk or /dev/full, a quota, an
-    I/O error (the CLI reads files only through errors that say so)."""
-    import errno
-
-    full = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-    return exc.filename is None and exc.errno in full
 
 
 def _drop_stdout() -> None:

@@ -31,10 +31,9 @@ Store = Callable[[StoredKeys], None]
 
 def iam_endpoint(settings: StsSettings, environ: Mapping[str, str]) -> str | None:
     """``AWS_ENDPOINT_URL_IAM``, else ``AWS_ENDPOINT_URL``, else the profile's endpoint_url."""
-    for name in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL"):
-        if value := environ.get(name, "").strip():
-            return value
-    return settings.endpoint_url
+    from resolver.config.values import environment_endpoint
+
+    return environment_endpoint(environ, "IAM") or settings.endpoint_url
 
 
 def _iam_region(settings: StsSettings, environ: Mapping[str, str]) -> str:

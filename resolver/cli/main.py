@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     import importlib
 
-    from resolver.errors import ChainError, ConfigError, ResolverError
+    from resolver.errors import ChainError, ConfigError, ResolverError, scrub
 
     args = build_parser().parse_args(argv)
     if args.no_cache:  # read by resolver.cache.persistent.step_wrapper when a chain is built
@@ -258,10 +258,18 @@ def _run(argv: Sequence[str] | None) -> int:
         return status
     except ResolverError as exc:
         if args.debug:
-            raise
-        print(f"rolechain: error: {exc}", file=sys.stderr)
+            from resolver.cli.failure import show_traceback
+
+            show_traceback(exc)
+        print(f"rolechain: error: {scrub(str(exc), fields=False)}", file=sys.stderr)
         return 2 if isinstance(exc, (ConfigError, ChainError)) else 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 141
+    except Exception as exc:  # not ours: one line naming its class (resolver.cli.failure)
+        from resolver.cli.failure import internal_error, output_error
+
+        if output_error(exc):
+            raise  # the entry reports a failed write to standard output
+        return internal_error(exc, args.debug)

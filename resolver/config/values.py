@@ -4,6 +4,7 @@ names and endpoint URLs. Stdlib only; shared by the model and the STS target."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,25 @@ def endpoint_problem(value: str) -> str | None:
         return f"{start}: no host"
     if port == 0:
         return f"{start}: port 0"
+    return None
+
+
+def checked_endpoint(value: str | None, name: str) -> str | None:
+    """``value`` (None when unset or empty) if ``endpoint_problem`` finds nothing in it;
+    else a one-line ConfigError naming ``name``: checked before any request is built."""
+    from resolver.errors import ConfigError
+
+    if value and (problem := endpoint_problem(value)) is not None:
+        raise ConfigError(f"{name}: {problem}", key=name)
+    return value or None
+
+
+def environment_endpoint(environ: Mapping[str, str], service: str) -> str | None:
+    """The endpoint botocore would take from the environment for ``service`` (such as
+    ``SSO_OIDC``): ``AWS_ENDPOINT_URL_<SERVICE>``, else ``AWS_ENDPOINT_URL``, checked."""
+    for name in (f"AWS_ENDPOINT_URL_{service}", "AWS_ENDPOINT_URL"):
+        if found := checked_endpoint(environ.get(name), f"{name} (environment variable)"):
+            return found
     return None
 
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
-from typing import Any
 
 from resolver.console.urls import signin_token_query
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, remember
+from resolver.providers import outbound
 from resolver.providers.credentials import Credentials
 from resolver.providers.sts_client import credentials_from_response, translating_errors
 from resolver.providers.sts_factory import StsTarget, make_sts_client
@@ -31,13 +29,6 @@ ALLOW_ALL_POLICY = (
 )
 DEFAULT_FEDERATION_SECONDS = 3600
 _NAME_CHARS = re.compile(r"[^\w+=,.@-]")
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: the query carries the session's secret key."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def session_json(credentials: Credentials) -> str:
@@ -53,33 +44,38 @@ def session_json(credentials: Credentials) -> str:
 
 
 def get_signin_token(
-    endpoint: str, credentials: Credentials, *, session_duration: int | None = None
+    endpoint: str,
+    credentials: Credentials,
+    *,
+    session_duration: int | None = None,
+    seconds: float = TIMEOUT_SECONDS,
 ) -> str:
-    """The sign-in token for ``credentials`` (temporary ones: they need a session token)."""
+    """The sign-in token for ``credentials`` (temporary ones: they need a session token);
+    the call has ``seconds`` in all, however slowly the endpoint answers."""
     url = f"{endpoint}?{signin_token_query(session_json(credentials), session_duration)}"
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    headers = {"Accept": "application/json"}
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            body = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise _refused(exc.code, session_duration) from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        # Only an OS error text or a type name: other texts may quote the URL (the secret).
-        reason = getattr(exc, "reason", exc)
-        why = reason.strerror if isinstance(reason, OSError) else None
+        status, _, body = outbound.request(
+            "GET",
+            url,
+            headers,
+            seconds=seconds,
+            max_bytes=MAX_RESPONSE_BYTES,
+            proxy=outbound.environment_proxy(url),
+        )
+    except outbound.TransportError as exc:  # its reason never quotes the URL (the secret)
         raise ProviderError(
-            f"getSigninToken: could not reach the federation endpoint {endpoint}: "
-            f"{why or type(reason).__name__}"
+            f"getSigninToken: could not reach the federation endpoint {endpoint}: {exc.reason}"
         ) from None
-    if len(body) > MAX_RESPONSE_BYTES:
-        raise ProviderError("getSigninToken: the federation endpoint's answer is too large")
+    if status != 200:  # a redirect too: the query carries the session's secret key
+        raise _refused(status, session_duration)
     try:
         token = json.loads(body)["SigninToken"]
     except (ValueError, KeyError, TypeError, RecursionError):
         token = None
     if not isinstance(token, str) or not token:
         raise ProviderError("getSigninToken: the federation endpoint returned no SigninToken")
+    remember(token)
     return token
 
 

@@ -13,8 +13,9 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, urlencode, urlsplit
 
+from resolver.config.values import endpoint_problem
 from resolver.errors import ResolverError
 
 FEDERATION_ENDPOINT_VARIABLE = "ROLECHAIN_FEDERATION_ENDPOINT"
@@ -92,20 +93,28 @@ def federation_endpoint(partition: Partition, environ: Mapping[str, str]) -> str
     override = environ.get(FEDERATION_ENDPOINT_VARIABLE, "").strip()
     if not override:
         return partition.federation_endpoint
-    parts = urlsplit(override)
-    loopback = False
+    why = "the request carries the session's secret key"
+    problem = endpoint_problem(override)  # checked before any request is built
+    if problem is not None:
+        why = problem
+    elif _https_or_loopback(urlsplit(override)):
+        if urlsplit(override).query or urlsplit(override).fragment:
+            raise ResolverError(f"{FEDERATION_ENDPOINT_VARIABLE} must not have a query")
+        return override
+    raise ResolverError(
+        f"{FEDERATION_ENDPOINT_VARIABLE} must be an https URL (http only on loopback): {why}"
+    )
+
+
+def _https_or_loopback(parts: SplitResult) -> bool:
+    """True for an https URL with a host, or an http one to a loopback address."""
+    if parts.scheme == "https" and parts.hostname:
+        return True
     try:
         loopback = parts.hostname is not None and ipaddress.ip_address(parts.hostname).is_loopback
     except ValueError:
         loopback = parts.hostname == "localhost"
-    if (parts.scheme == "https" and parts.hostname) or (parts.scheme == "http" and loopback):
-        if parts.query or parts.fragment:
-            raise ResolverError(f"{FEDERATION_ENDPOINT_VARIABLE} must not have a query")
-        return override
-    raise ResolverError(
-        f"{FEDERATION_ENDPOINT_VARIABLE} must be an https URL (http only on loopback): "
-        "the request carries the session's secret key"
-    )
+    return parts.scheme == "http" and loopback
 
 
 def destination_url(

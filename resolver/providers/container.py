@@ -7,21 +7,20 @@ would carry the Authorization header to another host).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
 from collections.abc import Mapping
 from ipaddress import ip_address
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from resolver.errors import ProviderError
+from resolver.config.values import endpoint_problem
+from resolver.errors import ProviderError, remember
+from resolver.providers import outbound
 from resolver.providers.credentials import Credentials
 from resolver.providers.environment import parse_rfc3339
-
-if TYPE_CHECKING:
-    import urllib.request
+from resolver.providers.outbound import TransportError as TransportError  # for IMDS
 
 RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
@@ -32,51 +31,13 @@ ECS_HOST = "http://169.254.170.2"
 ALLOWED_HTTP_HOSTS = frozenset({"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"})
 
 
-class TransportError(Exception):
-    """The request got no HTTP response (refused, timed out, reset...)."""
-
-    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.timed_out = timed_out
-
-
-@functools.lru_cache(maxsize=1)
-def _opener() -> urllib.request.OpenerDirector:
-    import urllib.request
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None  # urllib then raises HTTPError for the 3xx response
-
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
-
-
 def http_request(
     method: str, url: str, headers: Mapping[str, str], timeout: float
 ) -> tuple[int, bytes]:
-    """One request without proxy or redirects: ``(status, body)``, or TransportError."""
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, method=method, headers=dict(headers))
-    try:
-        with _opener().open(request, timeout=timeout) as response:
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read() or b""
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        timed_out = isinstance(reason, TimeoutError)
-        text = "timed out" if timed_out else getattr(reason, "strerror", None) or str(reason)
-        raise TransportError(text, timed_out=timed_out) from None
-    except TimeoutError:
-        raise TransportError("timed out", timed_out=True) from None
-    except (OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise TransportError(reason) from None
+    """One request, no proxy nor redirects, within ``timeout`` seconds in all (connect and
+    every read): ``(status, body)``, or TransportError."""
+    status, _, body = outbound.request(method, url, headers, seconds=timeout)
+    return status, body
 
 
 def body_excerpt(body: bytes, limit: int = 200, *, redact: str | None = None) -> str:
@@ -122,12 +83,13 @@ def credentials_from_metadata(doc: Any, *, source: str, origin: str) -> Credenti
 
 def check_full_uri(url: str) -> None:
     """ProviderError unless ``url`` is https, or http to loopback or an allowed host."""
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise ProviderError(f"{FULL_URI} must be an http or https URL with a host: {problem}")
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.scheme == "https" and host:
+    if parts.scheme == "https":
         return
-    if parts.scheme != "http" or not host:
-        raise ProviderError(f"{FULL_URI} must be an http or https URL with a host: {url}")
     if host in ALLOWED_HTTP_HOSTS or _is_loopback(host):
         return
     allowed = ", ".join(sorted(ALLOWED_HTTP_HOSTS))
@@ -178,7 +140,10 @@ class ContainerProvider:
         if relative:
             if not relative.startswith("/"):
                 raise ProviderError(f"{RELATIVE_URI} must start with '/': {relative}")
-            return self.ecs_host.rstrip("/") + relative
+            url = self.ecs_host.rstrip("/") + relative
+            if (problem := endpoint_problem(url)) is not None:
+                raise ProviderError(f"{RELATIVE_URI} does not make a usable URL: {problem}")
+            return url
         full = self._environ.get(FULL_URI)
         if not full:
             raise ProviderError(
@@ -207,6 +172,7 @@ class ContainerProvider:
             return None
         if "\r" in token or "\n" in token:
             raise ProviderError(f"the token from {source} contains a line break")
+        remember(token)
         return token
 
     def retrieve(self) -> Credentials:

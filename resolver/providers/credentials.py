@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
+from resolver.errors import remember
+
 _ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:(?:sts|iam)::(\d{12}):")
 
 
@@ -22,6 +24,7 @@ class Credentials:
     account_id: str | None = None
 
     def __post_init__(self) -> None:
+        remember(self.secret_access_key, self.session_token)
         if self.expires is not None and self.expires.tzinfo is None:
             raise ValueError("Credentials.expires must be an aware datetime")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
-from resolver.errors import ProviderError
+from resolver.config.values import endpoint_problem
+from resolver.errors import ProviderError, remember
 from resolver.providers.container import (
     TransportError,
     body_excerpt,
@@ -71,9 +71,8 @@ class InstanceMetadataProvider:
             if mode not in ("ipv4", "ipv6"):
                 raise ProviderError(f"{ENDPOINT_MODE} must be IPv4 or IPv6, not {mode!r}")
             endpoint = DEFAULT_ENDPOINT_IPV6 if mode == "ipv6" else DEFAULT_ENDPOINT
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProviderError(f"EC2 metadata endpoint is not an http(s) URL: {endpoint}")
+        if (problem := endpoint_problem(endpoint)) is not None:
+            raise ProviderError(f"EC2 metadata endpoint is not an http(s) URL: {problem}")
         return endpoint.rstrip("/")
 
     def retrieve(self) -> Credentials:
@@ -119,7 +118,9 @@ class InstanceMetadataProvider:
                     f"cannot reach EC2 instance metadata at {base}: {exc.reason}"
                 ) from None
             if status == 200 and body.strip():
-                return body.decode("utf-8", errors="replace").strip()
+                token = body.decode("utf-8", errors="replace").strip()
+                remember(token)
+                return token
             if status in _V1_FALLBACK_STATUSES:
                 return None
             if status == 400:

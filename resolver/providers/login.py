@@ -129,10 +129,15 @@ class LoginProvider:
         """botocore's client for the renewal, blind to the user's config files."""
         import botocore.session
 
+        from resolver.config.values import environment_endpoint
+
+        environment_endpoint(os.environ, "SIGNIN")  # botocore reads it: checked first
         session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
         session.set_config_variable("config_file", os.devnull)
         kwargs.setdefault("region_name", self.region or "us-east-1")
-        return session.create_client(service, **kwargs)
+        from resolver.providers.outbound import bound_botocore_client
+
+        return bound_botocore_client(session.create_client(service, **kwargs))
 
 
 def _reason(exc: Exception) -> str:

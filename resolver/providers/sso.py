@@ -18,7 +18,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, remember
 from resolver.providers.credentials import Credentials
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ class SsoProvider:
         access_token = cached.get("accessToken")
         if not isinstance(access_token, str) or not access_token:
             raise self._no_token("the cached token has no accessToken")
+        remember(access_token, cached.get("refreshToken"), cached.get("clientSecret"))
         if expires <= moment:
             stamp = expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             raise self._no_token(f"it expired at {stamp}")
@@ -208,6 +209,10 @@ class SsoProvider:
         from botocore import UNSIGNED
         from botocore.config import Config
 
+        from resolver.config.values import checked_endpoint, environment_endpoint
+
+        environment_endpoint(os.environ, service.upper().replace("-", "_"))  # botocore reads it
+        endpoint = checked_endpoint(self.endpoint_url, "SSO portal endpoint_url")
         session = self._botocore_session
         if session is None:
             # No profile variable: AWS_PROFILE may name a rolechain-only profile.
@@ -219,10 +224,15 @@ class SsoProvider:
             read_timeout=30,
             retries={"mode": "standard", "total_max_attempts": 3},
         )
-        endpoint = self.endpoint_url if service == "sso" else None
-        return session.create_client(
-            service, region_name=self.sso_region, config=config, endpoint_url=endpoint
+        from resolver.providers.outbound import bound_botocore_client
+
+        client = session.create_client(
+            service,
+            region_name=self.sso_region,
+            config=config,
+            endpoint_url=endpoint if service == "sso" else None,
         )
+        return bound_botocore_client(client)
 
 
 def _timestamp(value: object) -> datetime | None:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from resolver.config.private_dirs import make_dirs
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, remember
 from resolver.providers.sso import DEFAULT_TOKEN_CACHE_DIR
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ def _client(region: str) -> Any:
     from botocore import UNSIGNED
     from botocore.config import Config
 
+    from resolver.config.values import environment_endpoint
+
+    environment_endpoint(os.environ, "SSO_OIDC")  # botocore reads it: checked first
     session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session.set_config_variable("config_file", os.devnull)
     config = Config(
@@ -88,7 +91,11 @@ def _client(region: str) -> Any:
         read_timeout=30,
         retries={"mode": "standard", "total_max_attempts": 3},
     )
-    return session.create_client("sso-oidc", region_name=region, config=config)
+    from resolver.providers.outbound import bound_botocore_client
+
+    return bound_botocore_client(
+        session.create_client("sso-oidc", region_name=region, config=config)
+    )
 
 
 def _failure(target: SsoLoginTarget, operation: str, exc: Exception) -> ProviderError:
@@ -122,6 +129,7 @@ def device_login(
     try:
         registration = oidc.register_client(**register)
         client_id, client_secret = registration["clientId"], registration["clientSecret"]
+        remember(client_secret)
     except (BotoCoreError, ClientError, KeyError, TypeError) as exc:
         raise _failure(target, "RegisterClient", exc) from None
     try:
@@ -129,6 +137,7 @@ def device_login(
             clientId=client_id, clientSecret=client_secret, startUrl=target.start_url
         )
         device_code = device["deviceCode"]
+        remember(device_code)
         verification = Verification(
             device.get("verificationUriComplete") or device["verificationUri"],
             device["userCode"],
@@ -182,6 +191,7 @@ def _token_document(
     """The cache entry as the AWS CLI writes it (refresh fields for sso-sessions only)."""
     try:
         access_token, expires_in = answer["accessToken"], int(answer["expiresIn"])
+        remember(access_token, answer.get("refreshToken"))
     except (KeyError, TypeError, ValueError):
         raise ProviderError(
             f"SSO login to {target.start_url}: CreateToken returned no usable token"

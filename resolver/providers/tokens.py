@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from resolver.chain.paths import command_argv, command_program
-from resolver.errors import ResolverError, TokenError
+from resolver.errors import ResolverError, TokenError, printable, remember
 from resolver.providers.sts_client import one_line
 
 TokenProvider = Callable[[], str]
@@ -83,6 +83,7 @@ def validate_token_code(code: object, serial: str | None = None) -> str:
     if not isinstance(code, str):
         raise TokenError(f"the token code for {_device(serial)} is not a string")
     stripped = code.strip()
+    remember(stripped)
     if not _CODE.fullmatch(stripped):
         raise TokenError(f"the token code for {_device(serial)} must be exactly 6 digits")
     return stripped
@@ -181,8 +182,8 @@ class TerminalTokenPrompt:
     def prompt(self) -> str:
         """The question shown to the user."""
         if self.question:
-            return self.question
-        return f"MFA code for {self.serial}: " if self.serial else STDIN_PROMPT
+            return printable(self.question)
+        return printable(f"MFA code for {self.serial}: ") if self.serial else STDIN_PROMPT
 
     def __call__(self) -> str:
         with PROMPT_LOCK:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from resolver.errors import ProviderError, StsError
+from resolver.errors import ProviderError, StsError, remember
 from resolver.providers.credentials import Credentials
 from resolver.providers.sts_client import (
     StsClient,
@@ -70,6 +70,7 @@ class IdentityTokenFile:
             ) from None
         if not token:
             raise ProviderError("web identity token file is empty", file=self.path)
+        remember(token)
         return token
 
 
@@ -135,7 +136,9 @@ class WebIdentityRoleProvider:
 
     def _token(self) -> str:
         try:
-            return self.token_retriever.get_identity_token()
+            token = self.token_retriever.get_identity_token()
+            remember(token)
+            return token
         except ProviderError as exc:
             if exc.hop is None:
                 exc.hop = self.hop

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from resolver.errors import ResolverError
+from resolver.errors import ResolverError, remember
 from resolver.server.listener import CredentialServer
 from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
 
@@ -45,7 +45,9 @@ SHADOWING = (
 
 def new_token() -> str:
     """A fresh token: 256 bits from ``secrets``, URL-safe text."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    remember(token)
+    return token
 
 
 def loopback_address(host: str) -> tuple[socket.AddressFamily, str]:
@@ -91,6 +93,7 @@ def token_from_file(path: Path) -> str:
         text = handle.read(4097).decode("ascii", errors="replace").strip()
     if len(text) < 43 or len(text) > 4096 or not text.isprintable() or " " in text:
         raise ResolverError(f"token file {path} must hold one token of at least 43 characters")
+    remember(text)
     return text
 
 

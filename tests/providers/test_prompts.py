@@ -97,7 +97,7 @@ def test_osascript_gets_a_hidden_answer_dialog_with_quoted_text(bin_dir: Path) -
 def test_ykman_asks_the_yubikey_for_the_serials_oath_code(bin_dir: Path) -> None:
     log = fake(bin_dir, "ykman", output="654321\n")
     assert ask("ykman") == "654321"
-    assert calls(log)[0]["argv"] == ["oath", "accounts", "code", "--single", SERIAL]
+    assert calls(log)[0]["argv"] == ["oath", "accounts", "code", "--single", "--", SERIAL]
 
 
 def test_pinentry_conversation(bin_dir: Path) -> None:

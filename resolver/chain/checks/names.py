@@ -44,7 +44,10 @@ def check_source_identity(value: str) -> str | None:
 
 
 def check_serial_number(value: str) -> str | None:
-    """SerialNumber (``mfa_serial``): 9-256 characters of ``[\\w+=/:,.@-]``."""
+    """SerialNumber (``mfa_serial``): 9-256 characters of ``[\\w+=/:,.@-]``, not beginning
+    with ``-`` (a helper program such as ``ykman`` would read it as an option)."""
+    if value.startswith("-"):
+        return f"mfa_serial {show(value)} must not begin with '-'"
     return text_problem("mfa_serial", value, 9, 256, r"[\w+=/:,.@-]")
 
 

@@ -1,4 +1,7 @@
-"""Dialog drivers: zenity, kdialog, osascript (macOS), and ykman (no dialog at all)."""
+"""Dialog drivers: zenity, kdialog, osascript (macOS), and ykman (no dialog at all).
+
+Foreign text goes only into option values (``--text=``, ``--password TEXT``, ``-e``); the
+one positional argument, ykman's serial, follows ``--`` (click ends options there)."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def arguments(driver: str, program: str, request: PromptRequest) -> list[str]:
         )
         return [program, "-e", script, "-e", "text returned of result"]
     if driver == "ykman":
-        return [program, "oath", "accounts", "code", "--single", request.serial]
+        return [program, "oath", "accounts", "code", "--single", "--", request.serial]
     raise ValueError(f"not a dialog driver: {driver}")
 
 

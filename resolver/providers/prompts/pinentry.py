@@ -2,17 +2,21 @@
 
 We send SETTITLE, SETDESC, SETPROMPT, SETTIMEOUT, GETPIN and BYE (text percent-escaped),
 then read the replies: an ``OK`` greeting, ``OK`` per command, and for GETPIN ``D <pin>``
-before its ``OK``; ``ERR`` means cancelled or failed.
+before its ``OK``; ``ERR`` means cancelled or failed. Assuan bounds a line to 1000 bytes
+with its newline: a longer description is cut on a character boundary, before escaping
+(so that no escape is split), and ends with an ellipsis.
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
-from resolver.errors import TokenError
+from resolver.errors import TokenError, printable
 from resolver.providers.prompts.request import PromptRequest, run_prompt
 
 CANCELLED = "83886179"  # GPG_ERR_CANCELED from the pinentry source
+MAX_LINE_BYTES = 1000  # Assuan's limit, the command and the newline included
+ELLIPSIS = "\u2026"
 
 
 def escape(text: str) -> str:
@@ -20,17 +24,37 @@ def escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def line(command: str, text: str | None = None) -> str:
+    """``command`` with ``text`` escaped, within ``MAX_LINE_BYTES`` with its newline: the
+    text is cut on a character boundary, and ends with an ellipsis when cut."""
+    if text is None:
+        return command + "\n"
+    budget = MAX_LINE_BYTES - len(command.encode()) - 2  # the space and the newline
+    escaped = escape(text)
+    if len(escaped.encode()) > budget:
+        budget -= len(ELLIPSIS.encode())
+        kept: list[str] = []
+        for char in text:
+            budget -= len(escape(char).encode())
+            if budget < 0:
+                break
+            kept.append(escape(char))
+        escaped = "".join(kept) + ELLIPSIS
+    return f"{command} {escaped}\n"
+
+
 def conversation(request: PromptRequest) -> str:
-    """The commands we write to pinentry's stdin."""
-    commands = [
-        "SETTITLE rolechain",
-        f"SETDESC {escape(request.description())}",
-        "SETPROMPT MFA code:",
-        f"SETTIMEOUT {max(1, int(request.timeout))}",
-        "GETPIN",
-        "BYE",
-    ]
-    return "".join(command + "\n" for command in commands)
+    """The commands we write to pinentry's stdin, each a bounded Assuan line."""
+    return "".join(
+        [
+            line("SETTITLE", "rolechain"),
+            line("SETDESC", printable(request.description())),
+            line("SETPROMPT", "MFA code:"),
+            line("SETTIMEOUT", str(max(1, int(request.timeout)))),
+            line("GETPIN"),
+            line("BYE"),
+        ]
+    )
 
 
 def read_pin(replies: str, request: PromptRequest) -> str:
