@@ -190,3 +190,19 @@ class captured:
 
     def __exit__(self, *exc: object) -> None:
         sys.stdout, sys.stderr = self.saved
+
+
+def test_a_failing_completion_keypress_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The completion shortcut runs before the CLI: it is under the same last line."""
+
+    def names(*args: object) -> list[str]:
+        raise ValueError("SessionToken=FwoGZXIvYXdzEXAMPLE")
+
+    monkeypatch.setattr("resolver.cli.names.profile_names", names)
+    with captured() as (out, err):
+        status = entry.main(["__complete-profiles"])
+    assert status == 70
+    assert out.getvalue() == ""
+    assert err.getvalue() == (
+        "rolechain: error: internal error (ValueError); run with --debug for the traceback\n"
+    )

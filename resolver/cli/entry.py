@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 def main(argv: "Sequence[str] | None" = None) -> int:
     """The ``rolechain`` console script: a ready answer if one serves, else the full CLI."""
     words = sys.argv[1:] if argv is None else list(argv)
-    if words[:1] == ["__complete-profiles"]:  # a completion keypress: no argparse, no parse
-        from resolver.cli.names import profile_names
-
-        names = profile_names(words[1] if len(words) > 1 else None)
-        sys.stdout.write("".join(name + "\n" for name in names))
-        return 0
     try:
+        if words[:1] == ["__complete-profiles"]:  # a completion keypress: no argparse, no parse
+            from resolver.cli.names import profile_names
+
+            names = profile_names(words[1] if len(words) > 1 else None)
+            sys.stdout.write("".join(name + "\n" for name in names))
+            return 0
         answer = serve_export(words)
         if answer is not None:
             sys.stdout.write(answer + "\n")
