@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from resolver.cache.answers import Dependency, Stamp, files_stamp, working_directory
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
-from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
     import boto3
 
     from resolver.chain.overrides import Overrides
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 RECHECK_SECONDS = 1.0
 # Environment variables that change which files are read or where STS calls go.

@@ -221,8 +221,8 @@ def test_process_errors_name_the_profile_once(
 
 
 def test_expired_credentials_name_the_hop() -> None:
-    from resolver.providers.cache import CredentialsCache
-    from resolver.providers.credentials import Credentials
+    from resolver.stscreds.cache import CredentialsCache
+    from resolver.stscreds.credentials import Credentials
 
     class Stale:
         name = "AssumeRoleProvider"

@@ -143,7 +143,7 @@ def test_unreachable_federation_endpoint_is_one_line_without_secrets() -> None:
 
     from resolver.console.federation import get_signin_token
     from resolver.errors import ProviderError
-    from resolver.providers.credentials import Credentials
+    from resolver.stscreds.credentials import Credentials
 
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

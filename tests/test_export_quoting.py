@@ -23,7 +23,7 @@ from resolver.cache.answers import EXPORT_FORMATS
 from resolver.cli.cmd_export import credential_variables, render
 from resolver.cli.formats import MANAGED_VARIABLES, render_shell, shell_state
 from resolver.errors import ResolverError
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 from tests import oracles
 from tests.hostile import fuzz_settings, hostile_text, printable_hostile_text
 

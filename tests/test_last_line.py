@@ -23,8 +23,8 @@ from resolver.config.values import environment_endpoint
 from resolver.console.urls import PARTITIONS, federation_endpoint
 from resolver.errors import ResolverError, remember, scrub
 from resolver.providers.container import ContainerProvider
-from resolver.providers.credentials import Credentials
 from resolver.providers.imds import InstanceMetadataProvider
+from resolver.stscreds.credentials import Credentials
 from tests.conftest import IsolatedEnv
 from tests.hostile import fuzz_settings, hostile_text
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer

@@ -21,8 +21,8 @@ from typing import Any
 
 from resolver.chain.types import StsSettings
 from resolver.errors import ProviderError, ResolverError
-from resolver.providers.credentials import Credentials
 from resolver.providers.keyring_store import StoredKeys
+from resolver.stscreds.credentials import Credentials
 
 WAIT_ATTEMPTS = 10
 WAIT_SECONDS = 2.0

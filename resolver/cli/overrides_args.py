@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resolver.chain.overrides import Overrides
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 
 def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = True) -> None:
@@ -55,7 +55,7 @@ def token_from_args(args: argparse.Namespace) -> TokenProvider | None:
     code = getattr(args, "mfa_token", None)
     if code is None:
         return None
-    from resolver.providers.tokens import validate_token_code
+    from resolver.stscreds.tokens import validate_token_code
 
     checked = validate_token_code(code)
     return lambda: checked

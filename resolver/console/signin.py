@@ -36,7 +36,7 @@ from resolver.console.urls import (
 from resolver.errors import ResolverError
 
 if TYPE_CHECKING:
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 
 class DefaultChainProvider:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from resolver.errors import ProviderError
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"

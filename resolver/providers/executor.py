@@ -27,12 +27,12 @@ from resolver.chain.types import (
     SsoSource,
     WebIdentitySource,
 )
-from resolver.providers.assume_role import AssumeRoleProvider
-from resolver.providers.cache import CredentialsCache
-from resolver.providers.credentials import CredentialsProvider
 from resolver.providers.sts_factory import StsTarget, sts_target
 from resolver.providers.sts_pool import shared_sts_client, signed_by
-from resolver.providers.tokens import TokenProvider
+from resolver.stscreds.assume_role import AssumeRoleProvider
+from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.credentials import CredentialsProvider
+from resolver.stscreds.tokens import TokenProvider
 
 # Serializes OS keyring access across processes (see resolver.cache.keyring_lock).
 KeyringLock = Callable[[], AbstractContextManager[object]]
@@ -208,7 +208,7 @@ def _base_provider(
             )
         if not source.mfa_serial:
             return keys
-        from resolver.providers.session_token import SessionTokenProvider
+        from resolver.stscreds.session_token import SessionTokenProvider
 
         return SessionTokenProvider(
             CallerBoundStsClient(keys, target),
@@ -242,7 +242,8 @@ def _base_provider(
         return ContainerProvider(environ)
     if isinstance(source, WebIdentitySource):
         from resolver.config.sources.files import expand_home
-        from resolver.providers.web_identity import IdentityTokenFile, WebIdentityRoleProvider
+        from resolver.providers.bases.web_identity import IdentityTokenFile
+        from resolver.stscreds.web_identity import WebIdentityRoleProvider
 
         return WebIdentityRoleProvider(
             CallerBoundStsClient(None, target),

@@ -19,7 +19,7 @@ from resolver.providers.container import (
     credentials_from_metadata,
     http_request,
 )
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 DISABLED = "AWS_EC2_METADATA_DISABLED"
 V1_DISABLED = "AWS_EC2_METADATA_V1_DISABLED"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resolver.errors import ProviderError
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 SERVICE = "rolechain"
 MAX_VALUE_CHARS = 4096

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from resolver.errors import ProviderError
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 REFRESH_THRESHOLD = timedelta(minutes=5)  # botocore's LoginCredentialFetcher's
 

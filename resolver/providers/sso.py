@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ProviderError, remember
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 if TYPE_CHECKING:
     import botocore.session

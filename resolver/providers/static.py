@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resolver.errors import ProviderError
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 
 class StaticProvider:

@@ -22,7 +22,7 @@ from resolver.errors import ConfigError
 if TYPE_CHECKING:
     import botocore.session
 
-    from resolver.providers.credentials import Credentials
+    from resolver.stscreds.credentials import Credentials
 
 GLOBAL_ENDPOINT = "https://sts.amazonaws.com"
 GLOBAL_SIGNING_REGION = "us-east-1"

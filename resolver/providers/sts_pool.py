@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from resolver.providers.sts_factory import StsTarget, make_sts_client, target_environment
 
 if TYPE_CHECKING:
-    from resolver.providers.credentials import Credentials
+    from resolver.stscreds.credentials import Credentials
 
 MAX_CLIENTS = 32
 
@@ -38,7 +38,7 @@ class UnboundCallError(RuntimeError):
 
 def _placeholder() -> Credentials:
     """Keys no STS accepts: what a call would carry if the handler were ever bypassed."""
-    from resolver.providers.credentials import Credentials
+    from resolver.stscreds.credentials import Credentials
 
     return Credentials("ROLECHAIN-UNBOUND", "never-sent")
 

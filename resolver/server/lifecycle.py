@@ -28,8 +28,8 @@ from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.chain.overrides import Overrides
-    from resolver.providers.credentials import Credentials
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.credentials import Credentials
+    from resolver.stscreds.tokens import TokenProvider
 
 TOKEN_BYTES = 32
 URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"

@@ -7,8 +7,7 @@ from datetime import timedelta
 from typing import Any, TypeAlias
 
 from resolver.errors import TokenError
-from resolver.providers.credentials import Credentials
-from resolver.providers.sts_client import (
+from resolver.stscreds.client import (
     StsClient,
     credentials_from_response,
     duration_seconds,
@@ -16,7 +15,8 @@ from resolver.providers.sts_client import (
     policy_descriptors,
     translating_errors,
 )
-from resolver.providers.tokens import TokenProvider, get_token_code
+from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.tokens import TokenProvider, get_token_code
 
 DEFAULT_DURATION = timedelta(minutes=15)
 """Go's ``DefaultDuration``: refresh as often as STS allows."""
@@ -74,8 +74,7 @@ class AssumeRoleProvider:
         self.transitive_tag_keys = tuple(transitive_tag_keys)
         if serial_number and token_provider is None:
             raise TokenError(
-                f"role requires MFA device {serial_number} but no token_provider was given "
-                "(set mfa_process, or prompt on a terminal)",
+                f"role requires MFA device {serial_number} but no token_provider was given",
                 hop=self.hop,
             )
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from resolver.errors import ProviderError, ResolverError
-from resolver.providers.credentials import Credentials, CredentialsProvider, refresh_due
+from resolver.stscreds.credentials import Credentials, CredentialsProvider, refresh_due
 
 logger = logging.getLogger(__name__)
 

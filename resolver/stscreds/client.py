@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
 from resolver.errors import StsError
-from resolver.providers.credentials import Credentials, account_id_from_arn
+from resolver.stscreds.credentials import Credentials, account_id_from_arn
 
 _WHITESPACE = re.compile(r"\s+")
 _MAX_MESSAGE = 500

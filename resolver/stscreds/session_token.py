@@ -10,14 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 from resolver.errors import TokenError
-from resolver.providers.credentials import Credentials
-from resolver.providers.sts_client import (
+from resolver.stscreds.client import (
     StsClient,
     credentials_from_response,
     duration_seconds,
     translating_errors,
 )
-from resolver.providers.tokens import TokenProvider, get_token_code
+from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.tokens import TokenProvider, get_token_code
 
 DEFAULT_SESSION_DURATION = timedelta(hours=12)
 
@@ -48,8 +48,7 @@ class SessionTokenProvider:
         self.label = label
         if serial_number and token_provider is None:
             raise TokenError(
-                f"MFA device {serial_number} is set but no token_provider was given "
-                "(set mfa_process, or prompt on a terminal)",
+                f"MFA device {serial_number} is set but no token_provider was given",
                 hop=label,
             )
 

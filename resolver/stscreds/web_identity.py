@@ -6,7 +6,6 @@ appears in a repr, log or error. The call is unsigned: the client needs no crede
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Iterable
@@ -14,8 +13,7 @@ from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from resolver.errors import ProviderError, StsError, remember
-from resolver.providers.credentials import Credentials
-from resolver.providers.sts_client import (
+from resolver.stscreds.client import (
     StsClient,
     credentials_from_response,
     duration_seconds,
@@ -23,6 +21,7 @@ from resolver.providers.sts_client import (
     policy_descriptors,
     translating_errors,
 )
+from resolver.stscreds.credentials import Credentials
 
 RETRYABLE_CODES = frozenset({"InvalidIdentityToken", "IDPCommunicationError"})
 """STS codes retried with a freshly read token (Go retries InvalidIdentityToken too)."""
@@ -35,43 +34,6 @@ class IdentityTokenRetriever(Protocol):
     """Anything that returns the current web identity token (a JWT)."""
 
     def get_identity_token(self) -> str: ...
-
-
-MAX_TOKEN_FILE_BYTES = 64 * 1024  # STS takes tokens of up to 20,000 characters
-
-
-class IdentityTokenFile:
-    """A token file, re-read on every call because tokens rotate."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-
-    def __repr__(self) -> str:
-        return f"IdentityTokenFile({self.path!r})"
-
-    def get_identity_token(self) -> str:
-        """The token in the file, stripped; ``ProviderError`` naming the path if unusable."""
-        from resolver.config.sources.files import read_regular
-
-        try:
-            data = read_regular(self.path, MAX_TOKEN_FILE_BYTES)
-        except FileNotFoundError:
-            raise ProviderError("web identity token file not found", file=self.path) from None
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise ProviderError(
-                f"cannot read web identity token file: {reason}", file=self.path
-            ) from None
-        try:
-            token = data.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise ProviderError(
-                "web identity token file is not valid UTF-8", file=self.path
-            ) from None
-        if not token:
-            raise ProviderError("web identity token file is empty", file=self.path)
-        remember(token)
-        return token
 
 
 class WebIdentityRoleProvider:

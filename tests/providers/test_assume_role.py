@@ -16,9 +16,9 @@ from botocore.stub import ANY, Stubber
 
 from resolver.demo.localsts import free_port
 from resolver.errors import StsError, TokenError
-from resolver.providers.assume_role import DEFAULT_DURATION, AssumeRoleProvider
-from resolver.providers.credentials import Credentials
-from resolver.providers.sts_client import StsClient, parse_expiration, sts_error
+from resolver.stscreds.assume_role import DEFAULT_DURATION, AssumeRoleProvider
+from resolver.stscreds.client import StsClient, parse_expiration, sts_error
+from resolver.stscreds.credentials import Credentials
 
 ARN = "arn:aws:iam::123456789012:role/ops"
 LABEL = f"profile ops ({ARN})"

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.credentials import CredentialsProvider
 from resolver.providers.environment import (
     EnvironmentProvider,
     has_environment_credentials,
@@ -15,6 +14,7 @@ from resolver.providers.environment import (
     web_identity_from_env,
 )
 from resolver.providers.static import StaticProvider
+from resolver.stscreds.credentials import CredentialsProvider
 
 KEY_ID = "AKIAEXAMPLEKEYID0001"
 SECRET = "s3cr3t/SECRET+value/abcdefghijklmnopqrstu"

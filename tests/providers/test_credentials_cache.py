@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from resolver.errors import ProviderError, StsError
-from resolver.providers.cache import CredentialsCache
-from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -186,7 +186,7 @@ def test_failed_early_refresh_keeps_serving_valid_credentials(
     first = cache.retrieve()
     clock.advance(timedelta(minutes=56))  # in the window, 4 minutes left
     provider.fail = StsError("AssumeRole failed: rate exceeded", code="Throttling", hop="ops")
-    with caplog.at_level(logging.DEBUG, logger="resolver.providers.cache"):
+    with caplog.at_level(logging.DEBUG, logger="resolver.stscreds.cache"):
         assert cache.retrieve() is first
     assert provider.calls == 2
     assert "Throttling" in caplog.text
@@ -365,7 +365,7 @@ def test_no_secrets_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) ->
     leaky.retrieve()
     leaky._provider = Leaky()
     leaky_clock.advance(timedelta(minutes=58))
-    with caplog.at_level(logging.DEBUG, logger="resolver.providers.cache"):
+    with caplog.at_level(logging.DEBUG, logger="resolver.stscreds.cache"):
         leaky.retrieve()  # early refresh fails: served from cache, logged
     texts.append(caplog.text)
     assert "RuntimeError" in caplog.text

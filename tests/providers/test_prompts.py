@@ -17,7 +17,7 @@ from resolver.errors import ConfigError, TokenError
 from resolver.providers.prompts import pinentry
 from resolver.providers.prompts.choose import DRIVERS, choose_driver, prompt_provider
 from resolver.providers.prompts.request import PromptRequest
-from resolver.providers.tokens import get_token_code
+from resolver.stscreds.tokens import get_token_code
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 ROLE = "arn:aws:iam::210987654321:role/admin"
@@ -206,7 +206,7 @@ def test_the_prompt_says_how_many_other_processes_wait_for_it(
     import time
 
     from resolver.cache.locks import KeyLock
-    from resolver.providers.tokens import counting_waiters
+    from resolver.stscreds.tokens import counting_waiters
 
     path = tmp_path / "key.lock"
     lock = KeyLock(path, timeout=0)

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from resolver.errors import StsError, TokenError
-from resolver.providers.session_token import SessionTokenProvider
+from resolver.stscreds.session_token import SessionTokenProvider
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"

@@ -70,8 +70,8 @@ def test_sts_target(settings: StsSettings, environ: dict[str, str], expected: St
 
 
 def test_a_client_builds_with_no_region_configured() -> None:
-    from resolver.providers.credentials import Credentials
     from resolver.providers.sts_factory import make_sts_client
+    from resolver.stscreds.credentials import Credentials
 
     client = make_sts_client(Credentials("AKID", "secret"), sts_target(StsSettings(), {}))
     assert client.meta.region_name == "us-east-1"

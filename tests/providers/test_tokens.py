@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from resolver.errors import TokenError
-from resolver.providers import tokens
-from resolver.providers.tokens import (
+from resolver.providers.prompts.process import ProcessTokenProvider
+from resolver.providers.prompts.terminal import TerminalPrompt
+from resolver.stscreds import tokens
+from resolver.stscreds.tokens import (
     PROMPT_LOCK,
     STDIN_PROMPT,
-    ProcessTokenProvider,
     TerminalTokenPrompt,
     get_token_code,
     stdin_token_provider,
@@ -157,7 +158,7 @@ def test_no_terminal_raises_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(sys, "stdin", devnull)
         start = time.monotonic()
         with pytest.raises(TokenError) as info:
-            TerminalTokenPrompt(SERIAL)()
+            TerminalPrompt(SERIAL)()
     assert time.monotonic() - start < 1.0
     assert str(info.value) == (
         f"no terminal to prompt for the MFA code of {SERIAL}; "
@@ -166,10 +167,25 @@ def test_no_terminal_raises_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not PROMPT_LOCK.locked()
 
 
+def test_the_port_without_a_terminal_names_no_profile_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stscreds knows nothing of profiles: its hint names no profile key; rolechain's
+    terminal driver adds ``mfa_process``."""
+    monkeypatch.setattr(tokens, "_open_tty", lambda: None)
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr(sys, "stdin", devnull)
+        with pytest.raises(TokenError) as info:
+            TerminalTokenPrompt(SERIAL)()
+    assert (
+        str(info.value)
+        == f"no terminal to prompt for the MFA code of {SERIAL}; run from a terminal"
+    )
+    assert isinstance(TerminalPrompt(SERIAL), TerminalTokenPrompt)
+
+
 def test_no_controlling_terminal_in_real_process() -> None:
     """A new session has no /dev/tty; with stdin from /dev/null the prompt must fail fast."""
     code = (
-        "from resolver.providers.tokens import TerminalTokenPrompt\n"
+        "from resolver.stscreds.tokens import TerminalTokenPrompt\n"
         "from resolver.errors import TokenError\n"
         "try:\n"
         "    TerminalTokenPrompt('GAHT12345678')()\n"

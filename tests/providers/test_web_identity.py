@@ -13,12 +13,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from resolver.errors import ProviderError, StsError
-from resolver.providers import web_identity
-from resolver.providers.web_identity import (
-    IdentityTokenFile,
-    IdentityTokenRetriever,
-    WebIdentityRoleProvider,
-)
+from resolver.providers.bases.web_identity import IdentityTokenFile
+from resolver.stscreds import web_identity
+from resolver.stscreds.web_identity import IdentityTokenRetriever, WebIdentityRoleProvider
 
 ARN = "arn:aws:iam::123456789012:role/ci"
 LABEL = f"profile ci ({ARN})"
@@ -257,7 +254,7 @@ def test_bad_max_attempts() -> None:
 def test_a_token_fifo_or_oversized_file_is_refused_without_blocking(tmp_path: Path) -> None:
     import os
 
-    from resolver.providers.web_identity import MAX_TOKEN_FILE_BYTES, IdentityTokenFile
+    from resolver.providers.bases.web_identity import MAX_TOKEN_FILE_BYTES, IdentityTokenFile
 
     fifo = tmp_path / "token.fifo"
     os.mkfifo(fifo)
