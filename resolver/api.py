@@ -106,7 +106,7 @@ def _plan(
     profiles = load_profiles(config, environ)
     name = profile or "default"
     if profile is None and name not in profiles:
-        from resolver.providers.environment import web_identity_from_env
+        from resolver.providers.bases.environment import web_identity_from_env
 
         found = web_identity_from_env(environ)
         if found is not None:
@@ -227,7 +227,10 @@ def resolution(
     environ = os.environ if environ is None else environ
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
-        from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
+        from resolver.providers.bases.environment import (
+            EnvironmentProvider,
+            has_environment_credentials,
+        )
 
         if has_environment_credentials(environ):
             if overrides:

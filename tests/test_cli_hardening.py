@@ -175,10 +175,10 @@ def test_settings_only_profile_used_as_a_source_is_an_error(
 
 
 def test_default_chain_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    from resolver.providers.container import ContainerProvider
-    from resolver.providers.default_chain import DefaultChainProvider
-    from resolver.providers.environment import EnvironmentProvider
-    from resolver.providers.imds import InstanceMetadataProvider
+    from resolver.providers.bases.container import ContainerProvider
+    from resolver.providers.bases.default_chain import DefaultChainProvider
+    from resolver.providers.bases.environment import EnvironmentProvider
+    from resolver.providers.bases.imds import InstanceMetadataProvider
 
     both = {
         "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s",

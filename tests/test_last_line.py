@@ -22,8 +22,8 @@ from resolver.cli import entry
 from resolver.config.values import environment_endpoint
 from resolver.console.urls import PARTITIONS, federation_endpoint
 from resolver.errors import ResolverError, remember, scrub
-from resolver.providers.container import ContainerProvider
-from resolver.providers.imds import InstanceMetadataProvider
+from resolver.providers.bases.container import ContainerProvider
+from resolver.providers.bases.imds import InstanceMetadataProvider
 from resolver.stscreds.credentials import Credentials
 from tests.conftest import IsolatedEnv
 from tests.hostile import fuzz_settings, hostile_text

@@ -392,7 +392,7 @@ def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = No
     answer = read_answer(answer_path(directory, request_key(request)))
     if answer is None or not answer.servable(request, time.time(), environ):
         return None
-    resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.process
+    resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.bases.process
     if resolving and any(name in resolving for name in answer.profiles):
         return None  # maybe a credential_process loop: the full path decides
     return answer.outputs.get(fmt)

@@ -20,7 +20,7 @@ from typing import Any
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, cache_dir, make_key
 from resolver.config.sources.files import read_regular
-from resolver.providers.sso_login import (
+from resolver.providers.bases.sso_device import (
     MAX_WAIT_SECONDS,
     SsoLoginTarget,
     Verification,

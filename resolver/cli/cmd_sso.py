@@ -12,7 +12,7 @@ import os
 import sys
 
 from resolver.errors import ChainError, ResolverError, printable
-from resolver.providers.sso_login import SsoLoginTarget, Verification
+from resolver.providers.bases.sso_device import SsoLoginTarget, Verification
 
 
 def login_target(args: argparse.Namespace) -> SsoLoginTarget:
@@ -55,7 +55,7 @@ def login_target(args: argparse.Namespace) -> SsoLoginTarget:
 
 def run(args: argparse.Namespace) -> int:
     """Log in once (or use the login a parallel run just finished)."""
-    from resolver.cache.sso_login import login_once
+    from resolver.cache.sso_lock import login_once
 
     target = login_target(args)
 

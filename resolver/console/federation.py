@@ -18,7 +18,7 @@ import re
 from resolver.console.urls import signin_token_query
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
-from resolver.providers.sts_factory import StsTarget, make_sts_client
+from resolver.providers.sts.factory import StsTarget, make_sts_client
 from resolver.stscreds.client import credentials_from_response, translating_errors
 from resolver.stscreds.credentials import Credentials
 

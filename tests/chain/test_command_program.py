@@ -25,7 +25,7 @@ from resolver.chain.paths import (
 )
 from resolver.chain.types import Chain, Hop, ProcessSource
 from resolver.errors import ProviderError
-from resolver.providers.process import ProcessProvider
+from resolver.providers.bases.process import ProcessProvider
 from resolver.providers.prompts.process import ProcessTokenProvider
 from tests.hostile import fuzz_settings, hostile_text
 

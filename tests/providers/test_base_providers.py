@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.environment import (
+from resolver.providers.bases.environment import (
     EnvironmentProvider,
     has_environment_credentials,
     parse_rfc3339,
     web_identity_from_env,
 )
-from resolver.providers.static import StaticProvider
+from resolver.providers.bases.static import StaticProvider
 from resolver.stscreds.credentials import CredentialsProvider
 
 KEY_ID = "AKIAEXAMPLEKEYID0001"

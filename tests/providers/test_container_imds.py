@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.container import ContainerProvider, check_full_uri
-from resolver.providers.imds import InstanceMetadataProvider
+from resolver.providers.bases.container import ContainerProvider, check_full_uri
+from resolver.providers.bases.imds import InstanceMetadataProvider
 
 SECRET = "metadata/SECRET+key/0123456789abcdefghijkl"
 TOKEN = "IQoJb3JpZ2luX2VjMETADATASESSIONTOKEN=="

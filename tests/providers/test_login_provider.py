@@ -15,7 +15,7 @@ import pytest
 import resolver
 from resolver.api import clear
 from resolver.errors import ProviderError
-from resolver.providers.login import LoginProvider
+from resolver.providers.bases.login import LoginProvider
 from tests.conftest import IsolatedEnv
 from tests.moto_support import MotoServer
 from tests.providers.sso_fakes import Portal, serve_portal

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.process import ProcessProvider
+from resolver.providers.bases.process import ProcessProvider
 
 SECRET = "proc/SECRET+key/0123456789abcdefghijklmn"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLEPROCESSTOKEN=="

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from resolver.cache.sso_login import login_once
+from resolver.cache.sso_lock import login_once
 from resolver.cli.main import main
 from resolver.errors import ProviderError
-from resolver.providers.sso import SsoProvider
-from resolver.providers.sso_login import SsoLoginTarget, Verification, device_login
+from resolver.providers.bases.sso import SsoProvider
+from resolver.providers.bases.sso_device import SsoLoginTarget, Verification, device_login
 from tests.conftest import IsolatedEnv
 from tests.providers.sso_fakes import Portal, Reply, serve_portal
 

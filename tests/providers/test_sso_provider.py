@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.sso import SsoProvider
+from resolver.providers.bases.sso import SsoProvider
 from tests.conftest import IsolatedEnv
 from tests.providers.sso_fakes import Portal, serve_portal
 
@@ -291,7 +291,7 @@ def test_failed_refresh_serves_a_still_valid_token_and_logs_no_secret(
     path = write_session_token(tmp_path, expires_in=timedelta(minutes=5))
     before = path.read_text()
     oidc.token_reply = lambda: (400, {"x-amzn-ErrorType": "InvalidGrantException"}, {})
-    caplog.set_level("DEBUG", logger="resolver.providers.sso")
+    caplog.set_level("DEBUG", logger="resolver.providers.bases.sso")
 
     provider(oidc, tmp_path, sso_session="corp").retrieve()
 

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from resolver.providers.sts_factory import StsTarget, make_sts_client
-from resolver.providers.sts_loader import direct_loader
+from resolver.providers.sts.factory import StsTarget, make_sts_client
+from resolver.providers.sts.loader import direct_loader
 
 
 def counted_listdirs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -50,7 +50,7 @@ def test_an_unknown_service_or_model_type_still_fails_as_in_botocore() -> None:
 def test_the_sts_clients_session_uses_it() -> None:
     client = make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9"))
     assert client.meta.service_model.service_name == "sts"
-    from resolver.providers import sts_factory
+    from resolver.providers.sts import factory as sts_factory
 
     loader = sts_factory._botocore_session().get_component("data_loader")
     assert type(loader).__name__ == "DirectLoader"

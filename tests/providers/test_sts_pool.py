@@ -9,10 +9,11 @@ import pytest
 
 from resolver.chain.planner import plan_chain
 from resolver.config.loading import load_profiles
-from resolver.providers import sts_pool
-from resolver.providers.executor import CallerBoundStsClient, build_provider
-from resolver.providers.static import StaticProvider
-from resolver.providers.sts_factory import StsTarget
+from resolver.providers.bases.static import StaticProvider
+from resolver.providers.executor import build_provider
+from resolver.providers.sts import pool as sts_pool
+from resolver.providers.sts.caller import CallerBoundStsClient
+from resolver.providers.sts.factory import StsTarget
 from resolver.stscreds.credentials import Credentials
 from tests.conftest import IsolatedEnv
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolver.chain.types import StsSettings
-from resolver.providers.sts_factory import GLOBAL_ENDPOINT, StsTarget, sts_target
+from resolver.providers.sts.factory import GLOBAL_ENDPOINT, StsTarget, sts_target
 
 PROFILE = StsSettings(region="eu-west-1", endpoint_url="http://profile.example")
 
@@ -70,7 +70,7 @@ def test_sts_target(settings: StsSettings, environ: dict[str, str], expected: St
 
 
 def test_a_client_builds_with_no_region_configured() -> None:
-    from resolver.providers.sts_factory import make_sts_client
+    from resolver.providers.sts.factory import make_sts_client
     from resolver.stscreds.credentials import Credentials
 
     client = make_sts_client(Credentials("AKID", "secret"), sts_target(StsSettings(), {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolver.errors import ConfigError
-from resolver.providers.sts_factory import (
+from resolver.providers.sts.factory import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
     StsTarget,
@@ -45,7 +45,7 @@ def test_a_throttled_call_is_sent_max_attempts_times_in_all() -> None:
 
     from botocore.exceptions import ClientError
 
-    from resolver.providers.sts_factory import MAX_ATTEMPTS
+    from resolver.providers.sts.factory import MAX_ATTEMPTS
 
     seen: list[str] = []
 

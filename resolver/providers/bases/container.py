@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
-from resolver.providers.environment import parse_rfc3339
+from resolver.providers.bases.environment import parse_rfc3339
 from resolver.providers.outbound import TransportError as TransportError  # for IMDS
 from resolver.stscreds.credentials import Credentials
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
+from resolver.providers.bases.environment import EnvironmentProvider, has_environment_credentials
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 
@@ -29,16 +29,16 @@ class DefaultChainProvider:
 
     def chosen(self) -> CredentialsProvider:
         """The provider the environment selects now."""
-        from resolver.providers.container import FULL_URI, RELATIVE_URI
+        from resolver.providers.bases.container import FULL_URI, RELATIVE_URI
 
         environ = self._environ
         if has_environment_credentials(environ):
             return EnvironmentProvider(environ)
         if environ.get(RELATIVE_URI) or environ.get(FULL_URI):
-            from resolver.providers.container import ContainerProvider
+            from resolver.providers.bases.container import ContainerProvider
 
             return ContainerProvider(environ)
-        from resolver.providers.imds import InstanceMetadataProvider
+        from resolver.providers.bases.imds import InstanceMetadataProvider
 
         return InstanceMetadataProvider(environ)
 

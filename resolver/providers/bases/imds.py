@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
-from resolver.providers.container import (
+from resolver.providers.bases.container import (
     TransportError,
     body_excerpt,
     credentials_from_metadata,

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from resolver.chain.paths import command_argv, command_program
 from resolver.errors import ProviderError
 from resolver.providers import children
-from resolver.providers.environment import parse_rfc3339
+from resolver.providers.bases.environment import parse_rfc3339
 from resolver.stscreds.credentials import Credentials
 
 STDERR_TAIL_CHARS = 500

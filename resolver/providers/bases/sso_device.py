@@ -24,7 +24,7 @@ from typing import Any
 
 from resolver.config.private_dirs import make_dirs
 from resolver.errors import ProviderError, remember
-from resolver.providers.sso import DEFAULT_TOKEN_CACHE_DIR
+from resolver.providers.bases.sso import DEFAULT_TOKEN_CACHE_DIR
 
 logger = logging.getLogger(__name__)
 

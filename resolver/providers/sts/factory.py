@@ -121,7 +121,7 @@ def _botocore_session() -> botocore.session.Session:
             session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
             session.set_config_variable("config_file", os.devnull)
             session.set_config_variable("credentials_file", os.devnull)
-            from resolver.providers.sts_loader import direct_loader
+            from resolver.providers.sts.loader import direct_loader
 
             session.register_component(
                 "data_loader", direct_loader(session.get_component("data_loader"))

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from resolver.providers.sts_factory import StsTarget, make_sts_client, target_environment
+from resolver.providers.sts.factory import StsTarget, make_sts_client, target_environment
 
 if TYPE_CHECKING:
     from resolver.stscreds.credentials import Credentials
