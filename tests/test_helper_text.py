@@ -22,8 +22,8 @@ from resolver.providers.prompts import pinentry
 from resolver.providers.prompts.request import PromptRequest
 from tests.conftest import IsolatedEnv
 from tests.hostile import CONTROLS, LINE_BREAKS, fuzz_settings, hostile_text
-from tests.providers.sso_fakes import Portal, serve_portal
-from tests.providers.test_prompts import ask, calls, fake
+from tests.providers.bases.sso_fakes import Portal, serve_portal
+from tests.providers.prompts.test_prompts import ask, calls, fake
 
 START_URL = "https://corp.awsapps.com/start"
 SSO_CONFIG = f"""[sso-session corp]

@@ -13,7 +13,7 @@ from resolver.chain.planner import build_chain
 from resolver.cli.main import main
 from resolver.config.loading import load_profiles
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "profiles"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 

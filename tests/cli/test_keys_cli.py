@@ -261,7 +261,7 @@ def test_explain_and_validate_of_a_keyring_profile_never_import_keyring(
 ) -> None:
     isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
     isolated_env.aws_config_file.write_text(KEYRING_INI)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for argv in (("explain", "kr"), ("validate",)):
         result = subprocess.run(
             [sys.executable, "-X", "importtime", "-m", "resolver", *argv],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import IsolatedEnv
 from tests.moto_support import MotoServer
-from tests.providers.test_prompts import calls, fake
+from tests.providers.prompts.test_prompts import calls, fake
 from tests.test_e2e_chain import THREE_HOPS, sts, use_config
 
 __all__ = ["sts"]

@@ -1,4 +1,4 @@
-"""WebIdentityRoleProvider and IdentityTokenFile."""
+"""WebIdentityRoleProvider (with the token file as its retriever)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from botocore.stub import ANY, Stubber
 from resolver.errors import ProviderError, StsError
 from resolver.providers.bases.web_identity import IdentityTokenFile
 from resolver.stscreds import web_identity
-from resolver.stscreds.web_identity import IdentityTokenRetriever, WebIdentityRoleProvider
+from resolver.stscreds.web_identity import WebIdentityRoleProvider
 
 ARN = "arn:aws:iam::123456789012:role/ci"
 LABEL = f"profile ci ({ARN})"
@@ -167,25 +167,6 @@ def test_empty_token_file(sts: Any, stub: Stubber, tmp_path: Path, content: str)
     assert info.value.file == str(path)
 
 
-def test_unreadable_token_file_is_provider_error(tmp_path: Path) -> None:
-    with pytest.raises(ProviderError, match="cannot read") as info:
-        IdentityTokenFile(tmp_path).get_identity_token()  # a directory
-    assert str(tmp_path) in str(info.value)
-
-
-def test_non_utf8_token_file(tmp_path: Path) -> None:
-    path = tmp_path / "token"
-    path.write_bytes(b"\xff\xfe" + JWT_A.encode())
-    with pytest.raises(ProviderError, match="UTF-8") as info:
-        IdentityTokenFile(path).get_identity_token()
-    assert JWT_A not in str(info.value)
-
-
-def test_token_file_strips_whitespace(token_file: Path) -> None:
-    assert IdentityTokenFile(token_file).get_identity_token() == JWT_A
-    assert isinstance(IdentityTokenFile(token_file), IdentityTokenRetriever)
-
-
 def test_token_never_in_repr_or_errors(sts: Any, stub: Stubber, token_file: Path) -> None:
     stub.add_client_error(
         "assume_role_with_web_identity",
@@ -249,18 +230,3 @@ def test_other_errors_not_retried(sts: Any, stub: Stubber, code: str) -> None:
 def test_bad_max_attempts() -> None:
     with pytest.raises(ValueError):
         WebIdentityRoleProvider(object(), ARN, CountingRetriever(JWT_A), max_attempts=0)  # type: ignore[arg-type]
-
-
-def test_a_token_fifo_or_oversized_file_is_refused_without_blocking(tmp_path: Path) -> None:
-    import os
-
-    from resolver.providers.bases.web_identity import MAX_TOKEN_FILE_BYTES, IdentityTokenFile
-
-    fifo = tmp_path / "token.fifo"
-    os.mkfifo(fifo)
-    with pytest.raises(ProviderError, match="not a regular file"):
-        IdentityTokenFile(fifo).get_identity_token()
-    big = tmp_path / "token.big"
-    big.write_text("x" * (MAX_TOKEN_FILE_BYTES + 1))
-    with pytest.raises(ProviderError, match="larger than"):
-        IdentityTokenFile(big).get_identity_token()

@@ -18,7 +18,7 @@ from resolver.errors import ProviderError
 from resolver.providers.bases.login import LoginProvider
 from tests.conftest import IsolatedEnv
 from tests.moto_support import MotoServer
-from tests.providers.sso_fakes import Portal, serve_portal
+from tests.providers.bases.sso_fakes import Portal, serve_portal
 
 SESSION = "arn:aws:iam::123456789012:user/alice"
 SECRET = "login/SECRET+key/0123456789abcdefghijklmn"

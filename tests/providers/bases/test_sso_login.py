@@ -22,7 +22,7 @@ from resolver.errors import ProviderError
 from resolver.providers.bases.sso import SsoProvider
 from resolver.providers.bases.sso_device import SsoLoginTarget, Verification, device_login
 from tests.conftest import IsolatedEnv
-from tests.providers.sso_fakes import Portal, Reply, serve_portal
+from tests.providers.bases.sso_fakes import Portal, Reply, serve_portal
 
 START_URL = "https://corp.awsapps.com/start"
 CLIENT_ID = "client-id-LOGIN-0123"

@@ -1,5 +1,5 @@
 """SsoProvider: botocore's token cache in tmp_path and a fake SSO portal on 127.0.0.1
-(``tests/providers/sso_fakes.py``: ``GET /federation/credentials`` as the real portal)."""
+(``tests/providers/bases/sso_fakes.py``: ``GET /federation/credentials`` as the real portal)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from resolver.errors import ProviderError
 from resolver.providers.bases.sso import SsoProvider
 from tests.conftest import IsolatedEnv
-from tests.providers.sso_fakes import Portal, serve_portal
+from tests.providers.bases.sso_fakes import Portal, serve_portal
 
 START_URL = "https://example.awsapps.com/start"
 ACCESS_TOKEN = "aoaAAAAAGSSOACCESSTOKENexample0123456789"
