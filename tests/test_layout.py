@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,32 @@ def test_no_module_is_over_the_size_limit() -> None:
         for path in PACKAGE.rglob("*.py")
     }
     assert {path: n for path, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+# Another branch of issue 20 rewrites resolver/chain/planner.py; its two are removed there.
+FORMATTER_ESCAPES_PENDING = {"resolver/chain/planner.py"}
+
+
+def test_no_module_stays_under_the_limit_by_escaping_the_formatter() -> None:
+    """``# fmt: skip`` (or ``fmt: off``) packs lines the formatter would spread out, which
+    makes a module look shorter than it is: the size limit counts formatted lines."""
+    escapes = sorted(
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in PACKAGE.rglob("*.py")
+        if str(path.relative_to(ROOT)) not in FORMATTER_ESCAPES_PENDING
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if FORMATTER_ESCAPE.search(line)
+    )
+    assert escapes == []
+
+
+def test_the_escape_pattern_sees_every_spelling() -> None:
+    for line in (")  # fmt: skip", "x = 1  #fmt:skip", "# fmt: off", "y  # noqa  # fmt: skip"):
+        assert FORMATTER_ESCAPE.search(line), line
+    assert not FORMATTER_ESCAPE.search('"""the formatter (fmt) skips nothing"""')
+
+
+FORMATTER_ESCAPE = re.compile(r"#\s*fmt:\s*(skip|off)\b")
 
 
 def test_stage_packages_import_nothing_on_their_own() -> None:

@@ -154,10 +154,8 @@ def override_lines(
     """The per-run override flags as given, in one fixed order, for a request."""
     lines = [f"override --tag {value}" for value in tags]
     lines += [f"override --transitive-tag {value}" for value in transitive]
-    for flag, value in (("--source-identity", source_identity), ("--duration", duration),
-                        ("--hop", hop)):  # fmt: skip
-        if value is not None:
-            lines.append(f"override {flag} {value}")
+    singles = {"--source-identity": source_identity, "--duration": duration, "--hop": hop}
+    lines += [f"override {flag} {value}" for flag, value in singles.items() if value is not None]
     return tuple(lines)
 
 
@@ -208,8 +206,8 @@ def export_request(
             return None
     if fmt not in EXPORT_FORMATS:
         return None
-    single = [values[-1] if values else None for values in
-              (given["--source-identity"], given["--duration"], given["--hop"])]  # fmt: skip
+    flags = ("--source-identity", "--duration", "--hop")
+    single = [given[flag][-1] if given[flag] else None for flag in flags]
     lines = override_lines(given["--tag"], given["--transitive-tag"], *single)
     return profile, config, fmt, lines
 

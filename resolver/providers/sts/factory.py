@@ -29,11 +29,24 @@ GLOBAL_SIGNING_REGION = "us-east-1"
 # Regions whose legacy STS endpoint is the global one (botocore's list).
 LEGACY_GLOBAL_REGIONS = frozenset(
     {
-        "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
-        "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-        "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+        "ap-northeast-1",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "aws-global",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
     }
-)  # fmt: skip
+)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 MAX_ATTEMPTS = 3
