@@ -20,26 +20,41 @@ from typing import TYPE_CHECKING, Any
 from resolver.cache.answers import Dependency, Stamp, files_stamp, working_directory
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
-from resolver.providers.credentials import Credentials, CredentialsProvider
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
     import boto3
 
     from resolver.chain.overrides import Overrides
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 RECHECK_SECONDS = 1.0
 # Environment variables that change which files are read or where STS calls go.
 CHAIN_ENVIRONMENT = (
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
-    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    "ROLECHAIN_NO_CACHE", "ROLECHAIN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-)  # fmt: skip
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "ROLECHAIN_CONFIG",
+    "HOME",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "ROLECHAIN_NO_CACHE",
+    "ROLECHAIN_CACHE_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+)
 PATH_ENVIRONMENT = (
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "ROLECHAIN_CONFIG", "HOME",
-    "ROLECHAIN_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-)  # fmt: skip
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "ROLECHAIN_CONFIG",
+    "HOME",
+    "ROLECHAIN_CACHE_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+)
 """The ``CHAIN_ENVIRONMENT`` variables that hold paths (relative ones key the cwd)."""
 
 
@@ -106,7 +121,7 @@ def _plan(
     profiles = load_profiles(config, environ)
     name = profile or "default"
     if profile is None and name not in profiles:
-        from resolver.providers.environment import web_identity_from_env
+        from resolver.providers.bases.environment import web_identity_from_env
 
         found = web_identity_from_env(environ)
         if found is not None:
@@ -227,7 +242,10 @@ def resolution(
     environ = os.environ if environ is None else environ
     name = profile or environ.get("AWS_PROFILE") or None
     if name is None:
-        from resolver.providers.environment import EnvironmentProvider, has_environment_credentials
+        from resolver.providers.bases.environment import (
+            EnvironmentProvider,
+            has_environment_credentials,
+        )
 
         if has_environment_credentials(environ):
             if overrides:

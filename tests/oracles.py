@@ -3,7 +3,7 @@
 Each returns the effect of a whole output (variable -> value, None for an unset) or
 raises ``Unsafe`` when a line is anything but the literal assignment it claims to be.
 PowerShell and cmd are not installable here, so their readers are the test; sh and fish
-are also run for real (tests/test_export_quoting.py), and these readers keep the 100,000-
+are also run for real (tests/cli/test_export_quoting.py), and these readers keep the 100,000-
 value fuzz run in-process.
 """
 

@@ -17,12 +17,12 @@ from botocore.exceptions import BotoCoreError
 from resolver.console.federation import get_signin_token
 from resolver.errors import ProviderError
 from resolver.providers import outbound
-from resolver.providers.container import ContainerProvider
-from resolver.providers.credentials import Credentials
-from resolver.providers.imds import InstanceMetadataProvider
-from resolver.providers.login import LoginProvider
-from resolver.providers.sso import SsoProvider
-from resolver.providers.sso_login import _client as oidc_client
+from resolver.providers.bases.container import ContainerProvider
+from resolver.providers.bases.imds import InstanceMetadataProvider
+from resolver.providers.bases.login import LoginProvider
+from resolver.providers.bases.sso import SsoProvider
+from resolver.providers.bases.sso_device import _client as oidc_client
+from resolver.stscreds.credentials import Credentials
 
 DRIP_SECONDS = 0.2
 DRIP_FOR_SECONDS = 30.0  # without a total deadline a call lasts this long (or for ever)

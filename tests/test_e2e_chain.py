@@ -16,9 +16,9 @@ import resolver
 from resolver.chain.planner import plan_chain
 from resolver.config.loading import load_profiles
 from resolver.errors import StsError
-from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.executor import Step, build_provider, memory_cache
-from resolver.providers.sts_factory import StsTarget, make_sts_client
+from resolver.providers.sts.factory import StsTarget, make_sts_client
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
 from tests.conftest import IsolatedEnv
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
 

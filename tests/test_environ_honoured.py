@@ -120,8 +120,8 @@ def test_load_profiles_and_plan_follow_the_given_environment(given: dict[str, st
 
 def test_the_sts_client_is_built_from_the_given_environment(given: dict[str, str]) -> None:
     from resolver.chain.types import StsSettings
-    from resolver.providers import sts_pool
-    from resolver.providers.sts_factory import sts_target
+    from resolver.providers.sts import pool as sts_pool
+    from resolver.providers.sts.factory import sts_target
 
     sts_pool.clear()
     target = sts_target(StsSettings(region="eu-west-1"), given)

@@ -22,8 +22,8 @@ from resolver.providers.prompts import pinentry
 from resolver.providers.prompts.request import PromptRequest
 from tests.conftest import IsolatedEnv
 from tests.hostile import CONTROLS, LINE_BREAKS, fuzz_settings, hostile_text
-from tests.providers.sso_fakes import Portal, serve_portal
-from tests.providers.test_prompts import ask, calls, fake
+from tests.providers.bases.sso_fakes import Portal, serve_portal
+from tests.providers.prompts.test_prompts import ask, calls, fake
 
 START_URL = "https://corp.awsapps.com/start"
 SSO_CONFIG = f"""[sso-session corp]
@@ -72,7 +72,7 @@ def test_a_serial_starting_with_a_dash_is_refused_naming_profile_and_key(
 def test_ykman_gets_the_serial_after_a_double_dash(bin_dir: Path, serial: str) -> None:
     """The serial a library caller passes unchecked still cannot be read as an option."""
     from resolver.providers.prompts.choose import prompt_provider
-    from resolver.providers.tokens import get_token_code
+    from resolver.stscreds.tokens import get_token_code
 
     log = fake(bin_dir, "ykman", output="654321\n")
     provider = prompt_provider(serial, configured="ykman")

@@ -154,10 +154,8 @@ def override_lines(
     """The per-run override flags as given, in one fixed order, for a request."""
     lines = [f"override --tag {value}" for value in tags]
     lines += [f"override --transitive-tag {value}" for value in transitive]
-    for flag, value in (("--source-identity", source_identity), ("--duration", duration),
-                        ("--hop", hop)):  # fmt: skip
-        if value is not None:
-            lines.append(f"override {flag} {value}")
+    singles = {"--source-identity": source_identity, "--duration": duration, "--hop": hop}
+    lines += [f"override {flag} {value}" for flag, value in singles.items() if value is not None]
     return tuple(lines)
 
 
@@ -208,8 +206,8 @@ def export_request(
             return None
     if fmt not in EXPORT_FORMATS:
         return None
-    single = [values[-1] if values else None for values in
-              (given["--source-identity"], given["--duration"], given["--hop"])]  # fmt: skip
+    flags = ("--source-identity", "--duration", "--hop")
+    single = [given[flag][-1] if given[flag] else None for flag in flags]
     lines = override_lines(given["--tag"], given["--transitive-tag"], *single)
     return profile, config, fmt, lines
 
@@ -392,7 +390,7 @@ def serve_export(argv: "Sequence[str]", environ: "Mapping[str, str] | None" = No
     answer = read_answer(answer_path(directory, request_key(request)))
     if answer is None or not answer.servable(request, time.time(), environ):
         return None
-    resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.process
+    resolving = environ.get("ROLECHAIN_RESOLVING")  # see resolver.providers.bases.process
     if resolving and any(name in resolving for name in answer.profiles):
         return None  # maybe a credential_process loop: the full path decides
     return answer.outputs.get(fmt)

@@ -146,7 +146,7 @@ def shared_failure(
 
 
 class Attempt:
-    """Watches the MFA code a call is about to send (``resolver.providers.tokens``):
+    """Watches the MFA code a call is about to send (``resolver.stscreds.tokens``):
     remembers the first one, and replays ``shared`` instead when it failed with that code."""
 
     def __init__(self, shared: Failure | None, now: datetime) -> None:

@@ -43,9 +43,9 @@ from resolver.chain.types import (
     StaticSource,
     WebIdentitySource,
 )
-from resolver.providers.assume_role import AssumeRoleProvider
-from resolver.providers.credentials import CredentialsProvider
 from resolver.providers.executor import Step
+from resolver.stscreds.assume_role import AssumeRoleProvider
+from resolver.stscreds.credentials import CredentialsProvider
 
 if TYPE_CHECKING:
     from resolver.cache.persistent import CachedStep

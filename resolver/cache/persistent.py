@@ -35,10 +35,10 @@ from resolver.cache.keys import Material, base_identity, step_material
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
 from resolver.errors import CacheError, ResolverError, StsError
-from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
-from resolver.providers.credentials import Credentials, CredentialsProvider
 from resolver.providers.executor import Step, StepWrapper, memory_cache
-from resolver.providers.tokens import counting_waiters, watching_codes
+from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
+from resolver.stscreds.tokens import counting_waiters, watching_codes
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from resolver.cache.times import rfc3339 as rfc3339
 from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
 from resolver.errors import CacheError
-from resolver.providers.credentials import refresh_due
+from resolver.stscreds.credentials import refresh_due
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,15 @@ class Overrides:
     hop: str | None = None
 
     def __bool__(self) -> bool:
-        return any((self.tags, self.transitive_tag_keys, self.source_identity,
-                    self.duration_seconds, self.hop))  # fmt: skip
+        return any(
+            (
+                self.tags,
+                self.transitive_tag_keys,
+                self.source_identity,
+                self.duration_seconds,
+                self.hop,
+            )
+        )
 
     def request_lines(self) -> list[str]:
         """How this run differs, one line each, for a ready answer's request."""

@@ -111,19 +111,28 @@ def fish_script(table: dict[str, list[str]]) -> str:
         if not name:
             continue
         seen = f'-n "__fish_seen_subcommand_from {name}"'
-        lines += [f"complete -c rolechain {seen} -l {flag[2:]}" for flag in flags
-                  if flag not in ("--format", "--hop")]  # fmt: skip
+        lines += [
+            f"complete -c rolechain {seen} -l {flag[2:]}"
+            for flag in flags
+            if flag not in ("--format", "--hop")
+        ]
     formats = " ".join(EXPORT_FORMATS)
-    lines.append(f'complete -c rolechain -n "__fish_seen_subcommand_from export" '
-                 f'-l format -x -a "{formats}"')  # fmt: skip
+    lines.append(
+        f'complete -c rolechain -n "__fish_seen_subcommand_from export" -l format -x -a "{formats}"'
+    )
     profiles = f'"(rolechain {HIDDEN} 2>/dev/null)"'
     commands_with_hop = " ".join(n for n, f in table.items() if "--hop" in f)
-    lines.append(f'complete -c rolechain -n "__fish_seen_subcommand_from {commands_with_hop}" '
-                 f"-l hop -x -a {profiles}")  # fmt: skip
-    lines.append(f'complete -c rolechain -n "__fish_seen_subcommand_from '
-                 f'{" ".join(PROFILE_COMMANDS)}" -a {profiles}')  # fmt: skip
-    lines.append(f'complete -c rolechain -n "__fish_seen_subcommand_from completion" '
-                 f'-a "{" ".join(SHELLS)}"')  # fmt: skip
+    lines.append(
+        f'complete -c rolechain -n "__fish_seen_subcommand_from {commands_with_hop}" '
+        f"-l hop -x -a {profiles}"
+    )
+    lines.append(
+        f'complete -c rolechain -n "__fish_seen_subcommand_from '
+        f'{" ".join(PROFILE_COMMANDS)}" -a {profiles}'
+    )
+    lines.append(
+        f'complete -c rolechain -n "__fish_seen_subcommand_from completion" -a "{" ".join(SHELLS)}"'
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -39,7 +39,7 @@ def program(command: str | None) -> str | None:
 
 def sts_json(chain: Chain) -> dict[str, Any]:
     """Where STS calls will go, the environment applied: region and endpoint."""
-    from resolver.providers.sts_factory import sts_target
+    from resolver.providers.sts.factory import sts_target
 
     target = sts_target(chain.sts)
     endpoint = target.endpoint_url

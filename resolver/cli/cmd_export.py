@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from resolver.api import Resolution, resolution
 from resolver.cache.answers import EXPORT_FORMATS
 from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_state
-from resolver.providers.credentials import Credentials
+from resolver.stscreds.credentials import Credentials
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +24,15 @@ def rfc3339(moment: datetime) -> str:
 
 
 MANAGED_VARIABLES = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION", "AWS_ACCOUNT_ID", "AWS_REGION", "AWS_DEFAULT_REGION",
-)  # fmt: skip
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
 """Every variable ``export --format env`` and ``exec`` set or unset: none is left stale."""
 
 
@@ -108,7 +114,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     from resolver.cache.answers import Answer, override_lines, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
     from resolver.errors import CacheError, ResolverError
-    from resolver.providers.cache import DEFAULT_EXPIRY_WINDOW
+    from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW
 
     credentials, chain = found.credentials, found.chain
     if chain is None or not found.persistent or credentials.expires is None:

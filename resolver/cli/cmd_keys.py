@@ -13,7 +13,12 @@ from pathlib import Path
 from resolver.cli.edits import editing
 from resolver.cli.keys_store import KeyringEntries
 from resolver.errors import ConfigError, ProviderError, ResolverError
-from resolver.providers.keyring_store import MAX_VALUE_CHARS, StoredKeys, checked_keys, parse_keys
+from resolver.providers.bases.keyring_store import (
+    MAX_VALUE_CHARS,
+    StoredKeys,
+    checked_keys,
+    parse_keys,
+)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,9 +25,13 @@ def run(args: argparse.Namespace) -> int:
         previous[number] = signal.signal(number, lambda *_: stop.set())
     try:
         with serve(
-            *args.profiles, config=args.config, host=args.host, port=args.port,
-            token=token, verbose=args.verbose,
-        ) as endpoint:  # fmt: skip
+            *args.profiles,
+            config=args.config,
+            host=args.host,
+            port=args.port,
+            token=token,
+            verbose=args.verbose,
+        ) as endpoint:
             for profile, url in endpoint.urls.items():
                 print(f"# {profile}")
                 print(f"export {URI_VARIABLE}={shlex.quote(url)}")

@@ -12,7 +12,7 @@ import os
 import sys
 
 from resolver.errors import ChainError, ResolverError, printable
-from resolver.providers.sso_login import SsoLoginTarget, Verification
+from resolver.providers.bases.sso_device import SsoLoginTarget, Verification
 
 
 def login_target(args: argparse.Namespace) -> SsoLoginTarget:
@@ -43,8 +43,10 @@ def login_target(args: argparse.Namespace) -> SsoLoginTarget:
     chain = plan_chain(profiles, name)
     source = chain.source
     if not isinstance(source, SsoSource):
-        raise ChainError(f"profile {name} does not use IAM Identity Center (its base is "
-                         f"{source.kind}); nothing to log in to")  # fmt: skip
+        raise ChainError(
+            f"profile {name} does not use IAM Identity Center (its base is "
+            f"{source.kind}); nothing to log in to"
+        )
     return SsoLoginTarget(
         source.sso_start_url,
         source.sso_region,
@@ -55,7 +57,7 @@ def login_target(args: argparse.Namespace) -> SsoLoginTarget:
 
 def run(args: argparse.Namespace) -> int:
     """Log in once (or use the login a parallel run just finished)."""
-    from resolver.cache.sso_login import login_once
+    from resolver.cache.sso_lock import login_once
 
     target = login_target(args)
 
@@ -82,9 +84,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"Waiting for another rolechain login to {start}...", file=sys.stderr)
 
     outcome = login_once(target, show, waiting=waiting)
-    what = "used the login another rolechain run just finished" if not outcome.started else (
-        "logged in"
-    )  # fmt: skip
+    what = (
+        "used the login another rolechain run just finished"
+        if not outcome.started
+        else ("logged in")
+    )
     print(f"rolechain: {what}: token in {printable(outcome.path)}", file=sys.stderr)
     return 0
 

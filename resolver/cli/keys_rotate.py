@@ -21,8 +21,8 @@ from typing import Any
 
 from resolver.chain.types import StsSettings
 from resolver.errors import ProviderError, ResolverError
-from resolver.providers.credentials import Credentials
-from resolver.providers.keyring_store import StoredKeys
+from resolver.providers.bases.keyring_store import StoredKeys
+from resolver.stscreds.credentials import Credentials
 
 WAIT_ATTEMPTS = 10
 WAIT_SECONDS = 2.0
@@ -78,7 +78,7 @@ class Rotation:
     def _iam(self, keys: StoredKeys) -> Any:
         from botocore.config import Config
 
-        from resolver.providers.sts_factory import _botocore_session
+        from resolver.providers.sts.factory import _botocore_session
 
         config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
         return _botocore_session().create_client(
@@ -91,7 +91,7 @@ class Rotation:
         )
 
     def _identity(self, keys: StoredKeys) -> str:
-        from resolver.providers.sts_factory import make_sts_client, sts_target
+        from resolver.providers.sts.factory import make_sts_client, sts_target
 
         credentials = Credentials(keys.access_key_id, keys.secret_access_key, source="rotate")
         client = make_sts_client(credentials, sts_target(self.settings, self.environ))

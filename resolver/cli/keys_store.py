@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 
 from resolver.cache.keyring_lock import keyring_lock, record_key_id
 from resolver.errors import ProviderError
-from resolver.providers import keyring_store
-from resolver.providers.keyring_store import StoredKeys
+from resolver.providers.bases import keyring_store
+from resolver.providers.bases.keyring_store import StoredKeys
 
 INDEX_SERVICE = "rolechain.index"
 INDEX_USER = "profiles"
@@ -69,7 +69,7 @@ class KeyringEntries:
     def _index(self) -> dict[str, str]:
         import keyring
 
-        from resolver.providers.keyring_store import keyring_backend
+        from resolver.providers.bases.keyring_store import keyring_backend
 
         with keyring_backend(None, "read") as backend:
             assert isinstance(backend, keyring.backend.KeyringBackend)
@@ -85,7 +85,7 @@ class KeyringEntries:
         return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
 
     def _save_index(self, index: Mapping[str, str]) -> None:
-        from resolver.providers.keyring_store import keyring_backend
+        from resolver.providers.bases.keyring_store import keyring_backend
 
         if len(index) > MAX_INDEX_ENTRIES:
             raise ProviderError(f"more than {MAX_INDEX_ENTRIES} keyring entries")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resolver.chain.overrides import Overrides
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 
 def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = True) -> None:
@@ -23,10 +23,16 @@ def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = Tru
     group = parser.add_argument_group("per-run overrides (final hop, or --hop)")
     tags_help = "session tag (repeatable; or ROLECHAIN_SESSION_TAGS=k=v,k2=v)"
     group.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help=tags_help)
-    group.add_argument("--transitive-tag", action="append", default=[], metavar="KEY",
-                       help="make a session tag transitive (repeatable)")  # fmt: skip
-    group.add_argument("--source-identity", metavar="ID",
-                       help="SourceIdentity (also ROLECHAIN_SOURCE_IDENTITY)")  # fmt: skip
+    group.add_argument(
+        "--transitive-tag",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="make a session tag transitive (repeatable)",
+    )
+    group.add_argument(
+        "--source-identity", metavar="ID", help="SourceIdentity (also ROLECHAIN_SOURCE_IDENTITY)"
+    )
     group.add_argument("--duration", metavar="1h", help="session duration")
     group.add_argument("--hop", metavar="PROFILE", help="apply the overrides to this hop")
     if mfa_token:
@@ -55,7 +61,7 @@ def token_from_args(args: argparse.Namespace) -> TokenProvider | None:
     code = getattr(args, "mfa_token", None)
     if code is None:
         return None
-    from resolver.providers.tokens import validate_token_code
+    from resolver.stscreds.tokens import validate_token_code
 
     checked = validate_token_code(code)
     return lambda: checked

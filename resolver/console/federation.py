@@ -18,9 +18,9 @@ import re
 from resolver.console.urls import signin_token_query
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
-from resolver.providers.credentials import Credentials
-from resolver.providers.sts_client import credentials_from_response, translating_errors
-from resolver.providers.sts_factory import StsTarget, make_sts_client
+from resolver.providers.sts.factory import StsTarget, make_sts_client
+from resolver.stscreds.client import credentials_from_response, translating_errors
+from resolver.stscreds.credentials import Credentials
 
 TIMEOUT_SECONDS = 15.0
 MAX_RESPONSE_BYTES = 64 * 1024

@@ -36,7 +36,7 @@ from resolver.console.urls import (
 from resolver.errors import ResolverError
 
 if TYPE_CHECKING:
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.tokens import TokenProvider
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ def console_signin(
     environ = os.environ if environ is None else environ
     from resolver.api import plan, resolution
     from resolver.console.federation import federation_token, get_signin_token
-    from resolver.providers.environment import has_environment_credentials
-    from resolver.providers.sts_factory import sts_target
+    from resolver.providers.bases.environment import has_environment_credentials
+    from resolver.providers.sts.factory import sts_target
 
     check_duration(duration)
     name = profile or environ.get("AWS_PROFILE") or None

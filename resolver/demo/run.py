@@ -115,7 +115,7 @@ def _show_chain(
 ) -> None:
     from resolver.api import plan, resolve
     from resolver.cli.cmd_explain import render
-    from resolver.providers.sts_factory import make_sts_client, sts_target
+    from resolver.providers.sts.factory import make_sts_client, sts_target
 
     chain = plan(profile)
     out(render(chain))

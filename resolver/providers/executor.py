@@ -27,12 +27,12 @@ from resolver.chain.types import (
     SsoSource,
     WebIdentitySource,
 )
-from resolver.providers.assume_role import AssumeRoleProvider
-from resolver.providers.cache import CredentialsCache
-from resolver.providers.credentials import CredentialsProvider
-from resolver.providers.sts_factory import StsTarget, sts_target
-from resolver.providers.sts_pool import shared_sts_client, signed_by
-from resolver.providers.tokens import TokenProvider
+from resolver.providers.sts.caller import CallerBoundStsClient
+from resolver.providers.sts.factory import StsTarget, sts_target
+from resolver.stscreds.assume_role import AssumeRoleProvider
+from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.credentials import CredentialsProvider
+from resolver.stscreds.tokens import TokenProvider
 
 # Serializes OS keyring access across processes (see resolver.cache.keyring_lock).
 KeyringLock = Callable[[], AbstractContextManager[object]]
@@ -59,38 +59,6 @@ class Step:
         self.source = source
         self.caller = caller
         self.target = target
-
-
-class CallerBoundStsClient:
-    """An ``StsClient`` signed by a caller provider's current credentials.
-
-    Every call goes through the process's one botocore client for the STS target
-    (``resolver.providers.sts_pool``), signed by exactly the credentials the caller gives
-    at the moment of the call; ``caller=None`` makes unsigned calls (web identity).
-    """
-
-    def __init__(self, caller: CredentialsProvider | None, target: StsTarget) -> None:
-        self._caller = caller
-        self._target = target
-
-    def _call(self, operation: str, kwargs: dict[str, Any]) -> Mapping[str, Any]:
-        credentials = self._caller.retrieve() if self._caller is not None else None
-        client = shared_sts_client(self._target, signed=credentials is not None)
-        with signed_by(credentials):
-            response: Mapping[str, Any] = getattr(client, operation)(**kwargs)
-        return response
-
-    def assume_role(self, **kwargs: Any) -> Mapping[str, Any]:
-        """AssumeRole, signed by the caller."""
-        return self._call("assume_role", kwargs)
-
-    def assume_role_with_web_identity(self, **kwargs: Any) -> Mapping[str, Any]:
-        """AssumeRoleWithWebIdentity (unsigned)."""
-        return self._call("assume_role_with_web_identity", kwargs)
-
-    def get_session_token(self, **kwargs: Any) -> Mapping[str, Any]:
-        """GetSessionToken, signed by the caller (long-term keys)."""
-        return self._call("get_session_token", kwargs)
 
 
 def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
@@ -197,18 +165,18 @@ def _base_provider(
     if isinstance(source, LONG_TERM_KEY_SOURCES):
         keys: CredentialsProvider
         if isinstance(source, KeyringSource):
-            from resolver.providers.keyring_store import KeyringProvider
+            from resolver.providers.bases.keyring_store import KeyringProvider
 
             keys = KeyringProvider(source.profile, lock=keyring_lock)
         else:
-            from resolver.providers.static import StaticProvider
+            from resolver.providers.bases.static import StaticProvider
 
             keys = StaticProvider(
                 source.access_key_id, source.secret_access_key, source.session_token, label=label
             )
         if not source.mfa_serial:
             return keys
-        from resolver.providers.session_token import SessionTokenProvider
+        from resolver.stscreds.session_token import SessionTokenProvider
 
         return SessionTokenProvider(
             CallerBoundStsClient(keys, target),
@@ -225,24 +193,25 @@ def _base_provider(
             label=f"MFA session of profile {source.profile}",
         )
     if isinstance(source, EnvironmentSource):
-        from resolver.providers.environment import EnvironmentProvider
+        from resolver.providers.bases.environment import EnvironmentProvider
 
         return EnvironmentProvider(environ)
     if isinstance(source, DefaultChainSource):
-        from resolver.providers.default_chain import DefaultChainProvider
+        from resolver.providers.bases.default_chain import DefaultChainProvider
 
         return DefaultChainProvider(environ, label=label)
     if isinstance(source, InstanceMetadataSource):
-        from resolver.providers.imds import InstanceMetadataProvider
+        from resolver.providers.bases.imds import InstanceMetadataProvider
 
         return InstanceMetadataProvider(environ)
     if isinstance(source, ContainerSource):
-        from resolver.providers.container import ContainerProvider
+        from resolver.providers.bases.container import ContainerProvider
 
         return ContainerProvider(environ)
     if isinstance(source, WebIdentitySource):
         from resolver.config.sources.files import expand_home
-        from resolver.providers.web_identity import IdentityTokenFile, WebIdentityRoleProvider
+        from resolver.providers.bases.web_identity import IdentityTokenFile
+        from resolver.stscreds.web_identity import WebIdentityRoleProvider
 
         return WebIdentityRoleProvider(
             CallerBoundStsClient(None, target),
@@ -255,7 +224,7 @@ def _base_provider(
             label=f"{source.profile} ({source.role_arn})" if source.profile else source.role_arn,
         )
     if isinstance(source, SsoSource):
-        from resolver.providers.sso import SsoProvider
+        from resolver.providers.bases.sso import SsoProvider
 
         return SsoProvider(
             source.sso_start_url,
@@ -266,10 +235,10 @@ def _base_provider(
             label=label,
         )
     if isinstance(source, LoginSource):
-        from resolver.providers.login import LoginProvider
+        from resolver.providers.bases.login import LoginProvider
 
         return LoginProvider(source.login_session, label=source.profile, region=target.region)
     assert isinstance(source, ProcessSource)
-    from resolver.providers.process import ProcessProvider
+    from resolver.providers.bases.process import ProcessProvider
 
     return ProcessProvider(source.command, label=label, profile=source.profile, environ=environ)

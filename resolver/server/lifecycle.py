@@ -28,8 +28,8 @@ from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.chain.overrides import Overrides
-    from resolver.providers.credentials import Credentials
-    from resolver.providers.tokens import TokenProvider
+    from resolver.stscreds.credentials import Credentials
+    from resolver.stscreds.tokens import TokenProvider
 
 TOKEN_BYTES = 32
 URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
@@ -37,10 +37,14 @@ TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 # What would shadow the server in an SDK's chain (keys come first; a relative URI or a
 # token file wins over ours).
 SHADOWING = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-)  # fmt: skip
+)
 
 
 def new_token() -> str:
@@ -174,9 +178,11 @@ def serve(
     base = f"http://{shown}:{bound_port}"
     urls = {name: base + profile_path(name) for name in names}
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.2},
+        daemon=True,
         name="rolechain-serve",
-    )  # fmt: skip
+    )
     thread.start()
     try:
         yield Endpoint(urls[names[0]], secret, urls, server)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from resolver.errors import ResolverError, TokenError
-from resolver.providers.credentials import Credentials
 from resolver.server.protocol import error_body
+from resolver.stscreds.credentials import Credentials
 
 logger = logging.getLogger(__name__)
 

@@ -37,8 +37,8 @@ from resolver.chain.types import (
     WebIdentitySource,
 )
 from resolver.errors import CacheError, StsError
-from resolver.providers.credentials import Credentials
 from resolver.providers.executor import build_provider, memory_cache
+from resolver.stscreds.credentials import Credentials
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,8 +26,8 @@ from resolver.cache.locks import KeyLock
 from resolver.cache.persistent import DiskCachedProvider
 from resolver.cache.store import CacheStore, make_key
 from resolver.errors import StsError
-from resolver.providers.credentials import Credentials
-from resolver.providers.tokens import get_token_code
+from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.tokens import get_token_code
 from tests.cache.test_diskcache import NOW, Clock
 from tests.cache.test_parallel_processes import INI, PROD, cli_env, run_cli, write_ini
 from tests.conftest import IsolatedEnv

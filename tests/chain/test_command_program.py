@@ -25,8 +25,8 @@ from resolver.chain.paths import (
 )
 from resolver.chain.types import Chain, Hop, ProcessSource
 from resolver.errors import ProviderError
-from resolver.providers.process import ProcessProvider
-from resolver.providers.tokens import ProcessTokenProvider
+from resolver.providers.bases.process import ProcessProvider
+from resolver.providers.prompts.process import ProcessTokenProvider
 from tests.hostile import fuzz_settings, hostile_text
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX programs")

@@ -18,7 +18,7 @@ from resolver.config.sources.files import MAX_FILE_BYTES, read_text
 from resolver.config.sources.tomlfile import MAX_EXTENDS_DEPTH, parse_toml
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.errors import ConfigError, printable
-from resolver.providers.sts_factory import sts_target
+from resolver.providers.sts.factory import sts_target
 from tests.plan_support import KEYS, profile_set
 
 ROLE = "arn:aws:iam::123456789012:role/r"

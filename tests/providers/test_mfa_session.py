@@ -21,8 +21,8 @@ from resolver.cache.locks import KeyLock
 from resolver.cache.persistent import make_persistent_cache
 from resolver.cache.store import CacheStore
 from resolver.chain.types import StaticSource
-from resolver.providers.credentials import CredentialsProvider
 from resolver.providers.executor import Step, build_provider
+from resolver.stscreds.credentials import CredentialsProvider
 from tests.cache.test_parallel_processes import (
     cli_env,
     run_cli,

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from resolver.providers.credentials import Credentials
 from resolver.server.listener import CredentialServer
 from resolver.server.source import ProfileSource
+from resolver.stscreds.credentials import Credentials
 
 
 def raw(port: int, data: bytes, *, host: str = "127.0.0.1", shut: bool = False) -> bytes:

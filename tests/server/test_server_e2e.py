@@ -151,7 +151,7 @@ def test_refresh_near_expiry_happens_once_and_a_running_child_sees_new_keys(
     from types import SimpleNamespace
 
     from resolver.cache import persistent
-    from resolver.providers import cache
+    from resolver.stscreds import cache
 
     offset = [0.0]  # the test hook: every clock of the caches and the server, shifted
 
@@ -214,7 +214,7 @@ def test_the_server_is_gone_after_the_child_exits(sts: MotoServer, ending: str) 
 def test_mfa_without_a_terminal_gives_503_then_works_once_mfa_process_is_set(
     sts: MotoServer, isolated_env: IsolatedEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resolver.providers import tokens
+    from resolver.stscreds import tokens
 
     monkeypatch.setattr(api, "RECHECK_SECONDS", 0.0)
     monkeypatch.setattr(tokens, "_open_tty", lambda: None)

@@ -16,11 +16,11 @@ import sys
 from collections.abc import Mapping
 
 from resolver.errors import ConfigError, TokenError
+from resolver.providers.prompts.process import ProcessTokenProvider
 from resolver.providers.prompts.request import PromptRequest
-from resolver.providers.tokens import (
+from resolver.providers.prompts.terminal import TerminalPrompt
+from resolver.stscreds.tokens import (
     PROMPT_LOCK,
-    ProcessTokenProvider,
-    TerminalTokenPrompt,
     TokenProvider,
     has_terminal,
     waiting_elsewhere,
@@ -137,5 +137,5 @@ def prompt_provider(
     waiting = waiting_elsewhere()
     request = PromptRequest(serial=serial, profile=profile, role_arn=role_arn, waiting=waiting)
     if driver == "terminal":
-        return TerminalTokenPrompt(serial, question=request.terminal_question())
+        return TerminalPrompt(serial, question=request.terminal_question())
     return DriverPrompt(driver, request, environ)

@@ -19,8 +19,14 @@ def arguments(driver: str, program: str, request: PromptRequest) -> list[str]:
     text = request.description()
     seconds = max(1, int(request.timeout))
     if driver == "zenity":
-        return [program, "--entry", "--hide-text", f"--title={TITLE}",
-                f"--text={text}", f"--timeout={seconds}"]  # fmt: skip
+        return [
+            program,
+            "--entry",
+            "--hide-text",
+            f"--title={TITLE}",
+            f"--text={text}",
+            f"--timeout={seconds}",
+        ]
     if driver == "kdialog":
         return [program, "--title", TITLE, "--password", text]
     if driver == "osascript":

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from resolver.errors import TokenError
-from resolver.providers.sts_client import one_line
+from resolver.stscreds.client import one_line
 
 PROMPT_TIMEOUT = 120.0
 """Seconds any prompt may take before it fails."""

@@ -1,0 +1,1 @@
+"""The base sources a chain starts from, one module per kind."""

@@ -1,0 +1,46 @@
+"""The SDKs' default chain for a settings-only profile: environment keys, then the
+container credentials endpoint, then EC2 instance metadata; the first configured wins."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from resolver.providers.bases.environment import EnvironmentProvider, has_environment_credentials
+from resolver.stscreds.credentials import Credentials, CredentialsProvider
+
+
+class DefaultChainProvider:
+    """Like botocore's and aws-sdk-rust's default chain, after the profile steps.
+
+    The environment wins when it holds keys, the container endpoint when one of its URI
+    variables is set, and EC2 instance metadata otherwise (its own errors then explain
+    why nothing was found, e.g. ``AWS_EC2_METADATA_DISABLED``).
+    """
+
+    name = "DefaultChainProvider"
+
+    def __init__(self, environ: Mapping[str, str] | None = None, label: str | None = None):
+        self._environ = os.environ if environ is None else environ
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"DefaultChainProvider(label={self.label!r})"
+
+    def chosen(self) -> CredentialsProvider:
+        """The provider the environment selects now."""
+        from resolver.providers.bases.container import FULL_URI, RELATIVE_URI
+
+        environ = self._environ
+        if has_environment_credentials(environ):
+            return EnvironmentProvider(environ)
+        if environ.get(RELATIVE_URI) or environ.get(FULL_URI):
+            from resolver.providers.bases.container import ContainerProvider
+
+            return ContainerProvider(environ)
+        from resolver.providers.bases.imds import InstanceMetadataProvider
+
+        return InstanceMetadataProvider(environ)
+
+    def retrieve(self) -> Credentials:
+        return self.chosen().retrieve()

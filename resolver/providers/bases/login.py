@@ -1,0 +1,163 @@
+"""The ``login_session`` base: the credentials ``aws login`` cached, through botocore.
+
+botocore's ``LoginProvider`` is a thin shell (a ``login_session`` lookup in the config
+and a CRT check) around ``LoginCredentialFetcher``, which reads the token that
+``aws login`` wrote to ``~/.aws/login/cache/<sha256 of the session name>.json``
+(``AWS_LOGIN_CACHE_DIRECTORY`` overrides the directory) and renews it with the signin
+service's ``CreateOAuth2Token`` (DPoP-signed, which needs ``botocore[crt]``). We drive
+that fetcher directly: the planner already knows the session name, and credentials that
+are still valid load without the CRT. Like botocore, credentials within 5 minutes of
+expiry are renewed and the renewed token is saved back to the cache. A missing,
+unreadable or expired token is one line naming ``aws login``. botocore is imported only
+in ``retrieve``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from resolver.errors import ProviderError
+from resolver.stscreds.credentials import Credentials
+
+REFRESH_THRESHOLD = timedelta(minutes=5)  # botocore's LoginCredentialFetcher's
+
+
+class LoginProvider:
+    """Credentials of the ``aws login`` session ``session_name``.
+
+    ``label`` is the profile name (errors); ``token_cache_dir`` overrides botocore's
+    directory; ``region`` is where a renewal goes when the token names no
+    ``signInRegion``.
+    """
+
+    name = "LoginProvider"
+
+    def __init__(
+        self,
+        session_name: str,
+        *,
+        label: str | None = None,
+        token_cache_dir: str | os.PathLike[str] | None = None,
+        region: str | None = None,
+    ) -> None:
+        self.session_name = session_name
+        self.label = label
+        self.token_cache_dir = token_cache_dir
+        self.region = region
+
+    def __repr__(self) -> str:
+        return f"LoginProvider(session_name={self.session_name!r}, label={self.label!r})"
+
+    def cache_dir(self) -> str:
+        """The token cache directory, as botocore chooses it unless overridden."""
+        from botocore.utils import get_login_token_cache_directory
+
+        if self.token_cache_dir is not None:
+            return os.path.expanduser(os.fspath(self.token_cache_dir))
+        return str(get_login_token_cache_directory())
+
+    def _error(self, reason: str) -> ProviderError:
+        hint = f"run `aws login --profile {self.label}`" if self.label else "run `aws login`"
+        return ProviderError(
+            f"login session {self.session_name!r} has no valid credentials ({reason}); {hint}",
+            profile=self.label,
+        )
+
+    def retrieve(self, now: datetime | None = None) -> Credentials:
+        """The cached credentials, renewed first when they are about to expire."""
+        try:
+            import botocore.compat
+            from botocore.credentials import LoginCredentialFetcher
+            from botocore.exceptions import (
+                BotoCoreError,
+                ClientError,
+                LoginInsufficientPermissions,
+                LoginRefreshRequired,
+                LoginTokenLoadError,
+            )
+            from botocore.utils import JSONFileCache, LoginTokenLoader
+        except ImportError:  # a botocore from before `aws login`
+            raise self._error("this botocore has no login provider; upgrade botocore") from None
+
+        cache: Any = JSONFileCache(self.cache_dir())
+        loader: Any = LoginTokenLoader(cache)
+        fetcher: Any = LoginCredentialFetcher(
+            session_name=self.session_name,
+            token_loader=loader,
+            client_creator=self._client,
+        )
+        moment = now or datetime.now(timezone.utc)
+        try:
+            values = fetcher.load_cached_credentials()
+        except LoginTokenLoadError as exc:
+            missing = "Unable to load a existing login session" in str(exc)
+            raise self._error("no token in the cache" if missing else _reason(exc)) from None
+        except (KeyError, TypeError, ValueError):  # unreadable JSON, wrong shapes
+            raise self._error("the cached token is unreadable") from None
+        expires = _timestamp(values.get("expiry_time"))
+        if expires is None:
+            raise self._error("the cached token has an unreadable expiresAt")
+        if expires - moment <= REFRESH_THRESHOLD:
+            if getattr(botocore.compat, "EC", None) is None:  # no CRT: no DPoP signature
+                stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+                state = "expired" if expires <= moment else "expires"
+                raise self._error(
+                    f"they {state} at {stamp}; renewing them needs botocore[crt]: "
+                    "pip install 'rolechain[login]'"
+                )
+            try:
+                values = fetcher.refresh_credentials()
+            except LoginRefreshRequired:
+                raise self._error("the session has expired or its credentials changed") from None
+            except LoginInsufficientPermissions:
+                raise self._error("renewal denied: signin:CreateOAuth2Token is missing") from None
+            except (BotoCoreError, ClientError, KeyError, TypeError, ValueError) as exc:
+                raise self._error(f"renewal failed: {type(exc).__name__}") from None
+            expires = _timestamp(values.get("expiry_time")) or expires
+        return Credentials(
+            access_key_id=values["access_key"],
+            secret_access_key=values["secret_key"],
+            session_token=values.get("token") or None,
+            expires=expires,
+            source=self.name,
+            account_id=values.get("account_id") or None,
+        )
+
+    def _client(self, service: str, **kwargs: Any) -> Any:
+        """botocore's client for the renewal, blind to the user's config files."""
+        import botocore.session
+
+        from resolver.config.values import environment_endpoint
+
+        environment_endpoint(os.environ, "SIGNIN")  # botocore reads it: checked first
+        session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        session.set_config_variable("config_file", os.devnull)
+        kwargs.setdefault("region_name", self.region or "us-east-1")
+        from resolver.providers.outbound import bound_botocore_client
+
+        return bound_botocore_client(session.create_client(service, **kwargs))
+
+
+def _reason(exc: Exception) -> str:
+    """botocore's reason without its own advice (ours follows); never holds a secret."""
+    text = str(exc).removeprefix("Error loading login session token: ")
+    return text.split(" Please ")[0].rstrip(".")
+
+
+def _timestamp(value: object) -> datetime | None:
+    from botocore.utils import parse_timestamp
+
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = parse_timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

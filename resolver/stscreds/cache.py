@@ -1,0 +1,227 @@
+"""``CredentialsCache``: thread-safe, single-flight caching with refresh ahead of expiry.
+
+Credentials are *due* for refresh at ``expires - expiry_window - jitter``, where jitter
+is drawn once per credential set from ``[0, jitter * expiry_window]``. A refresh never
+starts in the first half of a credential set's remaining life, so short-lived credentials
+are not re-fetched (or an MFA code re-asked) on every call.
+
+Concurrency: at most one ``provider.retrieve()`` runs at a time (the *leader*). Callers
+that arrive while it runs get the current credentials at once if those have not
+expired, and otherwise wait and share the leader's outcome: its credentials, or its
+error (they do not retry; the next call after the failure starts a new retrieve).
+
+Failures: if an early refresh fails while the current credentials are still valid,
+those keep being served, and the next attempt waits ``retry_backoff`` (or until
+expiry, whichever comes first). Expired credentials are never served. Credentials
+without an expiry are cached until ``invalidate()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
+
+from resolver.errors import ProviderError, ResolverError
+from resolver.stscreds.credentials import Credentials, CredentialsProvider, refresh_due
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EXPIRY_WINDOW = timedelta(minutes=5)
+DEFAULT_JITTER = 0.1
+DEFAULT_RETRY_BACKOFF = timedelta(seconds=30)
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Cached(NamedTuple):
+    """Immutable cache state: the credentials and when to refresh them, as a POSIX
+    timestamp (infinity: never), which the warm path compares with ``time.time()``."""
+
+    credentials: Credentials
+    refresh_ts: float
+
+    @classmethod
+    def of(cls, credentials: Credentials, refresh_at: datetime | None) -> _Cached:
+        return cls(credentials, refresh_at.timestamp() if refresh_at else math.inf)
+
+
+class _Flight:
+    """One in-progress ``provider.retrieve()`` and, once ``done``, its outcome."""
+
+    __slots__ = ("credentials", "done", "error")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.credentials: Credentials | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> Credentials:
+        self.done.wait()
+        if self.credentials is not None:
+            return self.credentials
+        if isinstance(self.error, Exception):
+            raise self.error
+        raise ProviderError("credential refresh was interrupted in another thread")
+
+
+def _describe(exc: BaseException) -> str:
+    # ResolverError messages are secret-free by contract; others may not be.
+    return str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
+
+
+class CredentialsCache:
+    """Cache ``provider``'s credentials; itself a ``CredentialsProvider``.
+
+    ``jitter`` is a fraction (0..1) of ``expiry_window``, like Go's
+    ``ExpiryWindowJitterFrac``, but it moves the refresh *earlier* than the window.
+    ``clock`` returns the current aware datetime and ``rand`` a float in [0, 1);
+    both are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        provider: CredentialsProvider,
+        *,
+        expiry_window: timedelta = DEFAULT_EXPIRY_WINDOW,
+        jitter: float = DEFAULT_JITTER,
+        clock: Clock | None = None,
+        retry_backoff: timedelta = DEFAULT_RETRY_BACKOFF,
+        rand: Callable[[], float] | None = None,
+    ) -> None:
+        if expiry_window < timedelta(0):
+            raise ValueError("expiry_window must not be negative")
+        if not 0.0 <= jitter <= 1.0:
+            raise ValueError("jitter must be a fraction between 0 and 1")
+        if retry_backoff <= timedelta(0):
+            raise ValueError("retry_backoff must be positive")
+        self._provider = provider
+        self.expiry_window = expiry_window
+        self.jitter = jitter
+        self.retry_backoff = retry_backoff
+        self._clock: Clock = clock or _utcnow
+        self._timestamp: Callable[[], float] = (
+            time.time if clock is None else lambda: clock().timestamp()
+        )
+        self._rand = rand or random.random
+        self._lock = threading.Lock()
+        self._cached: _Cached | None = None
+        self._flight: _Flight | None = None
+        self._generation = 0
+
+    @property
+    def name(self) -> str:
+        """The wrapped provider's name."""
+        return self._provider.name
+
+    @property
+    def provider(self) -> CredentialsProvider:
+        """The wrapped provider."""
+        return self._provider
+
+    def __repr__(self) -> str:
+        return f"CredentialsCache({self._provider!r})"
+
+    def retrieve(self) -> Credentials:
+        """The cached credentials, refreshed first when due (see the module docstring)."""
+        cached = self._cached  # one read of an immutable tuple: no lock on the warm path
+        if cached is not None and self._timestamp() < cached.refresh_ts:
+            return cached.credentials
+        return self._refresh()
+
+    def invalidate(self) -> None:
+        """Forget the cached credentials; the next ``retrieve`` calls the provider.
+
+        A retrieve already in flight still answers its own waiters, but its result is
+        not cached.
+        """
+        with self._lock:
+            self._cached = None
+            self._flight = None
+            self._generation += 1
+
+    def due_at(self, credentials: Credentials, now: datetime) -> datetime | None:
+        """When credentials fetched at ``now`` should be refreshed (None: never)."""
+        expires = credentials.expires
+        if expires is None:
+            return None
+        window = self.expiry_window * (1.0 + self.jitter * self._rand())
+        return refresh_due(now, expires, window)
+
+    def _refresh(self) -> Credentials:
+        with self._lock:
+            now = self._clock()
+            cached = self._cached
+            if cached is not None and now.timestamp() < cached.refresh_ts:
+                return cached.credentials
+            flight = self._flight
+            leader = flight is None
+            if flight is None:
+                flight = self._flight = _Flight()
+            generation = self._generation
+        if leader:
+            return self._lead(flight, cached, generation)
+        if cached is not None and not cached.credentials.expired(now):
+            return cached.credentials  # an early refresh is running; these are still valid
+        return flight.outcome()
+
+    def _lead(self, flight: _Flight, cached: _Cached | None, generation: int) -> Credentials:
+        try:
+            credentials = self._provider.retrieve()
+            now = self._clock()
+            if credentials.expired(now):
+                hop = getattr(self._provider, "label", None)
+                message = f"{self.name} returned credentials that already expired"
+                raise ProviderError(message, hop=hop if isinstance(hop, str) else None)
+        except BaseException as exc:
+            return self._failed(flight, cached, generation, exc)
+        entry = _Cached.of(credentials, self.due_at(credentials, now))
+        with self._lock:
+            if self._flight is flight:
+                self._flight = None
+            if generation == self._generation:
+                self._cached = entry
+        flight.credentials = credentials
+        flight.done.set()
+        return credentials
+
+    def _failed(
+        self, flight: _Flight, cached: _Cached | None, generation: int, exc: BaseException
+    ) -> Credentials:
+        """Serve still-valid credentials after a failed early refresh, else raise ``exc``."""
+        now = self._clock()
+        current = cached.credentials if cached is not None else None
+        with self._lock:
+            if self._flight is flight:
+                self._flight = None
+            keep = (
+                isinstance(exc, Exception)
+                and current is not None
+                and current.expires is not None
+                and not current.expired(now)
+                and generation == self._generation
+            )
+            if keep and current is not None and current.expires is not None:
+                self._cached = _Cached.of(current, min(now + self.retry_backoff, current.expires))
+        if not keep or current is None:
+            flight.error = exc
+            flight.done.set()
+            raise exc
+        logger.debug(
+            "early refresh by %s failed (%s); serving cached credentials until %s",
+            self.name,
+            _describe(exc),
+            current.expires,
+        )
+        flight.credentials = current
+        flight.done.set()
+        return current
