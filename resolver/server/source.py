@@ -80,6 +80,7 @@ def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
         f"cannot ask for one here ({exc}). Set mfa_process for the profile, or run "
         f"`rolechain export {profile}` in a terminal to refresh the shared cache.",
         profile=profile,
+        reason=exc.reason,
     )
 
 
@@ -150,7 +151,9 @@ class ProfileSource:
         if isinstance(error, TokenError):
             return mfa_unavailable(self.profile, error)
         if isinstance(error, ResolverError):  # secret-free messages by contract
-            return error_body("RefreshFailed", str(error), profile=self.profile)
+            return error_body(
+                "RefreshFailed", str(error), profile=self.profile, reason=error.reason
+            )
         what = type(error).__name__ if error else "no credentials"
         return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
 

@@ -354,6 +354,7 @@ def test_errors_name_the_file_line_and_profile() -> None:
         "aws_access_key_id",
     )
     assert str(error).startswith("config:3: profile a: aws_access_key_id: ")
+    assert error.reason == "incomplete-keys"
 
 
 def test_each_hop_carries_only_its_own_options() -> None:
@@ -494,6 +495,7 @@ def test_plan_chain_enforces_the_chained_duration_limit() -> None:
         plan_chain(profiles, "b")
     assert caught.value.profile == "b" and caught.value.key == "duration_seconds"
     assert "3600" in str(caught.value)
+    assert caught.value.reason == "invalid-duration-seconds"
 
 
 def test_chain_json_never_contains_secrets() -> None:
