@@ -177,8 +177,8 @@ def stage_of(module: str) -> int:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in STAGES:
         return STAGES.index(parts[1])
-    if module in {"resolver", "resolver.errors"}:
-        return -1  # shared by every stage: the version and the error hierarchy
+    if module in {"resolver", "resolver.errors", "resolver.timefmt"}:
+        return -1  # shared by every stage: the version, the error hierarchy, timestamps
     return len(STAGES)
 
 

@@ -19,8 +19,8 @@ from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
 from resolver.providers.credentials import Credentials
-from resolver.providers.environment import parse_rfc3339
 from resolver.providers.outbound import TransportError as TransportError  # for IMDS
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"

@@ -23,7 +23,7 @@ from resolver.chain.paths import command_argv, command_program
 from resolver.errors import ProviderError
 from resolver.providers import children
 from resolver.providers.credentials import Credentials
-from resolver.providers.environment import parse_rfc3339
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 STDERR_TAIL_CHARS = 500
 _STDERR_KEEP_BYTES = 64 * 1024
