@@ -251,7 +251,8 @@ def resolution(
             if overrides:
                 from resolver.errors import ChainError
 
-                raise ChainError("the environment's keys assume no role: no hop to override")
+                message = "the environment's keys assume no role: no hop to override"
+                raise ChainError(message, reason="no-hop-to-override")
             return Resolution(None, EnvironmentProvider(environ).retrieve())
     entry = _entry(name, config, token_provider, environ, overrides)
     depends = None

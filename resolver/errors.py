@@ -11,7 +11,13 @@ from __future__ import annotations
 
 
 class ResolverError(Exception):
-    """Base class: a one-line, user-facing error with optional context fields."""
+    """Base class: a one-line, user-facing error with optional context fields.
+
+    ``reason`` is a stable code (``credential-loop``, ``missing-profile``...) for callers
+    and tests to branch on instead of the message; each class has a default.
+    """
+
+    reason: str = "error"
 
     def __init__(
         self,
@@ -23,6 +29,7 @@ class ResolverError(Exception):
         key: str | None = None,
         hop: str | None = None,
         code: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -32,6 +39,8 @@ class ResolverError(Exception):
         self.key = key
         self.hop = hop
         self.code = code
+        if reason is not None:
+            self.reason = reason
 
     def __str__(self) -> str:
         parts: list[str] = []
@@ -57,6 +66,13 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
+def invalid_reason(key: str | None, default: str) -> str:
+    """``invalid-<key>`` (``invalid-role-arn``) for a bad value of a known key, else ``default``."""
+    if key and key.isascii() and key.replace("_", "").isalnum() and key.islower():
+        return "invalid-" + key.replace("_", "-")
+    return default
+
+
 def starts_with_key(message: str, key: str) -> bool:
     """True when ``message`` already starts with ``key`` (so it is not said twice)."""
     return message.startswith(key) and message[len(key) : len(key) + 1] in ("", " ", ":")
@@ -65,13 +81,19 @@ def starts_with_key(message: str, key: str) -> bool:
 class ConfigError(ResolverError):
     """The configuration text or its values are malformed."""
 
+    reason = "config-error"
+
 
 class ChainError(ResolverError):
     """The profiles do not form a valid chain (loop, missing source, no credentials...)."""
 
+    reason = "chain-error"
+
 
 class LimitError(ChainError):
     """A chain breaks a static STS limit (see ``resolver.chain.limits``); holds every finding."""
+
+    reason = "sts-limit"
 
     def __init__(
         self,
@@ -82,25 +104,36 @@ class LimitError(ChainError):
         line: int | None = None,
         profile: str | None = None,
         key: str | None = None,
+        reason: str | None = None,
     ) -> None:
-        super().__init__(message, file=file, line=line, profile=profile, key=key)
+        super().__init__(message, file=file, line=line, profile=profile, key=key, reason=reason)
         self.findings = findings
 
 
 class ProviderError(ResolverError):
     """A base credential provider failed (process, container, IMDS, SSO, token file)."""
 
+    reason = "provider-error"
+
 
 class TokenError(ProviderError):
     """An MFA token code could not be obtained or is malformed."""
 
+    reason = "token-error"
+
 
 class StsError(ResolverError):
-    """An STS call failed; ``code`` is the STS error code, ``hop`` names profile and role."""
+    """An STS call failed; ``code`` is the STS error code, ``hop`` names profile and role.
+
+    ``reason`` stays ``sts-error``: what AWS said is ``code`` (``AccessDenied``...)."""
+
+    reason = "sts-error"
 
 
 class CacheError(ResolverError):
     """The persistent cache or its locks could not be used (e.g. a lock wait timed out)."""
+
+    reason = "cache-error"
 
 
 MIN_SECRET_LENGTH = 6  # a 6-digit MFA code is the shortest secret; shorter values are not kept

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from resolver.cache.answers import read_private
 from resolver.cache.store import MAX_ENTRY_BYTES, CacheStore
-from resolver.cache.times import parse_rfc3339, rfc3339
 from resolver.config.values import load_json
 from resolver.errors import CacheError, StsError
+from resolver.timefmt import parse_rfc3339, rfc3339_exact
 
 SHARED_FAILURE = timedelta(seconds=10)
 """How long an STS failure is shared with the processes that waited for it."""
@@ -91,7 +91,7 @@ def record_failure(
         "message": error.message[:500],
         "hop": error.hop[:500] if error.hop else None,
         "code": error.code[:100] if error.code else None,
-        "at": rfc3339(at),
+        "at": rfc3339_exact(at),
         "sent": _code_digest(record_id, sent_code) if sent_code is not None else None,
         "profiles": list(profiles),
     }

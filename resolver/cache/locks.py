@@ -94,7 +94,8 @@ class KeyLock:
         return CacheError(
             f"timed out after {self.timeout:g}s waiting for the cache lock{what} "
             f"({self.path}); another rolechain process still holds it "
-            "(set ROLECHAIN_LOCK_TIMEOUT to wait longer)"
+            "(set ROLECHAIN_LOCK_TIMEOUT to wait longer)",
+            reason="lock-timeout",
         )
 
     def try_acquire(self, timeout: float = 0.0) -> bool:

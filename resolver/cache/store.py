@@ -36,12 +36,12 @@ from resolver.cache import answers as ready
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
 from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
 from resolver.cache.locks import KeyLock
-from resolver.cache.times import parse_rfc3339 as parse_rfc3339
-from resolver.cache.times import rfc3339 as rfc3339
 from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
 from resolver.errors import CacheError
 from resolver.stscreds.credentials import refresh_due
+from resolver.timefmt import parse_rfc3339 as parse_rfc3339
+from resolver.timefmt import rfc3339_exact
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +114,9 @@ class Entry:
             "access_key_id": self.access_key_id,
             "secret_access_key": self.secret_access_key,
             "session_token": self.session_token,
-            "expiration": rfc3339(self.expiration),
+            "expiration": rfc3339_exact(self.expiration),
             "account_id": self.account_id,
-            "written_at": rfc3339(self.written_at),
+            "written_at": rfc3339_exact(self.written_at),
         }
 
     @classmethod

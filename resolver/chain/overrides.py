@@ -62,7 +62,7 @@ class Overrides:
 def _tag(text: str, where: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"{where}: expected KEY=VALUE, got {text!r}")
+        raise ConfigError(f"{where}: expected KEY=VALUE, got {text!r}", reason="invalid-override")
     return key.strip(), value.strip()
 
 
@@ -86,14 +86,15 @@ def parse_overrides(
         key, value = _tag(item, "--tag")
         merged[key.lower()] = (key, value)
     if len(merged) > MAX_OVERRIDE_TAGS:
-        raise ConfigError(f"too many session tags given for this run (at most {MAX_OVERRIDE_TAGS})")
+        message = f"too many session tags given for this run (at most {MAX_OVERRIDE_TAGS})"
+        raise ConfigError(message, reason="invalid-override")
     identity = source_identity or environ.get("ROLECHAIN_SOURCE_IDENTITY", "").strip() or None
     seconds = None
     if duration is not None:
         try:
             seconds = parse_duration(duration)
         except ValueError as exc:
-            raise ConfigError(f"--duration: {exc}") from None
+            raise ConfigError(f"--duration: {exc}", reason="invalid-override") from None
     keys = tuple(dict.fromkeys(key.strip() for key in transitive if key.strip()))
     return Overrides(tuple(merged.values()), keys, identity, seconds, hop or None)
 
@@ -110,6 +111,7 @@ def apply_overrides(chain: Chain, overrides: Overrides) -> Chain:
         raise ChainError(
             f"profile {chain.profile} assumes no role, so there is no hop to override",
             profile=chain.profile,
+            reason="no-hop-to-override",
         )
     index = len(chain.hops) - 1
     if overrides.hop is not None:
@@ -119,6 +121,7 @@ def apply_overrides(chain: Chain, overrides: Overrides) -> Chain:
                 f"--hop {overrides.hop}: not a role hop of profile {chain.profile} "
                 f"(hops: {', '.join(names)})",
                 profile=chain.profile,
+                reason="unknown-hop",
             )
         index = names.index(overrides.hop)
     target = chain.hops[index]

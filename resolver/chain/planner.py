@@ -13,35 +13,35 @@ from typing import Any, Protocol
 
 from resolver.chain.limits import check_chain
 from resolver.chain.overrides import Overrides, apply_overrides
+from resolver.chain.sources import DEFAULT_MFA_SESSION_SECONDS as DEFAULT_MFA_SESSION_SECONDS
+from resolver.chain.sources import (
+    HOP_KEYS,
+    configured_source,
+    error_at,
+    in_keyring,
+    long_term_keys,
+    named_source,
+    static_keys,
+    web_identity_source,
+    where_of,
+)
 from resolver.chain.types import (
     LONG_TERM_KEY_SOURCES,
     Chain,
     ContainerSource,
     DefaultChainSource,
-    EnvironmentSource,
     Hop,
     InstanceMetadataSource,
-    KeyringSource,
-    LoginSource,
-    ProcessSource,
     Source,
     SsoSource,
-    StaticSource,
     StsSettings,
     WebIdentitySource,
 )
-from resolver.config.findings import Location
 from resolver.config.profiles import ProfileEntry, suggest
 from resolver.config.values import endpoint_problem
-from resolver.errors import ChainError, ConfigError, LimitError
+from resolver.errors import ChainError, ConfigError, LimitError, invalid_reason
 
-DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
-_HOP_KEYS = (
-    "role_arn", "source_profile", "credential_source", "role_session_name", "external_id",
-    "mfa_serial", "mfa_process", "mfa_prompt", "duration_seconds", "session_tags",
-    "transitive_session_tags", "source_identity", "policy", "policy_arns",
-)  # fmt: skip
 _ROLE_SESSION_BASES = (WebIdentitySource, SsoSource, InstanceMetadataSource, ContainerSource)
 
 
@@ -75,6 +75,7 @@ def plan_chain(profiles: ProfileLookup, name: str, overrides: Overrides | None =
             line=location.line if location else None,
             profile=first.profile,
             key=first.key,
+            reason=invalid_reason(first.key, LimitError.reason),
         )
     return chain
 
@@ -89,7 +90,8 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         if entry.name in visited:
             walk = list(visited)
             loop = " -> ".join([*walk[visited[entry.name] :], entry.name])
-            raise _error(previous, "source_profile", f"source_profile loop: {loop}")
+            message = f"source_profile loop: {loop}"
+            raise error_at(previous, "source_profile", message, reason="credential-loop")
         visited[entry.name] = len(visited)
         data = entry.data
         _check_token_file(entry)
@@ -98,28 +100,33 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             source = _base_source(profiles, entry, used_by=used_by)
             break
         if data.source_profile and data.credential_source:
-            raise _error(
-                entry, "source_profile", "set source_profile or credential_source, not both"
+            raise error_at(
+                entry,
+                "source_profile",
+                "set source_profile or credential_source, not both",
+                reason="conflicting-sources",
             )
         if data.web_identity_token_file:
-            source = _web_identity_source(entry)
+            source = web_identity_source(entry)
             break
-        if entry is not selected and (_in_keyring(entry) or _static_keys(entry)):
+        if entry is not selected and (in_keyring(entry) or static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win
             break
         if len(hops) == MAX_CHAIN_HOPS:
-            raise _error(
+            raise error_at(
                 selected,
                 "source_profile",
                 f"the chain is longer than {MAX_CHAIN_HOPS} AssumeRole hops (the limit); "
                 f"profile {entry.name} would be hop {MAX_CHAIN_HOPS + 1}",
+                reason="chain-too-long",
             )
         hops.append(_hop(entry))
         if data.credential_source:
-            source = _named_source(entry)
+            source = named_source(entry)
             break
         if not data.source_profile:
-            raise _error(entry, "role_arn", "role_arn needs source_profile or credential_source")
+            message = "role_arn needs source_profile or credential_source"
+            raise error_at(entry, "role_arn", message, reason="missing-source")
         if data.source_profile == entry.name:
             source = _base_source(profiles, entry, used_by=entry.name)  # rule 3: own keys
             break
@@ -139,63 +146,22 @@ def _lookup(profiles: ProfileLookup, name: str, *, referenced_from: str | None) 
         return entry
     names = profiles.names()
     if not names:
-        raise ChainError("no profiles found; write ~/.aws/config or a rolechain TOML file")
+        message = "no profiles found; write ~/.aws/config or a rolechain TOML file"
+        raise ChainError(message, reason="no-profiles")
     if referenced_from is not None:
         raise ChainError(
             f"source profile {name!r} does not exist, referenced from {referenced_from}",
             profile=referenced_from,
             key="source_profile",
+            reason="missing-source-profile",
         )
-    raise ChainError(f"unknown profile {name!r}{suggest(name, names)}")
-
-
-def _error(entry: ProfileEntry, key: str, message: str) -> ChainError:
-    location = entry.where.get(key, entry.location)
-    return ChainError(message, file=location.file, line=location.line, profile=entry.name, key=key)
-
-
-def _where(entry: ProfileEntry, keys: tuple[str, ...]) -> dict[str, Location]:
-    return {key: entry.where[key] for key in keys if key in entry.where}
+    raise ChainError(f"unknown profile {name!r}{suggest(name, names)}", reason="missing-profile")
 
 
 def _check_token_file(entry: ProfileEntry) -> None:
     if entry.data.web_identity_token_file and not entry.data.role_arn:
-        raise _error(entry, "web_identity_token_file", "web_identity_token_file needs role_arn")
-
-
-def _static_keys(entry: ProfileEntry) -> bool:
-    """True for a complete key pair; a partial pair is an error naming the missing key."""
-    data = entry.data
-    key_id, secret = data.aws_access_key_id, data.aws_secret_access_key
-    if key_id and secret:
-        return True
-    if key_id or secret or data.aws_session_token:
-        missing = "aws_secret_access_key" if key_id else "aws_access_key_id"
-        present = (
-            "aws_access_key_id"
-            if key_id
-            else "aws_secret_access_key"
-            if secret
-            else "aws_session_token"
-        )
-        raise _error(entry, present, f"incomplete static credentials: {missing} is missing")
-    return False
-
-
-def _in_keyring(entry: ProfileEntry) -> bool:
-    """True for ``credential_store = keyring``; plaintext keys beside it are an error."""
-    if entry.data.credential_store is None:
-        return False
-    data = entry.data
-    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
-        if getattr(data, key):
-            raise _error(
-                entry,
-                key,
-                f"{key} is set beside credential_store = keyring: keep the keys in one place "
-                f"(`rolechain keys import {entry.name} --remove-plaintext` moves them)",
-            )
-    return True
+        message = "web_identity_token_file needs role_arn"
+        raise error_at(entry, "web_identity_token_file", message, reason="token-file-without-role")
 
 
 def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str | None) -> Source:
@@ -207,147 +173,28 @@ def _base_source(profiles: ProfileLookup, entry: ProfileEntry, *, used_by: str |
     profile reached through source_profile (``used_by`` names who uses it): static keys
     first, then the same order, and no credentials at all is an error.
     """
-    data = entry.data
-    in_keyring = _in_keyring(entry)
-    if used_by is not None and in_keyring:
-        return _keyring_source(entry)
-    if used_by is not None and _static_keys(entry):
-        return _static_source(entry)
-    if data.credential_source:
-        return _named_source(entry)
-    if data.sso_session or data.sso_start_url or data.sso_account_id or data.sso_role_name:
-        return _sso_source(profiles, entry)
-    if data.login_session:  # a sign-in session, like SSO: before process and keys
-        return LoginSource(
-            profile=entry.name,
-            login_session=data.login_session,
-            where=_where(entry, ("login_session",)),
-        )
-    if data.credential_process:
-        return ProcessSource(
-            profile=entry.name,
-            command=data.credential_process,
-            where=_where(entry, ("credential_process",)),
-        )
-    if in_keyring:
-        return _keyring_source(entry)
-    if _static_keys(entry):
-        return _static_source(entry)
-    if used_by is None and data.role_arn is None:
-        return DefaultChainSource(profile=entry.name, where=_where(entry, ("region",)))
+    keyring = in_keyring(entry)  # first: plaintext keys beside the keyring are an error
+    keys_first = long_term_keys(entry, keyring) if used_by is not None else None
+    source = keys_first or configured_source(profiles, entry) or long_term_keys(entry, keyring)
+    if source is not None:
+        return source
+    if used_by is None and entry.data.role_arn is None:
+        return DefaultChainSource(profile=entry.name, where=where_of(entry, ("region",)))
     used = f"profile {used_by} uses it as source_profile, but it has " if used_by else ""
-    raise _error(
+    raise error_at(
         entry,
-        "role_arn" if data.role_arn else "aws_access_key_id",
+        "role_arn" if entry.data.role_arn else "aws_access_key_id",
         f"{used}no credentials: set static keys, credential_store, credential_source, "
         "credential_process, sso_session, login_session, role_arn with a source, or "
         "web_identity_token_file",
+        reason="no-credentials",
     )
-
-
-def _static_source(entry: ProfileEntry) -> StaticSource:
-    data = entry.data
-    assert data.aws_access_key_id and data.aws_secret_access_key
-    long_term = not data.aws_session_token and not data.role_arn
-    mfa_serial = data.mfa_serial if long_term else None
-    return StaticSource(
-        profile=entry.name,
-        access_key_id=data.aws_access_key_id,
-        secret_access_key=data.aws_secret_access_key,
-        session_token=data.aws_session_token,
-        **_mfa_session(data, mfa_serial),
-        where=_where(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
-    )
-
-
-def _mfa_session(data: Any, mfa_serial: str | None) -> dict[str, Any]:
-    """The MFA-session fields of a long-term keys base (all None without a serial)."""
-    if not mfa_serial:
-        return {"mfa_serial": None, "mfa_process": None, "mfa_prompt": None,
-                "mfa_duration_seconds": None}  # fmt: skip
-    return {
-        "mfa_serial": mfa_serial,
-        "mfa_process": data.mfa_process,
-        "mfa_prompt": data.mfa_prompt,
-        "mfa_duration_seconds": data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS,
-    }
-
-
-def _keyring_source(entry: ProfileEntry) -> KeyringSource:
-    """Keys in the OS keyring: planned without reading it (the keyring is I/O)."""
-    data = entry.data
-    mfa_serial = data.mfa_serial if not data.role_arn else None
-    return KeyringSource(
-        profile=entry.name,
-        **_mfa_session(data, mfa_serial),
-        where=_where(entry, ("credential_store", "mfa_serial", "mfa_session_duration")),
-    )
-
-
-def _sso_source(profiles: ProfileLookup, entry: ProfileEntry) -> SsoSource:
-    data = entry.data
-    start_url, region, scopes = data.sso_start_url, data.sso_region, ()
-    if data.sso_session:
-        session = profiles.sso_session(data.sso_session)
-        if session is None:
-            raise _error(entry, "sso_session", f"sso-session {data.sso_session!r} does not exist")
-        for key in ("sso_start_url", "sso_region"):
-            mine, theirs = getattr(data, key), getattr(session, key)
-            if mine and theirs and mine != theirs:
-                raise _error(entry, key, f"{key} differs from sso-session {data.sso_session}")
-        start_url, region = start_url or session.sso_start_url, region or session.sso_region
-        scopes = tuple(session.sso_registration_scopes)
-    required = {
-        "sso_start_url": start_url,
-        "sso_region": region,
-        "sso_account_id": data.sso_account_id,
-        "sso_role_name": data.sso_role_name,
-    }
-    for key, value in required.items():
-        if not value:
-            raise _error(entry, key, f"SSO profile is missing {key}")
-    assert start_url and region and data.sso_account_id and data.sso_role_name
-    return SsoSource(
-        profile=entry.name,
-        sso_start_url=start_url,
-        sso_region=region,
-        sso_account_id=data.sso_account_id,
-        sso_role_name=data.sso_role_name,
-        sso_session=data.sso_session,
-        sso_registration_scopes=scopes,
-        where=_where(entry, ("sso_session", *required)),
-    )
-
-
-def _web_identity_source(entry: ProfileEntry) -> WebIdentitySource:
-    data = entry.data
-    assert data.role_arn and data.web_identity_token_file
-    return WebIdentitySource(
-        profile=entry.name,
-        role_arn=data.role_arn,
-        web_identity_token_file=data.web_identity_token_file,
-        role_session_name=data.role_session_name,
-        duration_seconds=data.duration_seconds,
-        policy=data.policy,
-        policy_arns=tuple(data.policy_arns),
-        where=_where(entry, ("role_arn", "web_identity_token_file", *_HOP_KEYS[3:])),
-    )
-
-
-def _named_source(entry: ProfileEntry) -> Source:
-    kind = entry.data.credential_source
-    where = _where(entry, ("credential_source",))
-    if kind == "Environment":
-        return EnvironmentSource(profile=entry.name, where=where)
-    if kind == "Ec2InstanceMetadata":
-        return InstanceMetadataSource(profile=entry.name, where=where)
-    return ContainerSource(profile=entry.name, where=where)
 
 
 def _hop(entry: ProfileEntry) -> Hop:
     data = entry.data
     if not data.role_arn:  # a blank value (whitespace only) is set, yet names no role
-        raise _error(entry, "role_arn", "role_arn is empty")
+        raise error_at(entry, "role_arn", "role_arn is empty", reason="invalid-role-arn")
     return Hop(
         profile=entry.name,
         role_arn=data.role_arn,
@@ -362,7 +209,7 @@ def _hop(entry: ProfileEntry) -> Hop:
         source_identity=data.source_identity,
         policy=data.policy,
         policy_arns=tuple(data.policy_arns),
-        where=_where(entry, _HOP_KEYS),
+        where=where_of(entry, HOP_KEYS),
     )
 
 
@@ -390,6 +237,7 @@ def _sts_settings(profiles: ProfileLookup, entry: ProfileEntry) -> StsSettings:
                     line=at.line,
                     profile=entry.name,
                     key="services",
+                    reason="invalid-services",
                 )
     return StsSettings(
         region=data.region,

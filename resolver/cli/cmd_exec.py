@@ -76,6 +76,8 @@ USAGE = "rolechain exec [PROFILE] -- CMD [ARGS...]"
 class UsageError(ResolverError):
     """``exec`` was called without a command."""
 
+    reason = "usage-error"
+
 
 def split_words(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     """(profile, command) from ``[PROFILE] [FLAGS] -- CMD ...`` or the older

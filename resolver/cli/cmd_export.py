@@ -8,19 +8,14 @@ import json
 import logging
 import os
 import time
-from datetime import datetime, timezone
 
 from resolver.api import Resolution, resolution
 from resolver.cache.answers import EXPORT_FORMATS
 from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_state
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import rfc3339_seconds
 
 logger = logging.getLogger(__name__)
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2026-11-29T16:00:00Z``: UTC, seconds, as the AWS tools write it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 MANAGED_VARIABLES = (
@@ -51,7 +46,7 @@ def credential_variables(credentials: Credentials, region: str | None) -> dict[s
     if credentials.session_token:
         variables["AWS_SESSION_TOKEN"] = credentials.session_token
     if credentials.expires:
-        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339(credentials.expires)
+        variables["AWS_CREDENTIAL_EXPIRATION"] = rfc3339_seconds(credentials.expires)
     if credentials.account_id:
         variables["AWS_ACCOUNT_ID"] = credentials.account_id
     if region:
@@ -70,7 +65,7 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
         if credentials.session_token:
             document["SessionToken"] = credentials.session_token
         if credentials.expires:
-            document["Expiration"] = rfc3339(credentials.expires)
+            document["Expiration"] = rfc3339_seconds(credentials.expires)
         if credentials.account_id:
             document["AccountId"] = credentials.account_id
         return json.dumps(document)

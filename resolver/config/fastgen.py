@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from resolver.config import model
 
@@ -67,38 +68,52 @@ def _shape(annotation: Any) -> tuple[str, tuple[str, ...]]:
     return "defer", ()
 
 
-def field_kinds(cls: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Every field of ``cls``: its fast kind and choices."""
-    decorators = cls.__pydantic_decorators__
-    validators: dict[str, list[tuple[str, str]]] = {}
+# Which fast kind a shape becomes, by the known validators on its field (else defer).
+_KIND_BY_VALIDATORS: dict[str, dict[tuple[str, ...], str]] = {
+    "int": {("duration",): "duration"},
+    "dict": {("tags",): "tags"},
+    "list": {("list",): "list"},
+    "str": {(): "str", ("str",): "str", ("region",): "region", ("endpoint",): "endpoint"},
+    "choice": {(): "choice", ("choice",): "choice"},
+}
+
+
+def _field_validators(cls: type[BaseModel]) -> dict[str, list[tuple[str, str]]]:
+    """Each field's validators as (name, mode); a name is qualified unless the model's own
+    (an override elsewhere is not known)."""
     home = f"{model.Profile.__module__}.{model.Profile.__qualname__}:{id(model.Profile)}"
-    for name, decorator in decorators.field_validators.items():
-        # only the model's own validators are known: an override elsewhere is not
+    validators: dict[str, list[tuple[str, str]]] = {}
+    for name, decorator in cls.__pydantic_decorators__.field_validators.items():
         known_name = name if decorator.cls_ref == home else f"{decorator.cls_ref}.{name}"
         for field in decorator.info.fields:
             validators.setdefault(field, []).append((known_name, decorator.info.mode))
+    return validators
+
+
+def _plain(info: FieldInfo) -> bool:
+    """True for a field without constraints or an alias, defaulting to None, {} or []."""
+    default_ok = (info.default is None and info.default_factory is None) or (
+        info.default_factory in (dict, list)
+    )
+    return default_ok and not info.metadata and not info.alias
+
+
+def _kind(shape: str, validators: list[tuple[str, str]]) -> str:
+    """The fast kind of a field of ``shape`` with ``validators``; defer for any unknown."""
+    known = [_KNOWN_VALIDATORS.get(v) for v in validators]
+    names = tuple(name for name in known if name is not None)
+    if len(names) < len(known):
+        return "defer"
+    return _KIND_BY_VALIDATORS.get(shape, {}).get(names, "defer")
+
+
+def field_kinds(cls: type[BaseModel]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every field of ``cls``: its fast kind and choices."""
+    validators = _field_validators(cls)
     kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, info in cls.model_fields.items():
         shape, choices = _shape(info.annotation)
-        known = [_KNOWN_VALIDATORS.get(v) for v in validators.get(name, [])]
-        default_ok = (info.default is None and info.default_factory is None) or (
-            info.default_factory in (dict, list)
-        )
-        kind = shape
-        if None in known or info.metadata or not default_ok or info.alias:
-            kind = "defer"
-        elif shape == "int":
-            kind = "duration" if known == ["duration"] else "defer"
-        elif shape == "dict":
-            kind = "tags" if known == ["tags"] else "defer"
-        elif shape == "list":
-            kind = "list" if known == ["list"] else "defer"
-        elif shape == "str":
-            checks = {(): "str", ("str",): "str", ("region",): "region"}
-            checks[("endpoint",)] = "endpoint"
-            kind = checks.get(tuple(str(k) for k in known), "defer")
-        elif shape == "choice":
-            kind = "choice" if known in ([], ["choice"]) else "defer"
+        kind = _kind(shape, validators.get(name, [])) if _plain(info) else "defer"
         kinds[name] = (kind, choices)
     return kinds
 

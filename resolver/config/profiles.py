@@ -14,7 +14,7 @@ from resolver.config.fastprofile import FastProfile, fast_profile
 from resolver.config.findings import Finding, Location
 from resolver.config.profile_table import PROFILE_KEYS, SSO_SESSION_KEYS, TOML_ONLY_KEYS
 from resolver.config.sources.raw import RawConfig, RawSection
-from resolver.errors import ConfigError
+from resolver.errors import ConfigError, invalid_reason
 
 if TYPE_CHECKING:  # the model (pydantic) is imported only when a profile needs it
     from pydantic import ValidationError
@@ -104,6 +104,7 @@ class ProfileSet:
                 file=where.file,
                 line=where.line,
                 profile=name,
+                reason="duplicate-profile",
             )
         self._sources: tuple[Mapping[str, RawSection], ...] = (ini.profiles, toml.profiles)
         self._sso: tuple[Mapping[str, RawSection], ...] = (ini.sso_sessions, toml.sso_sessions)
@@ -227,6 +228,7 @@ def _unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> 
             f"{path}.{key}: unknown key{suggest(key, keys)}",
             file=raw.location.file,
             line=raw.location.line,
+            reason="unknown-key",
         )
         for key, raw in section.values.items()
         if key not in keys
@@ -280,6 +282,13 @@ def _converted(exc: ValidationError, section: RawSection, profile: str | None) -
         if profile is None:
             message = f"sso-session {section.name}: {message}"
         found.append(
-            ConfigError(message, file=location.file, line=location.line, profile=profile, key=key)
+            ConfigError(
+                message,
+                file=location.file,
+                line=location.line,
+                profile=profile,
+                key=key,
+                reason=invalid_reason(key, "invalid-value"),
+            )
         )
     return found

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from resolver.errors import ResolverError, TokenError
 from resolver.server.protocol import error_body
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import rfc3339_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,6 @@ DEFAULT_WAIT = 30.0
 Fetch = Callable[[], Credentials]
 
 
-def rfc3339(moment: datetime) -> str:
-    """``2026-11-29T16:00:00Z``: UTC, seconds."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
     """The container-protocol answer and its expiry (POSIX seconds)."""
     expires = credentials.expires or datetime.fromtimestamp(now, timezone.utc) + NON_EXPIRING
@@ -49,7 +45,7 @@ def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
         "AccessKeyId": credentials.access_key_id,
         "SecretAccessKey": credentials.secret_access_key,
         "Token": credentials.session_token or "",
-        "Expiration": rfc3339(expires),
+        "Expiration": rfc3339_seconds(expires),
     }
     if credentials.account_id:
         document["AccountId"] = credentials.account_id
@@ -80,6 +76,7 @@ def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
         f"cannot ask for one here ({exc}). Set mfa_process for the profile, or run "
         f"`rolechain export {profile}` in a terminal to refresh the shared cache.",
         profile=profile,
+        reason=exc.reason,
     )
 
 
@@ -150,7 +147,9 @@ class ProfileSource:
         if isinstance(error, TokenError):
             return mfa_unavailable(self.profile, error)
         if isinstance(error, ResolverError):  # secret-free messages by contract
-            return error_body("RefreshFailed", str(error), profile=self.profile)
+            return error_body(
+                "RefreshFailed", str(error), profile=self.profile, reason=error.reason
+            )
         what = type(error).__name__ if error else "no credentials"
         return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
 

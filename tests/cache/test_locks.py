@@ -76,6 +76,7 @@ def test_bounded_wait_raises_cache_error_naming_the_label(tmp_path: Path) -> Non
         elapsed = time.monotonic() - started
     assert 0.3 <= elapsed < 2.0
     assert "ROLECHAIN_LOCK_TIMEOUT" in str(info.value)
+    assert info.value.reason == "lock-timeout"
     assert not waiter.held
 
 

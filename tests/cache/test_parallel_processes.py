@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.cache.store import CacheStore, Entry, rfc3339
+from resolver.cache.store import CacheStore, Entry
+from resolver.timefmt import rfc3339_exact as rfc3339
 from tests.conftest import IsolatedEnv
 from tests.moto_support import (
     REGION,

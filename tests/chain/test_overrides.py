@@ -24,10 +24,12 @@ def test_flags_and_environment_merge_with_flags_winning() -> None:
     assert parse_overrides([], [], "alice", None, None, environ).source_identity == "alice"
     assert not parse_overrides(environ={})
     for bad in (["novalue"], ["=x"]):
-        with pytest.raises(ConfigError, match="KEY=VALUE"):
+        with pytest.raises(ConfigError, match="KEY=VALUE") as caught:
             parse_overrides(bad, environ={})
-    with pytest.raises(ConfigError, match="--duration"):
+        assert caught.value.reason == "invalid-override"
+    with pytest.raises(ConfigError, match="--duration") as caught:
         parse_overrides(duration="soon", environ={})
+    assert caught.value.reason == "invalid-override"
 
 
 def test_the_final_hop_changes_and_is_marked() -> None:
@@ -50,10 +52,12 @@ def test_the_final_hop_changes_and_is_marked() -> None:
 def test_hop_chooses_another_hop_and_unknown_hops_are_named() -> None:
     chain = apply_overrides(CHAIN, Overrides(tags=(("x", "y"),), hop="ops"))
     assert chain.hops[0].tags == (("Team", "a"), ("x", "y")) and chain.hops[1] == FINAL
-    with pytest.raises(ChainError, match="hops: ops, admin"):
+    with pytest.raises(ChainError, match="hops: ops, admin") as caught:
         apply_overrides(CHAIN, Overrides(hop="nope"))
-    with pytest.raises(ChainError, match="no hop"):
+    assert caught.value.reason == "unknown-hop"
+    with pytest.raises(ChainError, match="no hop") as caught:
         apply_overrides(Chain("base", SOURCE), Overrides(source_identity="x"))
+    assert caught.value.reason == "no-hop-to-override"
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,7 @@ def test_extends_error_names_the_profile() -> None:
         parse_toml('[profiles.dev]\nextends = "missing"\n', path="f")
     assert caught.value.profile == "dev"
     assert "profile dev" in str(caught.value)
+    assert caught.value.reason == "missing-template"
 
 
 @pytest.mark.parametrize(
@@ -206,6 +207,7 @@ def test_syntax_errors_carry_the_line(text: str, line: int) -> None:
         parse_toml(text, path="f.toml")
     assert (caught.value.file, caught.value.line) == ("f.toml", line)
     assert caught.value.message.startswith("invalid TOML: ")
+    assert caught.value.reason == "invalid-toml"
     assert "(at line" not in caught.value.message
     assert "\n" not in str(caught.value)
 

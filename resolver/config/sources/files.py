@@ -79,15 +79,16 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
+        message = exc.strerror or str(exc)
         if exc.errno not in (errno.EINVAL, errno.EFBIG):
-            reason = f"cannot read file: {reason}"
-        raise ConfigError(reason, file=str(path)) from None
+            message = f"cannot read file: {message}"
+        raise ConfigError(message, file=str(path), reason="unreadable-file") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ConfigError("file is not valid UTF-8", file=str(path), line=line) from None
+        message = "file is not valid UTF-8"
+        raise ConfigError(message, file=str(path), line=line, reason="unreadable-file") from None
 
 
 def _read_at_most(fd: int, size: int) -> bytes:

@@ -92,7 +92,7 @@ class IniDocument:
                 if parts is None:  # unterminated
                     message = "section header must end with ']'"
                     line = self.header_line(chunk)
-                    self.errors.append(ConfigError(message, file=self.path, line=line))
+                    self.errors.append(_syntax_error(message, self.path, line))
                     continue
                 prefix, name = parts[0] or "", parts[1]
             if config and not prefix and name == "default":
@@ -133,7 +133,7 @@ class IniDocument:
         for number, raw in enumerate(text.split("\n"), start=1):
             if raw.strip(_WS_CR) and raw[0] not in "#;":
                 message = "expected a section header such as [profile name] before this line"
-                self.errors.append(ConfigError(message, file=self.path, line=number))
+                self.errors.append(_syntax_error(message, self.path, number))
                 return
 
     def _warn(self, message: str, line: int, profile: str | None = None) -> None:
@@ -171,11 +171,11 @@ class IniDocument:
                     continue
                 if not is_open:
                     message = "continuation line without a property before it"
-                    errors.append(ConfigError(message, file=path, line=number))
+                    errors.append(_syntax_error(message, path, number))
                     recovering = True
                 elif not first and not _sub_property_ok(stripped):
                     message = "expected 'name = value' in sub-property line"
-                    errors.append(ConfigError(message, file=path, line=number))
+                    errors.append(_syntax_error(message, path, number))
                 else:
                     parts.append(stripped)
                 continue
@@ -187,7 +187,7 @@ class IniDocument:
             recovering = not is_open
             if not is_open:
                 message = "expected '=' in property line" if not equals else "property has no key"
-                errors.append(ConfigError(message, file=path, line=number))
+                errors.append(_syntax_error(message, path, number))
             elif _IDENT.fullmatch(name):
                 key, key_line = name.lower(), number
             elif label is not None:
@@ -375,3 +375,8 @@ def _block_entry(name: str, value: str) -> str | None:
     fits = name and _part_fits(name) and "=" not in name and _part_fits(value)
     unsafe = name.startswith(("#", ";")) or not _sub_property_ok(entry)  # a comment to some
     return entry if fits and not unsafe else None
+
+
+def _syntax_error(message: str, path: str, line: int | None) -> ConfigError:
+    """A malformed line of an INI file."""
+    return ConfigError(message, file=path, line=line, reason="invalid-ini")

@@ -103,7 +103,7 @@ def load_toml(
     if text is None:
         if target == default_toml_path(environ):
             return RawConfig()
-        raise ConfigError("config file not found", file=str(target))
+        raise ConfigError("config file not found", file=str(target), reason="missing-config-file")
     return parse_toml(text, path=str(target), problems=problems)
 
 
@@ -143,11 +143,10 @@ def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = Non
             from difflib import get_close_matches
 
             close = get_close_matches(key, TOP_LEVEL_KEYS, n=1)
-            hint = (
-                f"did you mean '{close[0]}'?" if close else f"expected {', '.join(TOP_LEVEL_KEYS)}"
-            )
+            hint = f"did you mean '{close[0]}'?" if close else ""
+            hint = hint or f"expected {', '.join(TOP_LEVEL_KEYS)}"
             message = f"unknown top-level key '{key}'; {hint}"
-            report(ConfigError(message, file=path, line=lines.get((key,))))
+            report(ConfigError(message, file=path, line=lines.get((key,)), reason="unknown-key"))
     version = data.get("version", 1)
     if type(version) is not int or version != 1:
         line = lines.get(("version",))
@@ -234,8 +233,8 @@ def _values(table: Mapping[str, Any], where: Where, *keys: str) -> dict[str, Raw
     return {key: RawValue(value, where(*keys, key)) for key, value in table.items()}
 
 
-def _error(message: str, location: Location, profile: str | None = None) -> ConfigError:
-    return ConfigError(message, file=location.file, line=location.line, profile=profile)
+def _error(message: str, at: Location, profile: str | None = None, reason: str = "") -> ConfigError:
+    return ConfigError(message, file=at.file, line=at.line, profile=profile, reason=reason or None)
 
 
 class _Extends:
@@ -275,10 +274,12 @@ class _Extends:
         for parent in parents:
             step = f"template {parent}"
             if step in trail:
-                raise _error(f"extends loop: {' -> '.join((*trail, step))}", at, profile)
+                loop = " -> ".join((*trail, step))
+                raise _error(f"extends loop: {loop}", at, profile, reason="extends-loop")
             if parent not in self._templates:
                 chain = " -> ".join(trail)
-                raise _error(f"unknown template '{parent}' in extends ({chain})", at, profile)
+                message = f"unknown template '{parent}' in extends ({chain})"
+                raise _error(message, at, profile, reason="missing-template")
             merged.update(self.template(parent, (*trail, step), profile))
         merged.update(
             _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
@@ -302,7 +303,7 @@ def _check_brackets(text: str, path: str) -> None:
             if depth > MAX_NESTING_DEPTH:
                 line = text.count("\n", 0, token.start()) + 1
                 message = f"values nest deeper than {MAX_NESTING_DEPTH} levels"
-                raise ConfigError(message, file=path, line=line)
+                raise ConfigError(message, file=path, line=line, reason="too-deep")
         elif char in ("]", "}"):
             depth = max(depth - 1, 0)
 
@@ -314,9 +315,8 @@ def _check_depth(data: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int
     while stack:
         keys, value = stack.pop()
         if len(keys) > MAX_NESTING_DEPTH + 2:  # profiles.NAME.<value>
-            line = lines.get(keys[:2])
             message = f"tables nest deeper than {MAX_NESTING_DEPTH} levels"
-            raise ConfigError(message, file=path, line=line)
+            raise ConfigError(message, file=path, line=lines.get(keys[:2]), reason="too-deep")
         if isinstance(value, dict):
             stack.extend(((*keys, str(key)), item) for key, item in value.items())
         elif isinstance(value, list):
@@ -331,7 +331,7 @@ def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> ConfigE
         message, line = f"{message[: found.start()]} (column {found[2]})", int(found[1])
     elif end := _AT_END.search(message):
         message, line = message[: end.start()], text.rstrip("\n").count("\n") + 1
-    return ConfigError(f"invalid TOML: {message}", file=path, line=line)
+    return ConfigError(f"invalid TOML: {message}", file=path, line=line, reason="invalid-toml")
 
 
 def _line_index(text: str) -> dict[KeyPath, int]:

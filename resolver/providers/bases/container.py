@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
-from resolver.providers.bases.environment import parse_rfc3339
 from resolver.providers.outbound import TransportError as TransportError  # for IMDS
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"

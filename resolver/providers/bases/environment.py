@@ -1,17 +1,17 @@
 """Credentials from ``AWS_ACCESS_KEY_ID`` and friends, and the web-identity variables.
 
-Also home of ``parse_rfc3339``, the expiry parser the other base providers share.
+Expirations are read by ``resolver.timefmt.parse_expiration``, as in the other base
+providers.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
 
 from resolver.errors import ProviderError
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -22,32 +22,6 @@ ACCOUNT_ID = "AWS_ACCOUNT_ID"
 WEB_IDENTITY_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 ROLE_ARN = "AWS_ROLE_ARN"
 ROLE_SESSION_NAME = "AWS_ROLE_SESSION_NAME"
-
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
-)
-
-
-def parse_rfc3339(value: str) -> datetime:
-    """An RFC 3339 timestamp as an aware datetime (no offset is taken as UTC).
-
-    Accepts ``Z`` or ``+hh:mm`` and any number of fraction digits (truncated to
-    microseconds), which ``datetime.fromisoformat`` does not before Python 3.11.
-    Raises ValueError for anything else.
-    """
-    match = _RFC3339.match(value.strip())
-    if not match:
-        raise ValueError(f"not an RFC 3339 timestamp: {value.strip()[:40]!r}")
-    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
-    tz = timezone.utc
-    if sign:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        tz = timezone(-offset if sign == "-" else offset)
-    micros = int((fraction or "0")[:6].ljust(6, "0"))
-    return datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tzinfo=tz
-    )
 
 
 def has_environment_credentials(environ: Mapping[str, str] | None = None) -> bool:

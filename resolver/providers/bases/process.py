@@ -22,8 +22,8 @@ from typing import Any, TextIO
 from resolver.chain.paths import command_argv, command_program
 from resolver.errors import ProviderError
 from resolver.providers import children
-from resolver.providers.bases.environment import parse_rfc3339
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 STDERR_TAIL_CHARS = 500
 _STDERR_KEEP_BYTES = 64 * 1024

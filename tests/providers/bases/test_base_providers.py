@@ -10,11 +10,11 @@ from resolver.errors import ProviderError
 from resolver.providers.bases.environment import (
     EnvironmentProvider,
     has_environment_credentials,
-    parse_rfc3339,
     web_identity_from_env,
 )
 from resolver.providers.bases.static import StaticProvider
 from resolver.stscreds.credentials import CredentialsProvider
+from resolver.timefmt import parse_expiration as parse_rfc3339
 
 KEY_ID = "AKIAEXAMPLEKEYID0001"
 SECRET = "s3cr3t/SECRET+value/abcdefghijklmnopqrstu"

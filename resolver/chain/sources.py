@@ -1,0 +1,223 @@
+"""Each base ``Source`` built from one validated profile (pure: no I/O), for the planner.
+
+``configured_source`` picks among the bases a profile configures (credential_source, SSO,
+login_session, credential_process), ``long_term_keys`` among its keys (keyring, static),
+in aws-sdk-rust's order; errors name the file, line, profile and key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from resolver.chain.types import (
+    ContainerSource,
+    EnvironmentSource,
+    InstanceMetadataSource,
+    KeyringSource,
+    LoginSource,
+    ProcessSource,
+    Source,
+    SsoSource,
+    StaticSource,
+    WebIdentitySource,
+)
+from resolver.config.findings import Location
+from resolver.config.profiles import ProfileEntry
+from resolver.errors import ChainError
+
+DEFAULT_MFA_SESSION_SECONDS = 12 * 3600
+HOP_KEYS = (
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "role_session_name",
+    "external_id",
+    "mfa_serial",
+    "mfa_process",
+    "mfa_prompt",
+    "duration_seconds",
+    "session_tags",
+    "transitive_session_tags",
+    "source_identity",
+    "policy",
+    "policy_arns",
+)
+
+
+class SsoSessions(Protocol):
+    """What an SSO base reads besides its profile: the ``[sso-session NAME]`` sections."""
+
+    def sso_session(self, name: str) -> Any: ...
+
+
+def configured_source(profiles: SsoSessions, entry: ProfileEntry) -> Source | None:
+    """The base the profile configures, first of: credential_source, SSO, login_session (a
+    sign-in session, like SSO: before process and keys), credential_process; else None."""
+    data = entry.data
+    if data.credential_source:
+        return named_source(entry)
+    if data.sso_session or data.sso_start_url or data.sso_account_id or data.sso_role_name:
+        return sso_source(profiles, entry)
+    if data.login_session:
+        where = where_of(entry, ("login_session",))
+        return LoginSource(profile=entry.name, login_session=data.login_session, where=where)
+    if data.credential_process:
+        where = where_of(entry, ("credential_process",))
+        return ProcessSource(profile=entry.name, command=data.credential_process, where=where)
+    return None
+
+
+def long_term_keys(entry: ProfileEntry, keyring: bool) -> Source | None:
+    """The profile's keys: in the OS keyring (``keyring``), else a complete static pair."""
+    if keyring:
+        return keyring_source(entry)
+    return static_source(entry) if static_keys(entry) else None
+
+
+def error_at(entry: ProfileEntry, key: str, message: str, *, reason: str) -> ChainError:
+    """A ChainError at ``key``'s line (else the profile's), naming profile and key."""
+    location = entry.where.get(key, entry.location)
+    file, line = location.file, location.line
+    return ChainError(message, file=file, line=line, profile=entry.name, key=key, reason=reason)
+
+
+def where_of(entry: ProfileEntry, keys: tuple[str, ...]) -> dict[str, Location]:
+    """The locations of those of ``keys`` the profile sets."""
+    return {key: entry.where[key] for key in keys if key in entry.where}
+
+
+def static_keys(entry: ProfileEntry) -> bool:
+    """True for a complete key pair; a partial pair is an error naming the missing key."""
+    data = entry.data
+    key_id, secret = data.aws_access_key_id, data.aws_secret_access_key
+    if key_id and secret:
+        return True
+    if key_id or secret or data.aws_session_token:
+        missing = "aws_secret_access_key" if key_id else "aws_access_key_id"
+        present = (
+            "aws_access_key_id"
+            if key_id
+            else "aws_secret_access_key"
+            if secret
+            else "aws_session_token"
+        )
+        message = f"incomplete static credentials: {missing} is missing"
+        raise error_at(entry, present, message, reason="incomplete-keys")
+    return False
+
+
+def in_keyring(entry: ProfileEntry) -> bool:
+    """True for ``credential_store = keyring``; plaintext keys beside it are an error."""
+    if entry.data.credential_store is None:
+        return False
+    data = entry.data
+    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
+        if getattr(data, key):
+            raise error_at(
+                entry,
+                key,
+                f"{key} is set beside credential_store = keyring: keep the keys in one place "
+                f"(`rolechain keys import {entry.name} --remove-plaintext` moves them)",
+                reason="keys-beside-keyring",
+            )
+    return True
+
+
+def static_source(entry: ProfileEntry) -> StaticSource:
+    data = entry.data
+    assert data.aws_access_key_id and data.aws_secret_access_key
+    long_term = not data.aws_session_token and not data.role_arn
+    mfa_serial = data.mfa_serial if long_term else None
+    return StaticSource(
+        profile=entry.name,
+        access_key_id=data.aws_access_key_id,
+        secret_access_key=data.aws_secret_access_key,
+        session_token=data.aws_session_token,
+        **_mfa_session(data, mfa_serial),
+        where=where_of(entry, ("aws_access_key_id", "mfa_serial", "mfa_session_duration")),
+    )
+
+
+def _mfa_session(data: Any, mfa_serial: str | None) -> dict[str, Any]:
+    """The MFA-session fields of a long-term keys base (all None without a serial)."""
+    if not mfa_serial:
+        return dict.fromkeys(("mfa_serial", "mfa_process", "mfa_prompt", "mfa_duration_seconds"))
+    return {
+        "mfa_serial": mfa_serial,
+        "mfa_process": data.mfa_process,
+        "mfa_prompt": data.mfa_prompt,
+        "mfa_duration_seconds": data.mfa_session_duration or DEFAULT_MFA_SESSION_SECONDS,
+    }
+
+
+def keyring_source(entry: ProfileEntry) -> KeyringSource:
+    """Keys in the OS keyring: planned without reading it (the keyring is I/O)."""
+    data = entry.data
+    mfa_serial = data.mfa_serial if not data.role_arn else None
+    return KeyringSource(
+        profile=entry.name,
+        **_mfa_session(data, mfa_serial),
+        where=where_of(entry, ("credential_store", "mfa_serial", "mfa_session_duration")),
+    )
+
+
+def sso_source(profiles: SsoSessions, entry: ProfileEntry) -> SsoSource:
+    data = entry.data
+    start_url, region, scopes = data.sso_start_url, data.sso_region, ()
+    if data.sso_session:
+        session = profiles.sso_session(data.sso_session)
+        if session is None:
+            message = f"sso-session {data.sso_session!r} does not exist"
+            raise error_at(entry, "sso_session", message, reason="missing-sso-session")
+        for key in ("sso_start_url", "sso_region"):
+            mine, theirs = getattr(data, key), getattr(session, key)
+            if mine and theirs and mine != theirs:
+                message = f"{key} differs from sso-session {data.sso_session}"
+                raise error_at(entry, key, message, reason="conflicting-sso-settings")
+        start_url, region = start_url or session.sso_start_url, region or session.sso_region
+        scopes = tuple(session.sso_registration_scopes)
+    required = {
+        "sso_start_url": start_url,
+        "sso_region": region,
+        "sso_account_id": data.sso_account_id,
+        "sso_role_name": data.sso_role_name,
+    }
+    for key, value in required.items():
+        if not value:
+            raise error_at(entry, key, f"SSO profile is missing {key}", reason="incomplete-sso")
+    assert start_url and region and data.sso_account_id and data.sso_role_name
+    return SsoSource(
+        profile=entry.name,
+        sso_start_url=start_url,
+        sso_region=region,
+        sso_account_id=data.sso_account_id,
+        sso_role_name=data.sso_role_name,
+        sso_session=data.sso_session,
+        sso_registration_scopes=scopes,
+        where=where_of(entry, ("sso_session", *required)),
+    )
+
+
+def web_identity_source(entry: ProfileEntry) -> WebIdentitySource:
+    data = entry.data
+    assert data.role_arn and data.web_identity_token_file
+    return WebIdentitySource(
+        profile=entry.name,
+        role_arn=data.role_arn,
+        web_identity_token_file=data.web_identity_token_file,
+        role_session_name=data.role_session_name,
+        duration_seconds=data.duration_seconds,
+        policy=data.policy,
+        policy_arns=tuple(data.policy_arns),
+        where=where_of(entry, ("role_arn", "web_identity_token_file", *HOP_KEYS[3:])),
+    )
+
+
+def named_source(entry: ProfileEntry) -> Source:
+    kind = entry.data.credential_source
+    where = where_of(entry, ("credential_source",))
+    if kind == "Environment":
+        return EnvironmentSource(profile=entry.name, where=where)
+    if kind == "Ec2InstanceMetadata":
+        return InstanceMetadataSource(profile=entry.name, where=where)
+    return ContainerSource(profile=entry.name, where=where)
