@@ -230,8 +230,8 @@ def stage_of(module: str) -> int:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in STAGES:
         return STAGES.index(parts[1])
-    if module in {"resolver", "resolver.errors", "resolver.timefmt"}:
-        return -1  # shared by every stage: the version, the error hierarchy, timestamps
+    if module in {"resolver", "resolver.errors", "resolver.timefmt", "resolver.context"}:
+        return -1  # shared by every stage: the version, errors, timestamps, the Context
     return len(STAGES)
 
 

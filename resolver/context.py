@@ -1,0 +1,141 @@
+"""One ``Context``: what a resolution reads from its surroundings, read once and passed down.
+
+The environment, the working directory, the clock and the cache settings are taken from
+the process (or from an ``environ`` a caller gives) when the ``Context`` is built, in
+``resolver.api`` and in the CLI; no stage reads ``os.environ`` after that. ``--no-cache``
+is ``dataclasses.replace(ctx, cache_enabled=False)``. Standard library only: the warm
+``export`` path may build one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+DEFAULT_LOCK_TIMEOUT = 120.0
+STS_CONNECT_TIMEOUT = 5.0
+STS_READ_TIMEOUT = 15.0
+MAX_STS_TIMEOUT = 120.0
+_TRUE = ("1", "true", "yes", "on")
+_PLATFORM_DIRS = ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The environment, working directory, clock and cache settings of one resolution."""
+
+    environ: Mapping[str, str] = field(repr=False)
+    cwd: str
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    cache_dir: str = ""
+    cache_enabled: bool = True
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
+    @classmethod
+    def build(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        cwd: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Context:
+        """The context of ``environ`` (default: a copy of the process environment)."""
+        environ = dict(os.environ) if environ is None else environ
+        return cls(
+            environ=environ,
+            cwd=os.getcwd() if cwd is None else cwd,
+            clock=clock,
+            cache_dir=cache_directory(environ),
+            cache_enabled=not cache_disabled(environ),
+            lock_timeout=lock_timeout(environ),
+        )
+
+    @cached_property
+    def sts_timeouts(self) -> tuple[float, float]:
+        """(connect, read) seconds for STS calls; ConfigError when a setting is invalid
+        (raised when STS is first needed, so a bad value never stops ``validate``)."""
+        return (
+            timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", STS_CONNECT_TIMEOUT, self.environ),
+            timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", STS_READ_TIMEOUT, self.environ),
+        )
+
+    def home(self) -> str:
+        """The home directory the environment names, else the password database's."""
+        return home_directory(self.environ)
+
+    def expand(self, path: str) -> str:
+        """``path`` with a leading ``~`` taken from this context's home."""
+        return expand_home(path, self.environ)
+
+
+def home_directory(environ: Mapping[str, str]) -> str:
+    """``HOME`` (on Windows ``USERPROFILE``) in ``environ``, else the password database's."""
+    named = environ.get("HOME") or (environ.get("USERPROFILE") if os.name == "nt" else None)
+    if named:
+        return named
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):  # pragma: no cover - Windows without USERPROFILE
+        return os.path.expanduser("~")
+
+
+def expand_home(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` with a leading ``~`` from ``environ``'s home (``~user``: that user's)."""
+    if path == "~" or path.startswith(("~/", "~" + os.sep)):
+        return home_directory(environ) + path[1:]
+    return os.path.expanduser(path) if path.startswith("~") else path
+
+
+def cache_disabled(environ: Mapping[str, str]) -> bool:
+    """True when ``ROLECHAIN_NO_CACHE`` is set to a true value (1, true, yes, on)."""
+    return environ.get("ROLECHAIN_NO_CACHE", "").strip().lower() in _TRUE
+
+
+def cache_directory(environ: Mapping[str, str]) -> str:
+    """``ROLECHAIN_CACHE_DIR``, else the user cache directory's ``rolechain``: on Linux and
+    the BSDs the XDG rule (``$XDG_CACHE_HOME`` when absolute, else ``~/.cache``), applied
+    directly (platformdirs would cost a third of a warm answer); elsewhere platformdirs."""
+    configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
+    if configured:
+        return expand_home(configured, environ)
+    if sys.platform in _PLATFORM_DIRS:
+        import platformdirs
+
+        return platformdirs.user_cache_dir("rolechain", appauthor=False)
+    base = environ.get("XDG_CACHE_HOME", "")
+    if not base.startswith("/"):
+        base = expand_home("~/.cache", environ)
+    return os.path.join(base, "rolechain")
+
+
+def lock_timeout(environ: Mapping[str, str]) -> float:
+    """Seconds to wait for a lock: ``ROLECHAIN_LOCK_TIMEOUT`` if a valid number, else 120."""
+    text = environ.get("ROLECHAIN_LOCK_TIMEOUT", "").strip()
+    try:
+        value = float(text) if text else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+    return value if value >= 0 else DEFAULT_LOCK_TIMEOUT
+
+
+def timeout_setting(name: str, default: float, environ: Mapping[str, str]) -> float:
+    """Seconds from ``name`` (0 < value <= 120), else ``default``; ConfigError if invalid."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_STS_TIMEOUT:
+        from resolver.errors import ConfigError
+
+        message = f"{name} must be seconds between 0 and {MAX_STS_TIMEOUT:g}, got {text!r}"
+        raise ConfigError(message, reason="invalid-sts-timeout")
+    return value
