@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 # botocore's rule for a region name (botocore.utils.validate_region_name).
-_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", re.ASCII)
+_REGION = re.compile(r"(?![0-9]+$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", re.ASCII)
 
 
 def region_problem(value: str) -> str | None:
-    """Why ``value`` is not a region name (letters, digits and hyphens), or None."""
+    """Why ``value`` is not a region name (letters, digits and hyphens, not digits alone:
+    botocore's rule), or None."""
     if _REGION.fullmatch(value):
         return None
     return f"invalid region {value!r}: expected letters, digits and hyphens such as 'us-east-1'"
