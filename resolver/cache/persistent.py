@@ -10,9 +10,9 @@ happens under the lock: parallel processes wait for the session instead of promp
 
 Keys (``resolver.cache.keys``, from each step's ``StepKey``) cover everything that
 changes the result: the STS parameters, the STS endpoint and region, the caller's
-identity and what the base depends on. Steps whose credentials are local and cheap (static and environment keys,
-credential_process, container, IMDS) stay in memory only; a base's long-term secret
-never reaches the disk.
+identity and what the base depends on. Steps whose credentials are local and cheap
+(static and environment keys, credential_process, container, IMDS) stay in memory
+only; a base's long-term secret never reaches the disk.
 """
 
 from __future__ import annotations
