@@ -258,9 +258,10 @@ def resolution(
     depends = None
     if dependencies and entry.persistent:
         from resolver.cache.keys import dependency_stamp
-        from resolver.cache.store import cache_dir
+        from resolver.context import Context
+        from resolver.providers.executor import base_key
 
-        depends = dependency_stamp(entry.chain.source, environ, cache_dir(environ))
+        depends = dependency_stamp(base_key(entry.chain, Context.build(environ)), environ)
     credentials = entry.provider.retrieve()
     return Resolution(entry.chain, credentials, entry.stamp, entry.persistent, depends)
 

@@ -259,3 +259,38 @@ def test_stscreds_imports_only_the_errors_and_itself() -> None:
         if target != "resolver.errors" and not target.startswith("resolver.stscreds")
     )
     assert reached == []
+
+
+BASES = "resolver.providers.bases"
+# Helpers of a base that are no provider: the keyring store (``rolechain keys``), the SSO
+# device flow (``rolechain sso login`` and its lock), environment keys found without a
+# profile (``resolve()`` and the console), and the key id file's path (its lock).
+BASE_HELPERS = {
+    f"{BASES}.keyring_store": {
+        "resolver.cli.cmd_keys",
+        "resolver.cli.keys_rotate",
+        "resolver.cli.keys_store",
+        "resolver.cache.keyring_lock",
+    },
+    f"{BASES}.sso_device": {"resolver.cache.sso_lock", "resolver.cli.cmd_sso"},
+    f"{BASES}.environment": {"resolver.api", "resolver.console.signin"},
+}
+
+
+def test_bases_are_reached_only_through_the_table() -> None:
+    """A base module (its provider, its builder) is imported only by the table, by other
+    base modules and by the executor, which reaches them only through the table; the few
+    helpers that are no provider are named in ``BASE_HELPERS``."""
+    graph = import_graph()
+    assert graph["resolver.providers.bases.table"]
+    reached = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if not module.startswith(BASES + ".")
+        for target in targets
+        if target.startswith(BASES + ".")
+        and target != f"{BASES}.built"
+        and module not in BASE_HELPERS.get(target, ())
+        and (module, target) != ("resolver.providers.executor", f"{BASES}.table")
+    )
+    assert reached == []

@@ -7,21 +7,20 @@ time, behind ``<cache dir>/keyring.lock`` (a ``KeyLock``: bounded by
 
 The cache keys of sessions made with keyring keys must change when the keys do, yet a
 warm run must not read the keyring to find out. So ``rolechain keys`` records the access
-key id it stored (not a secret) in ``<cache dir>/keyring-<hash>.id``, and the caller
-identity of a keyring base reads that small file instead of the keyring.
+key id it stored (not a secret) in ``<cache dir>/keyring-<hash>.id``, and the keyring
+base's ``StepKey`` names the keys by that small file (``key_id_path``), not the keyring.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from pathlib import Path
 
 from resolver.cache.locks import KeyLock, lock_timeout
 from resolver.cache.store import CacheStore, cache_dir
+from resolver.providers.bases.keyring_store import key_id_path
 
 LOCK_NAME = "keyring"
 
@@ -37,28 +36,6 @@ def keyring_lock(
         return store.lock(LOCK_NAME, timeout=lock_timeout(env), label="the OS keyring")
 
     return make
-
-
-def key_id_path(directory: Path, profile: str) -> Path:
-    """Where the access key id last stored for ``profile`` is recorded."""
-    digest = hashlib.sha256(profile.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return Path(directory) / f"keyring-{digest}.id"
-
-
-def recorded_key_id(directory: Path, profile: str) -> str:
-    """The recorded access key id of ``profile``'s keyring entry, or ``""``."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(key_id_path(directory, profile), flags)
-    except OSError:
-        return ""
-    try:
-        text = os.read(fd, 256).decode("ascii", "replace").strip()
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
-    return text if text.isalnum() else ""
 
 
 def record_key_id(

@@ -8,11 +8,11 @@ reads the entry again (another process may have just written it), calls the prov
 only if it is still stale, writes the entry and releases the lock. An MFA prompt thus
 happens under the lock: parallel processes wait for the session instead of prompting.
 
-Keys (``resolver.cache.keys``) cover everything that changes the result: the STS
-parameters, the STS endpoint and region, the caller's identity and what the base depends
-on. Steps whose credentials are local and cheap (static and environment keys,
-credential_process, container, IMDS) stay in memory only; a base's long-term secret
-never reaches the disk.
+Keys (``resolver.cache.keys``, from each step's ``StepKey``) cover everything that
+changes the result: the STS parameters, the STS endpoint and region, the caller's
+identity and what the base depends on. Steps whose credentials are local and cheap
+(static and environment keys, credential_process, container, IMDS) stay in memory
+only; a base's long-term secret never reaches the disk.
 """
 
 from __future__ import annotations
@@ -275,12 +275,11 @@ def make_persistent_cache(
 
     def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
         where = store or CacheStore(cache_dir(environ))
-        material = step_material(provider, step, where.directory, environ)
+        material = step_material(step)  # from ``step.key``: see resolver.cache.keys
         if material is None:
             if step.hop is not None:  # a hop we can't key safely: memory only
                 return CredentialsCache(provider, clock=clock)
-            identity = base_identity(step, where.directory, environ)
-            return CachedStep(provider, identity, clock=clock)
+            return CachedStep(provider, base_identity(step), clock=clock)
         disk = DiskCachedProvider(
             provider,
             material,

@@ -34,15 +34,18 @@ from resolver.chain.types import (
     LONG_TERM_KEY_SOURCES,
     Chain,
     ContainerSource,
+    DefaultChainSource,
     EnvironmentSource,
     Hop,
     InstanceMetadataSource,
     KeyringSource,
+    LoginSource,
     ProcessSource,
     Source,
     SsoSource,
     StaticSource,
     WebIdentitySource,
+    assert_never,
 )
 from resolver.config.findings import Finding, Location, Severity
 
@@ -95,19 +98,33 @@ def check_chain(chain: Chain) -> list[Finding]:
 
 
 def _check_source(source: Source, report: _Report) -> None:
-    if isinstance(source, LONG_TERM_KEY_SOURCES):
-        if source.mfa_serial is not None:
-            report.add("mfa_serial", check_serial_number(source.mfa_serial))
-        if (mfa_seconds := source.mfa_duration_seconds) is not None:
-            report.add("mfa_session_duration", check_session_token_duration(mfa_seconds))
-    elif isinstance(source, WebIdentitySource):
-        report.add("role_arn", check_role_arn(source.role_arn))
-        if source.role_session_name is not None:
-            report.add("role_session_name", check_session_name(source.role_session_name))
-        if (seconds := source.duration_seconds) is not None:
-            call = "AssumeRoleWithWebIdentity"
-            report.add(DURATION_KEY, range_problem(DURATION_KEY, seconds, ROLE_SECONDS, call))
-        _check_policies(source.policy, source.policy_arns, report)
+    match source:
+        case StaticSource() | KeyringSource():
+            if source.mfa_serial is not None:
+                report.add("mfa_serial", check_serial_number(source.mfa_serial))
+            if (mfa_seconds := source.mfa_duration_seconds) is not None:
+                report.add("mfa_session_duration", check_session_token_duration(mfa_seconds))
+        case WebIdentitySource():
+            report.add("role_arn", check_role_arn(source.role_arn))
+            if source.role_session_name is not None:
+                report.add("role_session_name", check_session_name(source.role_session_name))
+            if (seconds := source.duration_seconds) is not None:
+                call = "AssumeRoleWithWebIdentity"
+                problem = range_problem(DURATION_KEY, seconds, ROLE_SECONDS, call)
+                report.add(DURATION_KEY, problem)
+            _check_policies(source.policy, source.policy_arns, report)
+        case (
+            EnvironmentSource()
+            | InstanceMetadataSource()
+            | ContainerSource()
+            | SsoSource()
+            | LoginSource()
+            | ProcessSource()
+            | DefaultChainSource()
+        ):
+            pass  # nothing a profile sets for them reaches STS
+        case _:
+            assert_never(source)
 
 
 def _check_hop(

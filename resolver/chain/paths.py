@@ -8,7 +8,20 @@ import os
 import shlex
 from collections.abc import Iterable, Iterator
 
-from resolver.chain.types import Chain, ProcessSource, WebIdentitySource
+from resolver.chain.types import (
+    Chain,
+    ContainerSource,
+    DefaultChainSource,
+    EnvironmentSource,
+    InstanceMetadataSource,
+    KeyringSource,
+    LoginSource,
+    ProcessSource,
+    SsoSource,
+    StaticSource,
+    WebIdentitySource,
+    assert_never,
+)
 
 
 def is_relative_path(value: str) -> bool:
@@ -75,12 +88,25 @@ def command_depends_on_working_directory(command: str, search_path: str) -> bool
 
 def _commands_and_paths(chain: Chain) -> Iterator[tuple[str, str]]:
     source = chain.source
-    if isinstance(source, WebIdentitySource):
-        yield "path", source.web_identity_token_file
-    if isinstance(source, ProcessSource):
-        yield "command", source.command
-    if mfa := getattr(source, "mfa_process", None):
-        yield "command", mfa
+    match source:
+        case WebIdentitySource():
+            yield "path", source.web_identity_token_file
+        case ProcessSource():
+            yield "command", source.command
+        case StaticSource() | KeyringSource():
+            if source.mfa_process:
+                yield "command", source.mfa_process
+        case (
+            EnvironmentSource()
+            | InstanceMetadataSource()
+            | ContainerSource()
+            | SsoSource()
+            | LoginSource()
+            | DefaultChainSource()
+        ):
+            pass
+        case _:
+            assert_never(source)
     for hop in chain.hops:
         if hop.mfa_process:
             yield "command", hop.mfa_process

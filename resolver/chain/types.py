@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from resolver.config.findings import Location
 
@@ -215,6 +215,32 @@ Source = (
 
 LONG_TERM_KEY_SOURCES = (StaticSource, KeyringSource)
 """Bases that may carry ``mfa_serial`` for an MFA session (GetSessionToken)."""
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """The end of every ``match`` on a ``Source``: mypy reports a kind left unhandled
+    (``typing.assert_never`` is Python 3.11+)."""
+    raise AssertionError(f"unhandled kind: {type(value).__name__}")
+
+
+def mfa_session_serial(source: Source) -> str | None:
+    """The ``mfa_serial`` of a base whose long-term keys get an MFA session first."""
+    match source:
+        case StaticSource() | KeyringSource():
+            return source.mfa_serial
+        case (
+            EnvironmentSource()
+            | InstanceMetadataSource()
+            | ContainerSource()
+            | WebIdentitySource()
+            | SsoSource()
+            | LoginSource()
+            | ProcessSource()
+            | DefaultChainSource()
+        ):
+            return None
+        case _:
+            assert_never(source)
 
 
 @dataclass(frozen=True)

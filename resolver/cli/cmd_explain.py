@@ -8,7 +8,14 @@ import shlex
 from typing import Any
 
 from resolver.api import plan
-from resolver.chain.types import LONG_TERM_KEY_SOURCES, Chain, Hop, ProcessSource, Source
+from resolver.chain.types import (
+    LONG_TERM_KEY_SOURCES,
+    Chain,
+    Hop,
+    ProcessSource,
+    Source,
+    mfa_session_serial,
+)
 from resolver.config.durations import format_duration
 from resolver.errors import printable
 
@@ -73,7 +80,7 @@ def render(chain: Chain) -> str:
     lines = [f"profile {chain.profile}: {len(chain.hops)} role hop(s)"]
     lines.append(f"  base  {_describe_source(chain.source)}")
     source = chain.source
-    session_serial = source.mfa_serial if isinstance(source, LONG_TERM_KEY_SOURCES) else None
+    session_serial = mfa_session_serial(source)
     for number, hop in enumerate(chain.hops, 1):
         lines.append(f"  {number}.    profile {hop.profile}: AssumeRole {hop.role_arn}")
         options = _mark_overridden(hop, _hop_options(hop, session_serial))

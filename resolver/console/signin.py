@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resolver.chain.types import (
-    LONG_TERM_KEY_SOURCES,
     Chain,
     SsoSource,
     StsSettings,
     WebIdentitySource,
+    mfa_session_serial,
 )
 from resolver.config.durations import format_duration
 from resolver.console.urls import (
@@ -66,7 +66,7 @@ def check_duration(seconds: int | None) -> int | None:
 def refuse_early(chain: Chain, duration: int | None) -> None:
     """The requests the federation endpoint would refuse, explained before any call."""
     source = chain.source
-    if not chain.hops and isinstance(source, LONG_TERM_KEY_SOURCES) and source.mfa_serial:
+    if not chain.hops and mfa_session_serial(source):
         raise ResolverError(
             f"profile {source.profile} signs in with an MFA session (GetSessionToken), "
             "which the console federation endpoint does not accept, and GetFederationToken "

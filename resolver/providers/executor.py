@@ -7,25 +7,19 @@ previous step's cached credentials (rebuilt whenever those credentials refresh).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from typing import Any
 
-from resolver.chain.types import (
-    LONG_TERM_KEY_SOURCES,
-    Chain,
-    ContainerSource,
-    DefaultChainSource,
-    EnvironmentSource,
-    Hop,
-    InstanceMetadataSource,
-    KeyringSource,
-    LoginSource,
-    ProcessSource,
-    Source,
-    SsoSource,
-    WebIdentitySource,
+from resolver.chain.types import Chain, Hop, Source, mfa_session_serial
+from resolver.context import Context
+from resolver.providers.bases import table
+from resolver.providers.bases.built import (
+    GENERATED,
+    Built,
+    Inputs,
+    KeyringLock,
+    StepKey,
+    token_provider_for,
 )
 from resolver.providers.sts.caller import CallerBoundStsClient
 from resolver.providers.sts.factory import StsTarget, sts_target
@@ -34,15 +28,14 @@ from resolver.stscreds.cache import CredentialsCache
 from resolver.stscreds.credentials import CredentialsProvider
 from resolver.stscreds.tokens import TokenProvider
 
-# Serializes OS keyring access across processes (see resolver.cache.keyring_lock).
-KeyringLock = Callable[[], AbstractContextManager[object]]
 # Wraps each step's provider; issue-level caches (memory, disk) plug in here.
 StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
 
 
 class Step:
     """What a wrapper knows about a step: its label, hop (None for the base), caller, STS
-    target and the profiles its credentials come through (base first, its own last)."""
+    target, the profiles its credentials come through (base first, its own last), its
+    ``StepKey`` (how the caches name it) and the Context it was built in."""
 
     def __init__(
         self,
@@ -52,6 +45,8 @@ class Step:
         caller: Any,
         target: StsTarget | None = None,
         through: tuple[str, ...] = (),
+        key: StepKey | None = None,
+        ctx: Context | None = None,
     ) -> None:
         self.label = label
         self.through = through
@@ -59,6 +54,8 @@ class Step:
         self.source = source
         self.caller = caller
         self.target = target
+        self.key = key or StepKey()
+        self.ctx = ctx
 
 
 def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
@@ -66,179 +63,80 @@ def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvid
     return CredentialsCache(provider)
 
 
-def token_provider_for(
-    serial: str,
-    mfa_process: str | None,
-    token_provider: TokenProvider | None,
-    *,
-    mfa_prompt: str | None = None,
-    profile: str | None = None,
-    role_arn: str | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> TokenProvider:
-    """The caller's provider if given (``--mfa-token``), else the ``mfa_prompt`` driver
-    (``mfa_process`` when only that is configured), chosen when the code is needed."""
-    environ = os.environ if environ is None else environ
-    if token_provider is not None:
-        return token_provider
-
-    def ask() -> str:
-        from resolver.providers.prompts.choose import prompt_provider
-
-        provider = prompt_provider(
-            serial,
-            profile=profile,
-            role_arn=role_arn,
-            configured=mfa_prompt,
-            mfa_process=mfa_process,
-            environ=environ,
-        )
-        return provider()
-
-    return ask
-
-
 def build_provider(
     chain: Chain,
     *,
+    ctx: Context | None = None,
     token_provider: TokenProvider | None = None,
     environ: Mapping[str, str] | None = None,
     wrap: StepWrapper = memory_cache,
     keyring_lock: KeyringLock | None = None,
 ) -> CredentialsProvider:
-    """The provider of the chain's final credentials; ``keyring_lock`` guards each read of
-    the OS keyring (a keyring base)."""
-    environ = os.environ if environ is None else environ
-    target = sts_target(chain.sts, environ)
+    """The provider of the chain's final credentials: the base through the table of bases,
+    each hop through ``build_hop``. ``ctx`` (default: ``Context.build(environ)``);
+    ``keyring_lock`` guards each read of the OS keyring (a keyring base)."""
+    ctx = Context.build(environ) if ctx is None else ctx
+    inputs = Inputs(ctx, sts_target(chain.sts, ctx.environ), token_provider, keyring_lock)
     source = chain.source
     label = f"{source.kind} base" + (f" of profile {source.profile}" if source.profile else "")
-    current = wrap(
-        _base_provider(source, target, token_provider, environ, keyring_lock),
-        Step(label, None, source, None, target, through := _profiles((), source.profile)),
-    )
-    session_serial = source.mfa_serial if isinstance(source, LONG_TERM_KEY_SOURCES) else None
+    base = table.build(source, inputs)
+    through = _profiles((), source.profile)
+    step = Step(label, None, source, None, inputs.target, through, base.key, ctx)
+    current = wrap(base.provider, step)
+    session_serial = mfa_session_serial(source)
     for hop in chain.hops:
-        label = f"{hop.profile} ({hop.role_arn})"
-        serial = hop.mfa_serial if hop.mfa_serial != session_serial else None
-        provider = AssumeRoleProvider(
-            CallerBoundStsClient(current, target),
-            hop.role_arn,
-            role_session_name=hop.role_session_name,
-            duration=hop.duration_seconds or None,
-            external_id=hop.external_id,
-            policy=hop.policy,
-            policy_arns=hop.policy_arns,
-            serial_number=serial,
-            token_provider=token_provider_for(
-                serial,
-                hop.mfa_process,
-                token_provider,
-                mfa_prompt=hop.mfa_prompt,
-                profile=hop.profile,
-                role_arn=hop.role_arn,
-                environ=environ,
-            )
-            if serial
-            else None,
-            source_identity=hop.source_identity,
-            tags=hop.tags,
-            transitive_tag_keys=hop.transitive_tag_keys,
-            label=label,
-        )
+        built = build_hop(hop, current, inputs, session_serial)
         through = _profiles(through, hop.profile)
-        current = wrap(provider, Step(label, hop, source, current, target, through))
+        label = f"{hop.profile} ({hop.role_arn})"
+        step = Step(label, hop, source, current, inputs.target, through, built.key, ctx)
+        current = wrap(built.provider, step)
     return current
+
+
+def base_key(chain: Chain, ctx: Context) -> StepKey:
+    """The ``StepKey`` of ``chain``'s base, as ``build_provider`` builds it (nothing runs)."""
+    return table.build(chain.source, Inputs(ctx, sts_target(chain.sts, ctx.environ))).key
+
+
+def build_hop(
+    hop: Hop, caller: CredentialsProvider, inputs: Inputs, session_serial: str | None = None
+) -> Built:
+    """The ``AssumeRoleProvider`` of ``hop``, signed by ``caller``'s credentials, and its
+    key: the request (a configured RoleSessionName or ``generated``; never a token code)
+    and the STS target; the cache adds the caller's identity. ``session_serial``: the
+    base's MFA session serial, whose code is not asked again."""
+    label = f"{hop.profile} ({hop.role_arn})"
+    serial = hop.mfa_serial if hop.mfa_serial != session_serial else None
+    provider = AssumeRoleProvider(
+        CallerBoundStsClient(caller, inputs.target),
+        hop.role_arn,
+        role_session_name=hop.role_session_name,
+        duration=hop.duration_seconds or None,
+        external_id=hop.external_id,
+        policy=hop.policy,
+        policy_arns=hop.policy_arns,
+        serial_number=serial,
+        token_provider=token_provider_for(
+            serial,
+            hop.mfa_process,
+            inputs,
+            mfa_prompt=hop.mfa_prompt,
+            profile=hop.profile,
+            role_arn=hop.role_arn,
+        )
+        if serial
+        else None,
+        source_identity=hop.source_identity,
+        tags=hop.tags,
+        transitive_tag_keys=hop.transitive_tag_keys,
+        label=label,
+    )
+    params = provider.request()
+    params["RoleSessionName"] = provider.role_session_name or GENERATED
+    params.pop("TokenCode", None)
+    material = {"kind": "assume-role", "params": params, "target": inputs.target_material()}
+    return Built(provider, StepKey(material))
 
 
 def _profiles(through: tuple[str, ...], profile: str | None) -> tuple[str, ...]:
     return (*through, profile) if profile and profile not in through[-1:] else through
-
-
-def _base_provider(
-    source: Source,
-    target: StsTarget,
-    token_provider: TokenProvider | None,
-    environ: Mapping[str, str],
-    keyring_lock: KeyringLock | None = None,
-) -> CredentialsProvider:
-    label = source.profile  # providers name it as the profile (``profile=``, SSO login hint)
-    if isinstance(source, LONG_TERM_KEY_SOURCES):
-        keys: CredentialsProvider
-        if isinstance(source, KeyringSource):
-            from resolver.providers.bases.keyring_store import KeyringProvider
-
-            keys = KeyringProvider(source.profile, lock=keyring_lock)
-        else:
-            from resolver.providers.bases.static import StaticProvider
-
-            keys = StaticProvider(
-                source.access_key_id, source.secret_access_key, source.session_token, label=label
-            )
-        if not source.mfa_serial:
-            return keys
-        from resolver.stscreds.session_token import SessionTokenProvider
-
-        return SessionTokenProvider(
-            CallerBoundStsClient(keys, target),
-            duration=source.mfa_duration_seconds,
-            serial_number=source.mfa_serial,
-            token_provider=token_provider_for(
-                source.mfa_serial,
-                source.mfa_process,
-                token_provider,
-                mfa_prompt=source.mfa_prompt,
-                profile=source.profile,
-                environ=environ,
-            ),
-            label=f"MFA session of profile {source.profile}",
-        )
-    if isinstance(source, EnvironmentSource):
-        from resolver.providers.bases.environment import EnvironmentProvider
-
-        return EnvironmentProvider(environ)
-    if isinstance(source, DefaultChainSource):
-        from resolver.providers.bases.default_chain import DefaultChainProvider
-
-        return DefaultChainProvider(environ, label=label)
-    if isinstance(source, InstanceMetadataSource):
-        from resolver.providers.bases.imds import InstanceMetadataProvider
-
-        return InstanceMetadataProvider(environ)
-    if isinstance(source, ContainerSource):
-        from resolver.providers.bases.container import ContainerProvider
-
-        return ContainerProvider(environ)
-    if isinstance(source, WebIdentitySource):
-        from resolver.config.sources.files import expand_home
-        from resolver.providers.bases.web_identity import IdentityTokenFile
-        from resolver.stscreds.web_identity import WebIdentityRoleProvider
-
-        return WebIdentityRoleProvider(
-            CallerBoundStsClient(None, target),
-            source.role_arn,
-            IdentityTokenFile(str(expand_home(source.web_identity_token_file, environ))),
-            role_session_name=source.role_session_name,
-            duration=source.duration_seconds,
-            policy=source.policy,
-            policy_arns=source.policy_arns,
-            label=f"{source.profile} ({source.role_arn})" if source.profile else source.role_arn,
-        )
-    if isinstance(source, SsoSource):
-        from resolver.providers.bases.sso import SsoProvider
-
-        return SsoProvider(
-            source.sso_start_url,
-            source.sso_region,
-            source.sso_account_id,
-            source.sso_role_name,
-            sso_session=source.sso_session,
-            label=label,
-        )
-    if isinstance(source, LoginSource):
-        from resolver.providers.bases.login import LoginProvider
-
-        return LoginProvider(source.login_session, label=source.profile, region=target.region)
-    assert isinstance(source, ProcessSource)
-    from resolver.providers.bases.process import ProcessProvider
-
-    return ProcessProvider(source.command, label=label, profile=source.profile, environ=environ)

@@ -118,7 +118,7 @@ def test_a_program_path_finds_elsewhere_is_not_answered_with_the_old_session(
 
 
 def test_bases_named_by_fetched_credentials_have_no_stamp(tmp_path: Path) -> None:
-    from resolver.cache.keys import dependency_names, dependency_stamp
+    from tests.stepkeys import dependency_names, dependency_stamp
 
     environ = {"PATH": "/usr/bin:/bin"}
     for source in (ContainerSource("c"), InstanceMetadataSource("i")):

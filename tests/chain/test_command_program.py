@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolver.cache.keys import dependency_names, dependency_stamp
 from resolver.chain.paths import (
     RELATIVE,
     command_argv,
@@ -28,6 +27,7 @@ from resolver.errors import ProviderError
 from resolver.providers.bases.process import ProcessProvider
 from resolver.providers.prompts.process import ProcessTokenProvider
 from tests.hostile import fuzz_settings, hostile_text
+from tests.stepkeys import dependency_names, dependency_stamp
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX programs")
 

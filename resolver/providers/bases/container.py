@@ -12,15 +12,19 @@ import os
 import time
 from collections.abc import Mapping
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
+from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.providers.outbound import TransportError as TransportError  # for IMDS
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import parse_expiration as parse_rfc3339
+
+if TYPE_CHECKING:
+    from resolver.chain.types import ContainerSource
 
 RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
@@ -208,3 +212,8 @@ class ContainerProvider:
                 raise ProviderError(f"{origin} returned {problem}")
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
         raise ProviderError(f"{origin} failed{tries}: {problem}")
+
+
+def build(source: ContainerSource, inputs: Inputs) -> Built:
+    """The container role, named by the credentials it fetches."""
+    return Built(ContainerProvider(inputs.ctx.environ), FETCHED)

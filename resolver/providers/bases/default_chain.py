@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.providers.bases.environment import EnvironmentProvider, has_environment_credentials
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
+
+if TYPE_CHECKING:
+    from resolver.chain.types import DefaultChainSource
 
 
 class DefaultChainProvider:
@@ -44,3 +49,8 @@ class DefaultChainProvider:
 
     def retrieve(self) -> Credentials:
         return self.chosen().retrieve()
+
+
+def build(source: DefaultChainSource, inputs: Inputs) -> Built:
+    """The default chain, named by the credentials it finds (possibly fetched)."""
+    return Built(DefaultChainProvider(inputs.ctx.environ, label=source.profile), FETCHED)

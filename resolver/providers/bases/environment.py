@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from resolver.errors import ProviderError
+from resolver.providers.bases.built import Built, Inputs, StepKey
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import parse_expiration as parse_rfc3339
+
+if TYPE_CHECKING:
+    from resolver.chain.types import EnvironmentSource
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -98,3 +103,9 @@ def web_identity_from_env(
     if not role_arn:
         raise ProviderError(f"{WEB_IDENTITY_TOKEN_FILE} is set but {ROLE_ARN} is not")
     return role_arn, token_file, env.get(ROLE_SESSION_NAME) or None
+
+
+def build(source: EnvironmentSource, inputs: Inputs) -> Built:
+    """``AWS_ACCESS_KEY_ID`` and friends; named by the key id they carry. The request key
+    of a ready answer holds the ``AWS_*`` variables, so it depends on nothing more."""
+    return Built(EnvironmentProvider(inputs.ctx.environ), StepKey())

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
+from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.providers.bases.container import (
     TransportError,
     body_excerpt,
@@ -20,6 +22,9 @@ from resolver.providers.bases.container import (
     http_request,
 )
 from resolver.stscreds.credentials import Credentials
+
+if TYPE_CHECKING:
+    from resolver.chain.types import InstanceMetadataSource
 
 DISABLED = "AWS_EC2_METADATA_DISABLED"
 V1_DISABLED = "AWS_EC2_METADATA_V1_DISABLED"
@@ -146,3 +151,8 @@ class InstanceMetadataProvider:
             if 400 <= status < 500:
                 break
         raise ProviderError(f"EC2 instance metadata GET {url} failed: {problem}")
+
+
+def build(source: InstanceMetadataSource, inputs: Inputs) -> Built:
+    """The instance role, named by the credentials it fetches."""
+    return Built(InstanceMetadataProvider(inputs.ctx.environ), FETCHED)

@@ -12,15 +12,21 @@ Keychain and some Secret Service daemons fail under concurrent access.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ProviderError
+from resolver.providers.bases.built import Built, Inputs, StepKey, long_term
 from resolver.stscreds.credentials import Credentials
+
+if TYPE_CHECKING:
+    from resolver.chain.types import KeyringSource
 
 SERVICE = "rolechain"
 MAX_VALUE_CHARS = 4096
@@ -192,3 +198,20 @@ class KeyringProvider:
             secret_access_key=keys.secret_access_key,
             source=self.name,
         )
+
+
+def key_id_path(directory: str | os.PathLike[str], profile: str) -> Path:
+    """Where ``rolechain keys`` records the access key id last stored for ``profile``
+    (``resolver.cache.keyring_lock``): what names the keys without reading the keyring."""
+    digest = hashlib.sha256(profile.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Path(directory) / f"keyring-{digest}.id"
+
+
+def build(source: KeyringSource, inputs: Inputs) -> Built:
+    """The keyring entry, named by the key id file ``rolechain keys`` records (read by
+    its digest, never the keyring); with ``mfa_serial``, their MFA session."""
+    keys = KeyringProvider(source.profile, lock=inputs.keyring_lock)
+    name = f"keyring:rolechain/{source.profile}"
+    recorded = ("file", os.path.abspath(key_id_path(inputs.ctx.cache_dir, source.profile)))
+    key = StepKey(depends=(recorded,), caller=name)
+    return long_term(Built(keys, key), source, inputs, key_id=name)

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ProviderError
+from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.stscreds.credentials import Credentials
+
+if TYPE_CHECKING:
+    from resolver.chain.types import LoginSource
 
 REFRESH_THRESHOLD = timedelta(minutes=5)  # botocore's LoginCredentialFetcher's
 
@@ -161,3 +165,11 @@ def _timestamp(value: object) -> datetime | None:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
+
+
+def build(source: LoginSource, inputs: Inputs) -> Built:
+    """The ``aws login`` session's credentials, named by the credentials it reads."""
+    provider = LoginProvider(
+        source.login_session, label=source.profile, region=inputs.target.region
+    )
+    return Built(provider, FETCHED)

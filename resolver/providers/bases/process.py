@@ -17,13 +17,23 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from resolver.chain.paths import command_argv, command_program
+from resolver.chain.paths import (
+    SEARCHED,
+    command_argv,
+    command_depends_on_working_directory,
+    command_program,
+    program_location,
+)
 from resolver.errors import ProviderError
 from resolver.providers import children
+from resolver.providers.bases.built import Built, Inputs, StepKey
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import parse_expiration as parse_rfc3339
+
+if TYPE_CHECKING:
+    from resolver.chain.types import ProcessSource
 
 STDERR_TAIL_CHARS = 500
 _STDERR_KEEP_BYTES = 64 * 1024
@@ -232,3 +242,21 @@ class ProcessProvider:
             source=self.name,
             account_id=doc.get("AccountId") or None,
         )
+
+
+def build(source: ProcessSource, inputs: Inputs) -> Built:
+    """The command, named by itself and the program it runs: the file ``PATH`` finds
+    for a bare name, the working directory for a relative one (running it just to name
+    it could prompt)."""
+    environ = inputs.ctx.environ
+    provider = ProcessProvider(
+        source.command, label=source.profile, profile=source.profile, environ=environ
+    )
+    depends: list[tuple[str, str]] = []
+    if command_depends_on_working_directory(source.command, environ.get("PATH", "")):
+        depends.append(("cwd", ""))
+    program = command_program(source.command)
+    if program and program_location(program) == SEARCHED:
+        depends.append(("program", program))
+    name = f"credential-process:{source.profile}:{source.command}"
+    return Built(provider, StepKey(depends=tuple(depends), caller=name))

@@ -19,10 +19,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from resolver.errors import ProviderError, remember
+from resolver.providers.bases.built import Built, Inputs, StepKey
 from resolver.stscreds.credentials import Credentials
 
 if TYPE_CHECKING:
     import botocore.session
+
+    from resolver.chain.types import SsoSource
 
 logger = logging.getLogger(__name__)
 
@@ -246,3 +249,24 @@ def _timestamp(value: object) -> datetime | None:
     except (ValueError, TypeError, OverflowError):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def build(source: SsoSource, inputs: Inputs) -> Built:
+    """The role credential of an account, kept on disk under the portal and role."""
+    provider = SsoProvider(
+        source.sso_start_url,
+        source.sso_region,
+        source.sso_account_id,
+        source.sso_role_name,
+        sso_session=source.sso_session,
+        label=source.profile,
+    )
+    material = {
+        "kind": "sso",
+        "start_url": source.sso_start_url,
+        "sso_region": source.sso_region,
+        "sso_session": source.sso_session,
+        "account_id": source.sso_account_id,
+        "role_name": source.sso_role_name,
+    }
+    return Built(provider, StepKey(material))

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from resolver.errors import ProviderError
+from resolver.providers.bases.built import Built, Inputs, StepKey, long_term
 from resolver.stscreds.credentials import Credentials
+
+if TYPE_CHECKING:
+    from resolver.chain.types import StaticSource
 
 
 class StaticProvider:
@@ -48,3 +54,12 @@ class StaticProvider:
             session_token=self._session_token,
             source=self.name,
         )
+
+
+def build(source: StaticSource, inputs: Inputs) -> Built:
+    """Static keys, named by their access key id (with ``mfa_serial``: their MFA session)."""
+    keys = StaticProvider(
+        source.access_key_id, source.secret_access_key, source.session_token, label=source.profile
+    )
+    key = StepKey(caller=f"static:{source.access_key_id}")
+    return long_term(Built(keys, key), source, inputs, key_id=source.access_key_id)
