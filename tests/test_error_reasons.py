@@ -365,5 +365,6 @@ def test_every_reason_is_documented_and_tested() -> None:
         "cache-error",
         "usage-error",
         "invalid-value",
+        "invalid-sts-timeout",  # tests/test_context.py
     }
     assert code - tested == set()
