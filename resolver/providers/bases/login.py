@@ -20,6 +20,7 @@ from typing import Any
 
 from resolver.errors import ProviderError
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import rfc3339_seconds
 
 REFRESH_THRESHOLD = timedelta(minutes=5)  # botocore's LoginCredentialFetcher's
 
@@ -101,7 +102,7 @@ class LoginProvider:
             raise self._error("the cached token has an unreadable expiresAt")
         if expires - moment <= REFRESH_THRESHOLD:
             if getattr(botocore.compat, "EC", None) is None:  # no CRT: no DPoP signature
-                stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+                stamp = rfc3339_seconds(expires)
                 state = "expired" if expires <= moment else "expires"
                 raise self._error(
                     f"they {state} at {stamp}; renewing them needs botocore[crt]: "

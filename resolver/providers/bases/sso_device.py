@@ -25,6 +25,7 @@ from typing import Any
 from resolver.config.private_dirs import make_dirs
 from resolver.errors import ProviderError, remember
 from resolver.providers.bases.sso import DEFAULT_TOKEN_CACHE_DIR
+from resolver.timefmt import rfc3339_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ SLOW_DOWN_STEP = 5
 MAX_INTERVAL = 60
 DEFAULT_SESSION_SCOPES = ("sso:account:access",)  # the AWS CLI's for an sso-session
 MAX_WAIT_SECONDS = 3600  # bound on the device code lifetime the service may announce
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
@@ -261,15 +261,16 @@ def _token_document(
         "startUrl": target.start_url,
         "region": target.region,
         "accessToken": access_token,
-        "expiresAt": (moment + timedelta(seconds=expires_in)).strftime(_STAMP),
+        "expiresAt": rfc3339_seconds(moment + timedelta(seconds=expires_in)),
     }
     if target.session_name is not None:
         token["clientId"] = registration["clientId"]
         token["clientSecret"] = registration["clientSecret"]
         expires = registration.get("clientSecretExpiresAt")
         if isinstance(expires, (int, float)):
-            stamp = datetime.fromtimestamp(expires, timezone.utc).strftime(_STAMP)
-            token["registrationExpiresAt"] = stamp
+            token["registrationExpiresAt"] = rfc3339_seconds(
+                datetime.fromtimestamp(expires, timezone.utc)
+            )
         if answer.get("refreshToken"):
             token["refreshToken"] = answer["refreshToken"]
     return token
