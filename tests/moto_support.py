@@ -51,7 +51,6 @@ class MotoServer(LocalSts):
     def __init__(self, server: LocalSts, workdir: Path) -> None:
         super().__init__(server.process, server.port, server.log_path)
         self.workdir = workdir
-        self.recording_path = workdir / "recording.jsonl"
 
     def __repr__(self) -> str:
         return f"MotoServer({self.url!r})"
@@ -78,10 +77,6 @@ class MotoServer(LocalSts):
 
     def sts_calls(self) -> list[StsCall]:
         return recorded_sts_calls(self)
-
-    def endpoint_env(self) -> dict[str, str]:
-        """Environment variables that send SDK calls (any service) to this server."""
-        return {"AWS_ENDPOINT_URL": self.url, "AWS_REGION": REGION}
 
     def client(
         self,

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from resolver.cache.failures import clear_failures
 from resolver.cache.store import CacheStore, Entry, cache_dir
 from resolver.errors import ConfigError, printable
+from resolver.timefmt import rfc3339_seconds
 
 HEADERS = ("PROFILE", "HOP", "CALLER", "EXPIRES")
 
@@ -37,7 +38,7 @@ def table(entries: list[Entry], now: datetime) -> str:
                     entry.profile or "-",
                     entry.hop,
                     entry.caller or "-",
-                    f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ} ({remaining(entry, now)})",
+                    f"{rfc3339_seconds(entry.expiration)} ({remaining(entry, now)})",
                 ),
             )
         )

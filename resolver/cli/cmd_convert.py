@@ -20,15 +20,7 @@ def load_files(files: list[str]) -> ProfileSet:
     from resolver.config.sources.raw import RawConfig
     from resolver.config.sources.tomlfile import load_toml
 
-    toml = [f for f in files if Path(f).suffix == ".toml"]
-    credentials = [f for f in files if f not in toml and Path(f).name == "credentials"]
-    config = [f for f in files if f not in toml and f not in credentials]
-    for kind, chosen in (("TOML", toml), ("credentials", credentials), ("config", config)):
-        if len(chosen) > 1:
-            raise ConfigError(f"convert reads at most one {kind} file; got {len(chosen)}")
-    for name in files:
-        if not Path(name).is_file():
-            raise ConfigError("not a regular file", file=name)
+    toml, credentials, config = _sorted_files(files)
     warnings: list[Finding] = []
     kinds: list[tuple[FileKind, list[str]]] = [("config", config), ("credentials", credentials)]
     documents = [
@@ -38,6 +30,21 @@ def load_files(files: list[str]) -> ProfileSet:
     ]
     ini = raw_config(documents, warnings) if documents else RawConfig()
     return ProfileSet(ini, load_toml(toml[0]) if toml else RawConfig())
+
+
+def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The TOML, credentials and config files named (at most one of each, all regular
+    files); ConfigError otherwise."""
+    toml = [f for f in files if Path(f).suffix == ".toml"]
+    credentials = [f for f in files if f not in toml and Path(f).name == "credentials"]
+    config = [f for f in files if f not in toml and f not in credentials]
+    for kind, chosen in (("TOML", toml), ("credentials", credentials), ("config", config)):
+        if len(chosen) > 1:
+            raise ConfigError(f"convert reads at most one {kind} file; got {len(chosen)}")
+    for name in files:
+        if not Path(name).is_file():
+            raise ConfigError("not a regular file", file=name)
+    return toml, credentials, config
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,8 +15,6 @@ from resolver.config.profiles import ProfileSet
 from resolver.config.sources.files import check_ini
 from resolver.errors import ConfigError, ResolverError
 
-as_finding = finding_of
-
 
 def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
     """Warnings and errors for ``names``: their values, chains, limits and unknown INI keys."""

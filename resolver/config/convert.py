@@ -132,7 +132,7 @@ def to_ini(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
 
 
 def _to_ini(profiles: ProfileSet, include_secrets: bool) -> Converted:
-    from resolver.config.sources.ini import dump_ini
+    from resolver.config.sources.ini_write import dump_ini
 
     report = Converted()
     chunks = []

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from resolver.errors import ResolverError, TokenError
 from resolver.server.protocol import error_body
 from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.flight import Flight, join
 from resolver.timefmt import rfc3339_seconds
 
 logger = logging.getLogger(__name__)
@@ -60,14 +61,6 @@ class _Answer:
     refresh_at: float
 
 
-class _Flight:
-    __slots__ = ("done", "error")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.error: BaseException | None = None
-
-
 def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
     """The 503 body for a refresh that needs an MFA code nobody can be asked for."""
     return error_body(
@@ -100,7 +93,7 @@ class ProfileSource:
         self.wait = wait
         self._answer: _Answer | None = None
         self._lock = threading.Lock()
-        self._flight: _Flight | None = None
+        self._flight: Flight[None] | None = None
 
     def __repr__(self) -> str:
         return f"ProfileSource({self.profile!r})"
@@ -153,34 +146,40 @@ class ProfileSource:
         what = type(error).__name__ if error else "no credentials"
         return error_body("RefreshFailed", f"refresh failed: {what}", profile=self.profile)
 
-    def _start(self) -> _Flight:
+    def _start(self) -> Flight[None]:
         """The refresh under way, or a new one."""
         with self._lock:
             return self._start_locked()
 
-    def _start_locked(self) -> _Flight:
-        flight = self._flight
-        if flight is None or flight.done.is_set():
-            flight = self._flight = _Flight()
+    def _start_locked(self) -> Flight[None]:
+        flight, leader = join(self._flight, "refresh")
+        if leader:
+            self._flight = flight
             threading.Thread(
                 target=self._refresh, args=(flight,), name="rolechain-refresh", daemon=True
             ).start()
         return flight
 
-    def _refresh(self, flight: _Flight) -> None:
+    def _refresh(self, flight: Flight[None]) -> None:
         try:
             self._store(self._fetch())
         except BaseException as exc:
-            flight.error = exc
-            current = self._answer
-            now = self.clock()
-            if current is not None and now < current.expires_at:
-                retry = min(now + RETRY_AFTER, current.expires_at)
-                self._answer = _Answer(current.credentials, current.body, current.expires_at, retry)
-            why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
-            logger.error("rolechain serve: %s: refresh failed: %s", self.profile, why)
-        finally:
-            flight.done.set()
+            try:
+                self._refresh_failed(exc)
+            finally:
+                flight.fail(exc)
+        else:
+            flight.succeed(None)
+
+    def _refresh_failed(self, exc: BaseException) -> None:
+        """Keep serving a still-valid answer, retried after ``RETRY_AFTER``; log why."""
+        current = self._answer
+        now = self.clock()
+        if current is not None and now < current.expires_at:
+            retry = min(now + RETRY_AFTER, current.expires_at)
+            self._answer = _Answer(current.credentials, current.body, current.expires_at, retry)
+        why = str(exc) if isinstance(exc, ResolverError) else type(exc).__name__
+        logger.error("rolechain serve: %s: refresh failed: %s", self.profile, why)
 
     def _store(self, credentials: Credentials) -> None:
         now = self.clock()

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from resolver.errors import ProviderError, ResolverError
 from resolver.stscreds.credentials import Credentials, CredentialsProvider, refresh_due
+from resolver.stscreds.flight import Flight, join
 
 logger = logging.getLogger(__name__)
 
@@ -53,25 +54,6 @@ class _Cached(NamedTuple):
     @classmethod
     def of(cls, credentials: Credentials, refresh_at: datetime | None) -> _Cached:
         return cls(credentials, refresh_at.timestamp() if refresh_at else math.inf)
-
-
-class _Flight:
-    """One in-progress ``provider.retrieve()`` and, once ``done``, its outcome."""
-
-    __slots__ = ("credentials", "done", "error")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.credentials: Credentials | None = None
-        self.error: BaseException | None = None
-
-    def outcome(self) -> Credentials:
-        self.done.wait()
-        if self.credentials is not None:
-            return self.credentials
-        if isinstance(self.error, Exception):
-            raise self.error
-        raise ProviderError("credential refresh was interrupted in another thread")
 
 
 def _describe(exc: BaseException) -> str:
@@ -115,7 +97,7 @@ class CredentialsCache:
         self._rand = rand or random.random
         self._lock = threading.Lock()
         self._cached: _Cached | None = None
-        self._flight: _Flight | None = None
+        self._flight: Flight[Credentials] | None = None
         self._generation = 0
 
     @property
@@ -163,10 +145,8 @@ class CredentialsCache:
             cached = self._cached
             if cached is not None and now.timestamp() < cached.refresh_ts:
                 return cached.credentials
-            flight = self._flight
-            leader = flight is None
-            if flight is None:
-                flight = self._flight = _Flight()
+            flight, leader = join(self._flight, "credential refresh")
+            self._flight = flight
             generation = self._generation
         if leader:
             return self._lead(flight, cached, generation)
@@ -174,7 +154,9 @@ class CredentialsCache:
             return cached.credentials  # an early refresh is running; these are still valid
         return flight.outcome()
 
-    def _lead(self, flight: _Flight, cached: _Cached | None, generation: int) -> Credentials:
+    def _lead(
+        self, flight: Flight[Credentials], cached: _Cached | None, generation: int
+    ) -> Credentials:
         try:
             credentials = self._provider.retrieve()
             now = self._clock()
@@ -190,12 +172,15 @@ class CredentialsCache:
                 self._flight = None
             if generation == self._generation:
                 self._cached = entry
-        flight.credentials = credentials
-        flight.done.set()
+        flight.succeed(credentials)
         return credentials
 
     def _failed(
-        self, flight: _Flight, cached: _Cached | None, generation: int, exc: BaseException
+        self,
+        flight: Flight[Credentials],
+        cached: _Cached | None,
+        generation: int,
+        exc: BaseException,
     ) -> Credentials:
         """Serve still-valid credentials after a failed early refresh, else raise ``exc``."""
         now = self._clock()
@@ -213,8 +198,7 @@ class CredentialsCache:
             if keep and current is not None and current.expires is not None:
                 self._cached = _Cached.of(current, min(now + self.retry_backoff, current.expires))
         if not keep or current is None:
-            flight.error = exc
-            flight.done.set()
+            flight.fail(exc)
             raise exc
         logger.debug(
             "early refresh by %s failed (%s); serving cached credentials until %s",
@@ -222,6 +206,5 @@ class CredentialsCache:
             _describe(exc),
             current.expires,
         )
-        flight.credentials = current
-        flight.done.set()
+        flight.succeed(current)
         return current

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from resolver.cli.main import main
 from resolver.config.model import PROFILE_KEYS, TOML_ONLY_KEYS
-from resolver.config.sources.ini import dump_ini, parse_ini, raw_config
+from resolver.config.sources.ini import parse_ini, raw_config
+from resolver.config.sources.ini_write import dump_ini
 from tests.hostile import fuzz_settings, hostile_text
 
 KEYS = [*sorted(PROFILE_KEYS - TOML_ONLY_KEYS), "output", "cli_pager", "s3", "a:b"]

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from resolver.config.findings import Location
 from resolver.config.sources.files import check_ini, ini_paths, load_ini
-from resolver.config.sources.ini import FileKind, IniDocument, dump_ini, parse_ini, raw_config
+from resolver.config.sources.ini import FileKind, IniDocument, parse_ini, raw_config
+from resolver.config.sources.ini_write import dump_ini
 from resolver.config.sources.raw import RawConfig
 from resolver.errors import ConfigError
 

@@ -147,7 +147,8 @@ def exercise_ini(text: str, kind: FileKind) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    text=st.one_of(st.text(), lines_of(INI_PIECES)), kind=st.sampled_from(["config", "credentials"])
+    text=st.one_of(st.text(), lines_of(INI_PIECES), structured_ini()),
+    kind=st.sampled_from(["config", "credentials"]),
 )
 def test_ini_parser_only_raises_config_error(text: str, kind: FileKind) -> None:
     exercise_ini(text, kind)

@@ -87,27 +87,33 @@ class IniDocument:
                 else:
                     profiles[name] = [chunk]
                 continue
-            if not name:
-                parts = _split_header(rest)
-                if parts is None:  # unterminated
-                    message = "section header must end with ']'"
-                    line = self.header_line(chunk)
-                    self.errors.append(_syntax_error(message, self.path, line))
-                    continue
-                prefix, name = parts[0] or "", parts[1]
-            if config and not prefix and name == "default":
-                profiles.setdefault("default", [])
-                plain_default.append(chunk)
-                continue
-            target = self._target(prefix or None, name, chunk)
-            if target is not None:
-                target.append(chunk)
+            self._place(chunk, prefix, name, rest, plain_default)
         if plain_default and profiles["default"]:
             for chunk in plain_default:
                 message = "[default] ignored: [profile default] takes precedence"
                 self._warn(message, self.header_line(chunk))
         elif plain_default:
             profiles["default"] = plain_default
+
+    def _place(
+        self, chunk: int, prefix: str, name: str, rest: str, plain_default: list[int]
+    ) -> None:
+        """File an uncommon header: unterminated (an error), a config file's plain
+        ``[default]`` (set aside in ``plain_default``), or any other (``_target``)."""
+        if not name:
+            parts = _split_header(rest)
+            if parts is None:  # unterminated
+                message = "section header must end with ']'"
+                self.errors.append(_syntax_error(message, self.path, self.header_line(chunk)))
+                return
+            prefix, name = parts[0] or "", parts[1]
+        if self.kind == "config" and not prefix and name == "default":
+            self.profiles.setdefault("default", [])
+            plain_default.append(chunk)
+            return
+        target = self._target(prefix or None, name, chunk)
+        if target is not None:
+            target.append(chunk)
 
     def _target(self, prefix: str | None, name: str, chunk: int) -> list[int] | None:
         """The chunk list a header joins, or None (with a warning) if it is ignored."""
@@ -156,47 +162,22 @@ class IniDocument:
     def _parse_body(
         self, chunk: int, label: str | None, profile: str | None
     ) -> tuple[dict[str, RawValue], list[ConfigError]]:
-        path, body = self.path, self._chunks[chunk].partition("\n")[2]
-        values: dict[str, RawValue] = {}
-        errors: list[ConfigError] = []
-        parts: list[str] = []
-        key, key_line, first = None, 0, ""  # key: the open property, if it is kept
-        is_open = recovering = False
-        for number, raw in enumerate(body.split("\n"), start=self.header_line(chunk) + 1):
+        body = _Body(self.path)
+        text = self._chunks[chunk].partition("\n")[2]
+        for number, raw in enumerate(text.split("\n"), start=self.header_line(chunk) + 1):
             stripped = raw.strip(_WS_CR) if raw.endswith("\r") else raw.strip(_WS)
             if not stripped or raw[0] in "#;":
                 continue
             if raw[0] in _WS:
-                if recovering:
-                    continue
-                if not is_open:
-                    message = "continuation line without a property before it"
-                    errors.append(_syntax_error(message, path, number))
-                    recovering = True
-                elif not first and not _sub_property_ok(stripped):
-                    message = "expected 'name = value' in sub-property line"
-                    errors.append(_syntax_error(message, path, number))
-                else:
-                    parts.append(stripped)
+                body.continuation(stripped, number)
                 continue
-            if key is not None:
-                values[key] = RawValue(_finish(first, parts), Location(path, key_line))
-            name, equals, first = _strip_comment(stripped).partition("=")
-            name, first, parts, key = name.strip(_WS), first.strip(_WS), [], None
-            is_open = bool(equals and name)
-            recovering = not is_open
-            if not is_open:
-                message = "expected '=' in property line" if not equals else "property has no key"
-                errors.append(_syntax_error(message, path, number))
-            elif _IDENT.fullmatch(name):
-                key, key_line = name.lower(), number
-            elif label is not None:
-                where, word = "" if profile else f"{label}: ", re.split(r"\s", name)[0]
+            ignored = body.property(stripped, number)
+            if ignored is not None and label is not None:
+                where, word = "" if profile else f"{label}: ", re.split(r"\s", ignored)[0]
                 message = f"{where}key '{word}' ignored: keys may contain only {_ALLOWED}"
                 self._warn(message, number, profile)
-        if key is not None:
-            values[key] = RawValue(_finish(first, parts), Location(path, key_line))
-        return values, errors
+        body.close()
+        return body.values, body.errors
 
     def check_all(self) -> list[ConfigError]:
         """Parse every body (ignored sections too): all malformed lines, in line order."""
@@ -211,6 +192,59 @@ class IniDocument:
             self.parse_chunk(chunk, label, profile, strict=False)
             errors.extend(self._parsed[chunk][1])
         return sorted(errors, key=lambda error: error.line or 0)
+
+
+class _Body:
+    """One section body being parsed: its values and errors, and the open property
+    (``key``: None when the property is not kept; ``recovering``: after a bad line)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.values: dict[str, RawValue] = {}
+        self.errors: list[ConfigError] = []
+        self.parts: list[str] = []
+        self.key: str | None = None
+        self.key_line = 0
+        self.first = ""
+        self.is_open = self.recovering = False
+
+    def continuation(self, stripped: str, number: int) -> None:
+        """An indented line: the next part of the open property, or an error."""
+        if self.recovering:
+            return
+        if not self.is_open:
+            message = "continuation line without a property before it"
+            self.errors.append(_syntax_error(message, self.path, number))
+            self.recovering = True
+        elif not self.first and not _sub_property_ok(stripped):
+            message = "expected 'name = value' in sub-property line"
+            self.errors.append(_syntax_error(message, self.path, number))
+        else:
+            self.parts.append(stripped)
+
+    def property(self, stripped: str, number: int) -> str | None:
+        """A ``name = value`` line opens a property (closing the one before); returns the
+        name when it is not a valid key (the property is then ignored)."""
+        self.close()
+        name, equals, first = _strip_comment(stripped).partition("=")
+        name, self.first, self.parts, self.key = name.strip(_WS), first.strip(_WS), [], None
+        self.is_open = bool(equals and name)
+        self.recovering = not self.is_open
+        if not self.is_open:
+            message = "expected '=' in property line" if not equals else "property has no key"
+            self.errors.append(_syntax_error(message, self.path, number))
+        elif _IDENT.fullmatch(name):
+            self.key, self.key_line = name.lower(), number
+        else:
+            return name
+        return None
+
+    def close(self) -> None:
+        """Keep the open property's value, if it is kept."""
+        if self.key is not None:
+            value = RawValue(_finish(self.first, self.parts), Location(self.path, self.key_line))
+            self.values[self.key] = value
+            self.key = None
 
 
 def _split_header(rest: str) -> tuple[str | None, str] | None:
@@ -310,71 +344,6 @@ def raw_config(documents: list[IniDocument], warnings: list[Finding]) -> RawConf
         warnings=warnings,
         files=tuple(doc.path for doc in documents),
     )
-
-
-SectionValues = Mapping[str, str | Mapping[str, str]]
-
-
-def dump_ini(
-    profiles: Mapping[str, SectionValues],
-    sso_sessions: Mapping[str, SectionValues] | None = None,
-    services: Mapping[str, SectionValues] | None = None,
-) -> str:
-    """Config-file text for these sections; ``parse_ini`` gives them back unchanged.
-
-    Raises ValueError (naming section and key, never the value) for what the syntax cannot
-    hold or another reader (botocore's configparser) would read otherwise: invalid or
-    upper-case names, a ``:`` in a key, surrounding whitespace, empty continuation lines,
-    a control character or line break other than the ``\\n`` of continuation lines, a
-    comment-like `` #``/`` ;`` in a first line or ``#``/``;`` starting a continuation
-    line, an empty sub-property block.
-    """
-    chunks = [
-        _dump_section("[default]" if name == "default" else f"[profile {name}]", name, values)
-        for name, values in profiles.items()
-    ]
-    for kind, table in (("sso-session", sso_sessions or {}), ("services", services or {})):
-        chunks += [_dump_section(f"[{kind} {n}]", n, values) for n, values in table.items()]
-    return "\n".join(chunks)
-
-
-def _dump_section(header: str, name: str, values: SectionValues) -> str:
-    if not _IDENT.fullmatch(name):
-        raise ValueError(f"section {header} cannot be written: invalid name")
-    lines = [header]
-    for key, value in values.items():
-        if not _IDENT.fullmatch(key) or key != key.lower() or ":" in key:  # ':' splits it
-            raise ValueError(f"{header} key {key!r} cannot be written: invalid key")
-        if isinstance(value, str):
-            first, *rest = value.split("\n")
-            entries = [f"{key} = {first}".rstrip(_WS), *(f"  {part}" for part in rest)]
-            fits = _strip_comment(entries[0]) == entries[0] and all(
-                _part_fits(part) and (part or not rest) for part in (first, *rest)
-            )
-            fits = fits and not any(part.startswith(("#", ";")) for part in rest)
-        else:
-            block = [_block_entry(k, v) for k, v in value.items()]
-            entries = [f"{key} =", *(f"  {entry}" for entry in block if entry)]
-            fits = bool(block) and all(block)
-        if not fits:
-            raise ValueError(f"{header} key {key!r} cannot be written: value does not fit INI")
-        lines += entries
-    return "\n".join(lines) + "\n"
-
-
-def _part_fits(text: str) -> bool:
-    """True for a line part every reader keeps as it is: printable (no line break of any
-    reader's, no control character) and without surrounding whitespace of any kind
-    (configparser and botocore strip Unicode whitespace, rolechain spaces and tabs)."""
-    return text.isprintable() and text == text.strip()
-
-
-def _block_entry(name: str, value: str) -> str | None:
-    """``name = value`` as a sub-property line, or None if it would not read back."""
-    entry = f"{name} = {value}".rstrip(_WS)
-    fits = name and _part_fits(name) and "=" not in name and _part_fits(value)
-    unsafe = name.startswith(("#", ";")) or not _sub_property_ok(entry)  # a comment to some
-    return entry if fits and not unsafe else None
 
 
 def _syntax_error(message: str, path: str, line: int | None) -> ConfigError:

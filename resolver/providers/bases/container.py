@@ -19,9 +19,9 @@ from resolver.config.values import endpoint_problem
 from resolver.errors import ProviderError, remember
 from resolver.providers import outbound
 from resolver.providers.bases.built import FETCHED, Built, Inputs
+from resolver.providers.bases.credentials_json import Dialect, credentials_from_json
 from resolver.providers.outbound import TransportError as TransportError  # for IMDS
 from resolver.stscreds.credentials import Credentials
-from resolver.timefmt import parse_expiration as parse_rfc3339
 
 if TYPE_CHECKING:
     from resolver.chain.types import ContainerSource
@@ -57,32 +57,12 @@ def credentials_from_metadata(doc: Any, *, source: str, origin: str) -> Credenti
 
     ``origin`` describes where the JSON came from, for error messages.
     """
-    if not isinstance(doc, dict):
-        raise ProviderError(f"{origin} returned JSON that is not an object")
-    missing = [key for key in ("AccessKeyId", "SecretAccessKey") if not doc.get(key)]
-    if missing:
-        raise ProviderError(f"{origin} response is missing {', '.join(missing)}")
-    wrong = [
-        key
-        for key in ("AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId")
-        if doc.get(key) is not None and not isinstance(doc[key], str)
-    ]
-    if wrong:
-        raise ProviderError(f"{origin} response has non-string {', '.join(wrong)}")
-    expires = None
-    if doc.get("Expiration"):
-        try:
-            expires = parse_rfc3339(doc["Expiration"])
-        except ValueError as exc:
-            raise ProviderError(f"{origin} returned a bad Expiration: {exc}") from None
-    return Credentials(
-        access_key_id=doc["AccessKeyId"],
-        secret_access_key=doc["SecretAccessKey"],
-        session_token=doc.get("Token") or None,
-        expires=expires,
-        source=source,
-        account_id=doc.get("AccountId") or None,
-    )
+    return credentials_from_json(doc, metadata_dialect(origin), source=source)
+
+
+def metadata_dialect(origin: str) -> Dialect:
+    """The container/IMDS document (``Token``), its errors naming ``origin``."""
+    return Dialect(token_key="Token", printed=f"{origin} returned", output=f"{origin} response")
 
 
 def check_full_uri(url: str) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from resolver.errors import ProviderError
 from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import rfc3339_seconds
 
 if TYPE_CHECKING:
     from resolver.chain.types import LoginSource
@@ -105,7 +106,7 @@ class LoginProvider:
             raise self._error("the cached token has an unreadable expiresAt")
         if expires - moment <= REFRESH_THRESHOLD:
             if getattr(botocore.compat, "EC", None) is None:  # no CRT: no DPoP signature
-                stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+                stamp = rfc3339_seconds(expires)
                 state = "expired" if expires <= moment else "expires"
                 raise self._error(
                     f"they {state} at {stamp}; renewing them needs botocore[crt]: "

@@ -29,8 +29,8 @@ from resolver.chain.paths import (
 from resolver.errors import ProviderError
 from resolver.providers import children
 from resolver.providers.bases.built import Built, Inputs, StepKey
+from resolver.providers.bases.credentials_json import Dialect, credentials_from_json
 from resolver.stscreds.credentials import Credentials
-from resolver.timefmt import parse_expiration as parse_rfc3339
 
 if TYPE_CHECKING:
     from resolver.chain.types import ProcessSource
@@ -212,36 +212,10 @@ class ProcessProvider:
             raise error(
                 f"printed invalid JSON ({len(stdout)} bytes on stdout, not shown)"
             ) from None
-        if not isinstance(doc, dict):
-            raise error("printed JSON that is not an object")
-        version = doc.get("Version")
-        if version != 1:
-            shown = "missing" if version is None else repr(version)[:20]
-            raise error(f"printed unsupported Version {shown} (expected 1)")
-        missing = [key for key in ("AccessKeyId", "SecretAccessKey") if not doc.get(key)]
-        if missing:
-            raise error(f"output is missing {', '.join(missing)}")
-        wrong = [
-            key
-            for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId")
-            if doc.get(key) is not None and not isinstance(doc[key], str)
-        ]
-        if wrong:
-            raise error(f"output has non-string {', '.join(wrong)}")
-        expires = None
-        if doc.get("Expiration"):
-            try:
-                expires = parse_rfc3339(doc["Expiration"])
-            except ValueError as exc:
-                raise error(f"printed a bad Expiration: {exc}") from None
-        return Credentials(
-            access_key_id=doc["AccessKeyId"],
-            secret_access_key=doc["SecretAccessKey"],
-            session_token=doc.get("SessionToken") or None,
-            expires=expires,
-            source=self.name,
-            account_id=doc.get("AccountId") or None,
+        dialect = Dialect(
+            token_key="SessionToken", printed="printed", output="output", error=error, version=1
         )
+        return credentials_from_json(doc, dialect, source=self.name)
 
 
 def build(source: ProcessSource, inputs: Inputs) -> Built:

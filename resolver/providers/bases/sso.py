@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from resolver.errors import ProviderError, remember
 from resolver.providers.bases.built import Built, Inputs, StepKey
 from resolver.stscreds.credentials import Credentials
+from resolver.timefmt import rfc3339_seconds
 
 if TYPE_CHECKING:
     import botocore.session
@@ -129,8 +130,7 @@ class SsoProvider:
             raise self._no_token("the cached token has no accessToken")
         remember(access_token, cached.get("refreshToken"), cached.get("clientSecret"))
         if expires <= moment:
-            stamp = expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            raise self._no_token(f"it expired at {stamp}")
+            raise self._no_token(f"it expired at {rfc3339_seconds(expires)}")
         return access_token
 
     def _refreshed(self, token: dict[str, Any], now: datetime) -> dict[str, Any] | None:
@@ -162,7 +162,7 @@ class SsoProvider:
             return None
         expires = now + timedelta(seconds=expires_in)
         renewed = {**token, "accessToken": access_token}
-        renewed["expiresAt"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        renewed["expiresAt"] = rfc3339_seconds(expires)
         if response.get("refreshToken"):
             renewed["refreshToken"] = response["refreshToken"]
         return renewed

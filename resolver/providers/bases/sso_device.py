@@ -25,6 +25,7 @@ from typing import Any
 from resolver.config.private_dirs import make_dirs
 from resolver.errors import ProviderError, remember
 from resolver.providers.bases.sso import DEFAULT_TOKEN_CACHE_DIR
+from resolver.timefmt import rfc3339_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ SLOW_DOWN_STEP = 5
 MAX_INTERVAL = 60
 DEFAULT_SESSION_SCOPES = ("sso:account:access",)  # the AWS CLI's for an sso-session
 MAX_WAIT_SECONDS = 3600  # bound on the device code lifetime the service may announce
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
@@ -119,22 +119,55 @@ def device_login(
 ) -> dict[str, Any]:
     """Run the device flow; ``show`` presents the verification URL. Returns the token
     document to save (botocore's format); ProviderError when denied, expired or failed."""
+    oidc = client or _client(target.region)
+    registration = _register(oidc, target)
+    device = _start_authorization(oidc, target, registration)
+    deadline = clock() + device.lifetime
+    show(device.verification)
+    answer = _await_token(oidc, target, registration, device, deadline, sleep=sleep, clock=clock)
+    return _token_document(target, registration, answer, now())
+
+
+@dataclass(frozen=True)
+class _Device:
+    """A started device authorization: the code to poll with, what the user must open,
+    the polling interval and the code's lifetime (seconds, both bounded)."""
+
+    code: str
+    verification: Verification
+    interval: int
+    lifetime: int
+
+
+def _register(oidc: Any, target: SsoLoginTarget) -> dict[str, Any]:
+    """``RegisterClient`` as a public client (scoped for an sso-session, which is what
+    makes CreateToken return a refresh token): the registration, its secret remembered."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    oidc = client or _client(target.region)
     register: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
     scopes = target.scopes or (DEFAULT_SESSION_SCOPES if target.session_name else ())
-    if scopes:  # a scoped registration is what makes CreateToken return a refresh token
+    if scopes:
         register["scopes"] = list(scopes)
     try:
-        registration = oidc.register_client(**register)
-        client_id, client_secret = registration["clientId"], registration["clientSecret"]
-        remember(client_secret)
+        registration: dict[str, Any] = oidc.register_client(**register)
+        _client_id, secret = registration["clientId"], registration["clientSecret"]
+        remember(secret)
     except (BotoCoreError, ClientError, KeyError, TypeError) as exc:
         raise _failure(target, "RegisterClient", exc) from None
+    return registration
+
+
+def _start_authorization(
+    oidc: Any, target: SsoLoginTarget, registration: dict[str, Any]
+) -> _Device:
+    """``StartDeviceAuthorization``: the device code (remembered) and what to show."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         device = oidc.start_device_authorization(
-            clientId=client_id, clientSecret=client_secret, startUrl=target.start_url
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            startUrl=target.start_url,
         )
         device_code = device["deviceCode"]
         remember(device_code)
@@ -146,36 +179,64 @@ def device_login(
         raise _failure(target, "StartDeviceAuthorization", exc) from None
     interval = min(max(int(device.get("interval") or DEFAULT_INTERVAL), 1), MAX_INTERVAL)
     lifetime = min(max(int(device.get("expiresIn") or 600), 1), MAX_WAIT_SECONDS)
-    deadline = clock() + lifetime
-    show(verification)
+    return _Device(device_code, verification, interval, lifetime)
+
+
+def _await_token(
+    oidc: Any,
+    target: SsoLoginTarget,
+    registration: dict[str, Any],
+    device: _Device,
+    deadline: float,
+    *,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> Any:
+    """Poll ``CreateToken`` until the login is approved (its answer), refused or expired."""
+    interval = device.interval
     while True:
-        try:
-            answer = oidc.create_token(
-                grantType=DEVICE_GRANT,
-                deviceCode=device_code,
-                clientId=client_id,
-                clientSecret=client_secret,
-            )
-            break
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code") or "")
-            if code == "SlowDownException":
-                interval = min(interval + SLOW_DOWN_STEP, MAX_INTERVAL)
-            elif code == "AccessDeniedException":
-                raise ProviderError(
-                    f"SSO login to {target.start_url} was denied in the browser"
-                ) from None
-            elif code == "ExpiredTokenException":
-                raise _expired(target) from None
-            elif code != "AuthorizationPendingException":
-                raise _failure(target, "CreateToken", exc) from None
-        except BotoCoreError as exc:
-            raise _failure(target, "CreateToken", exc) from None
+        answer, interval = _create_token(oidc, target, registration, device.code, interval)
+        if answer is not None:
+            return answer
         if clock() + interval > deadline:
             raise _expired(target)
         logger.debug("SSO login to %s: waiting %ss for approval", target.start_url, interval)
         sleep(interval)
-    return _token_document(target, registration, answer, now())
+
+
+def _create_token(
+    oidc: Any, target: SsoLoginTarget, registration: dict[str, Any], code: str, interval: int
+) -> tuple[Any, int]:
+    """One ``CreateToken``: its answer, or None while pending, and the next interval."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        answer = oidc.create_token(
+            grantType=DEVICE_GRANT,
+            deviceCode=code,
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+        )
+    except ClientError as exc:
+        return None, _pending_interval(target, exc, interval)
+    except BotoCoreError as exc:
+        raise _failure(target, "CreateToken", exc) from None
+    return answer, interval
+
+
+def _pending_interval(target: SsoLoginTarget, exc: Any, interval: int) -> int:
+    """The next polling interval after a ``CreateToken`` error that means "not yet"
+    (five seconds slower after ``SlowDownException``); ProviderError for any other."""
+    code = str(exc.response.get("Error", {}).get("Code") or "")
+    if code == "SlowDownException":
+        return min(interval + SLOW_DOWN_STEP, MAX_INTERVAL)
+    if code == "AccessDeniedException":
+        raise ProviderError(f"SSO login to {target.start_url} was denied in the browser") from None
+    if code == "ExpiredTokenException":
+        raise _expired(target) from None
+    if code != "AuthorizationPendingException":
+        raise _failure(target, "CreateToken", exc) from None
+    return interval
 
 
 def _expired(target: SsoLoginTarget) -> ProviderError:
@@ -200,15 +261,16 @@ def _token_document(
         "startUrl": target.start_url,
         "region": target.region,
         "accessToken": access_token,
-        "expiresAt": (moment + timedelta(seconds=expires_in)).strftime(_STAMP),
+        "expiresAt": rfc3339_seconds(moment + timedelta(seconds=expires_in)),
     }
     if target.session_name is not None:
         token["clientId"] = registration["clientId"]
         token["clientSecret"] = registration["clientSecret"]
         expires = registration.get("clientSecretExpiresAt")
         if isinstance(expires, (int, float)):
-            stamp = datetime.fromtimestamp(expires, timezone.utc).strftime(_STAMP)
-            token["registrationExpiresAt"] = stamp
+            token["registrationExpiresAt"] = rfc3339_seconds(
+                datetime.fromtimestamp(expires, timezone.utc)
+            )
         if answer.get("refreshToken"):
             token["refreshToken"] = answer["refreshToken"]
     return token

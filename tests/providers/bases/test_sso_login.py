@@ -327,3 +327,18 @@ def test_registration_scopes_default_like_the_cli(oidc: Portal) -> None:
     first, legacy = oidc.posted("/client/register")
     assert first["scopes"] == ["sso:account:access"]
     assert "scopes" not in legacy
+
+
+def test_token_times_are_written_in_utc_whatever_the_clock_zone(oidc: Portal) -> None:
+    """The cache's ``expiresAt`` is UTC with a ``Z``, as the AWS CLI reads it, even when the
+    injected clock is another zone (a local time was once written with a ``Z``)."""
+    clock, eastern = Clock(), timezone(timedelta(hours=5))
+    token = device_login(
+        SESSION,
+        lambda v: None,
+        sleep=clock.sleep,
+        clock=lambda: clock.now,
+        now=lambda: datetime(2030, 1, 2, 3, 4, 5, tzinfo=eastern),
+    )
+    assert token["expiresAt"] == "2030-01-02T06:04:05Z"  # 22:04:05Z the day before, + 8h
+    assert token["registrationExpiresAt"].endswith("Z")

@@ -276,6 +276,21 @@ def test_expiring_session_token_is_refreshed_and_saved(oidc: Portal, tmp_path: P
     assert timedelta(hours=7, minutes=58) < left <= timedelta(hours=8)
 
 
+def test_refreshed_token_expiry_is_written_in_utc_whatever_the_clock_zone(
+    oidc: Portal, tmp_path: Path
+) -> None:
+    path = write_session_token(tmp_path, expires_in=timedelta(minutes=5))
+    oidc.token_reply = lambda: (200, {}, {"accessToken": NEW_ACCESS_TOKEN, "expiresIn": 28800})
+    eastern = datetime.now(timezone(timedelta(hours=5)))
+
+    assert provider(oidc, tmp_path, sso_session="corp").load_token(now=eastern)
+
+    saved = json.loads(path.read_text())
+    assert saved["expiresAt"] == (eastern + timedelta(hours=8)).astimezone(timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
 def test_token_outside_the_window_is_not_refreshed(oidc: Portal, tmp_path: Path) -> None:
     write_session_token(tmp_path, expires_in=timedelta(minutes=30))
 
