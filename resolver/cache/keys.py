@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.cache.answers import Dependency
 from resolver.cache.depends import dependency_value
 from resolver.cache.keyring_lock import key_id_path, recorded_key_id
+from resolver.cache.stamps import Dependency
 from resolver.chain.paths import (
     SEARCHED,
     command_depends_on_working_directory,

@@ -46,18 +46,6 @@ class Overrides:
             )
         )
 
-    def request_lines(self) -> list[str]:
-        """How this run differs, one line each, for a ready answer's request."""
-        lines = [f"override tag {key}={value}" for key, value in self.tags]
-        lines += [f"override transitive {key}" for key in self.transitive_tag_keys]
-        if self.source_identity is not None:
-            lines.append(f"override source-identity {self.source_identity}")
-        if self.duration_seconds is not None:
-            lines.append(f"override duration {self.duration_seconds}")
-        if self.hop is not None:
-            lines.append(f"override hop {self.hop}")
-        return lines
-
 
 def _tag(text: str, where: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
