@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.cache.answers import Dependency, Stamp, files_stamp, working_directory
+from resolver.cache.depends import working_directory
+from resolver.cache.stamps import Dependency, Stamp, files_stamp
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.stscreds.credentials import Credentials, CredentialsProvider

@@ -10,18 +10,20 @@ is ``dataclasses.replace(ctx, cache_enabled=False)``. Standard library only: the
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from resolver.environment import cache_directory as cache_directory
+from resolver.environment import cache_disabled as cache_disabled
+from resolver.environment import expand_home as expand_home
+from resolver.environment import home_directory as home_directory
+
 DEFAULT_LOCK_TIMEOUT = 120.0
 STS_CONNECT_TIMEOUT = 5.0
 STS_READ_TIMEOUT = 15.0
 MAX_STS_TIMEOUT = 120.0
-_TRUE = ("1", "true", "yes", "on")
-_PLATFORM_DIRS = ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi")
 
 
 @dataclass(frozen=True)
@@ -70,48 +72,6 @@ class Context:
     def expand(self, path: str) -> str:
         """``path`` with a leading ``~`` taken from this context's home."""
         return expand_home(path, self.environ)
-
-
-def home_directory(environ: Mapping[str, str]) -> str:
-    """``HOME`` (on Windows ``USERPROFILE``) in ``environ``, else the password database's."""
-    named = environ.get("HOME") or (environ.get("USERPROFILE") if os.name == "nt" else None)
-    if named:
-        return named
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_dir
-    except (ImportError, KeyError):  # pragma: no cover - Windows without USERPROFILE
-        return os.path.expanduser("~")
-
-
-def expand_home(path: str, environ: Mapping[str, str]) -> str:
-    """``path`` with a leading ``~`` from ``environ``'s home (``~user``: that user's)."""
-    if path == "~" or path.startswith(("~/", "~" + os.sep)):
-        return home_directory(environ) + path[1:]
-    return os.path.expanduser(path) if path.startswith("~") else path
-
-
-def cache_disabled(environ: Mapping[str, str]) -> bool:
-    """True when ``ROLECHAIN_NO_CACHE`` is set to a true value (1, true, yes, on)."""
-    return environ.get("ROLECHAIN_NO_CACHE", "").strip().lower() in _TRUE
-
-
-def cache_directory(environ: Mapping[str, str]) -> str:
-    """``ROLECHAIN_CACHE_DIR``, else the user cache directory's ``rolechain``: on Linux and
-    the BSDs the XDG rule (``$XDG_CACHE_HOME`` when absolute, else ``~/.cache``), applied
-    directly (platformdirs would cost a third of a warm answer); elsewhere platformdirs."""
-    configured = environ.get("ROLECHAIN_CACHE_DIR", "").strip()
-    if configured:
-        return expand_home(configured, environ)
-    if sys.platform in _PLATFORM_DIRS:
-        import platformdirs
-
-        return platformdirs.user_cache_dir("rolechain", appauthor=False)
-    base = environ.get("XDG_CACHE_HOME", "")
-    if not base.startswith("/"):
-        base = expand_home("~/.cache", environ)
-    return os.path.join(base, "rolechain")
 
 
 def lock_timeout(environ: Mapping[str, str]) -> float:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from resolver.cache import keys
-from resolver.cache.answers import Dependency
+from resolver.cache.stamps import Dependency
 from resolver.chain.types import Chain, Source
 from resolver.context import Context
 from resolver.providers.bases.built import DependencyName, StepKey

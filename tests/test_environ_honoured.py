@@ -143,7 +143,8 @@ def test_the_warm_path_expands_home_from_the_given_environment(
 ) -> None:
     """The ready answer's cache directory and request key take ``~`` from the given
     ``HOME``, as the full path does, never from the process's."""
-    from resolver.cache.answers import cache_directory, request_text
+    from resolver.cache.answers import request_text
+    from resolver.context import cache_directory
 
     monkeypatch.setenv("HOME", "/process/home")
     given = {"HOME": str(tmp_path), "ROLECHAIN_CACHE_DIR": "~/c", "AWS_CONFIG_FILE": "~/cfg"}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from resolver.cache.answers import read_private
+from resolver.cache.private import read_private
 from resolver.cache.store import MAX_ENTRY_BYTES, CacheStore
 from resolver.config.values import load_json
 from resolver.errors import CacheError, StsError

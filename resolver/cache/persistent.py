@@ -23,7 +23,6 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 
-from resolver.cache.answers import cache_disabled
 from resolver.cache.failures import (
     Attempt,
     failure_id,
@@ -34,6 +33,7 @@ from resolver.cache.failures import (
 from resolver.cache.keys import Material, base_identity, step_material
 from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
+from resolver.context import cache_disabled
 from resolver.errors import CacheError, ResolverError, StsError
 from resolver.providers.executor import Step, StepWrapper, memory_cache
 from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache

@@ -32,12 +32,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from resolver.cache import answers as ready
+from resolver.cache import private
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
-from resolver.cache.answers import Answer, answer_path, cache_directory, read_answer
+from resolver.cache.answers import Answer, answer_path, read_answer
 from resolver.cache.locks import KeyLock
 from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
+from resolver.context import cache_directory
 from resolver.errors import CacheError
 from resolver.stscreds.credentials import refresh_due
 from resolver.timefmt import parse_rfc3339 as parse_rfc3339
@@ -55,9 +56,8 @@ _TEMP_PREFIX = ".tmp-"
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``ROLECHAIN_CACHE_DIR``, else the user cache dir's ``rolechain`` (see
-    ``resolver.cache.answers.cache_directory``)."""
-    environ = os.environ if environ is None else environ
-    return Path(cache_directory(environ))
+    ``resolver.context.cache_directory``)."""
+    return Path(cache_directory(os.environ if environ is None else environ))
 
 
 def make_key(material: Mapping[str, Any]) -> str:
@@ -211,15 +211,15 @@ class CacheStore:
     def read(self, key: str) -> Entry | None:
         """The entry for ``key``, or None when missing or unusable (never raises)."""
         path = self.entry_path(key)
-        if not ready.private_directory(str(self.directory)):
+        if not private.private_directory(str(self.directory)):
             logger.warning("rolechain: ignoring cache directory %s: not private", self.directory)
             return None
         try:
-            raw = ready.read_private(str(path), MAX_ENTRY_BYTES)
+            raw = private.read_private(str(path), MAX_ENTRY_BYTES)
             return Entry.from_json(load_json(raw), key)
         except FileNotFoundError:
             return None
-        except ready.NotRegularFile:
+        except private.NotRegularFile:
             logger.warning("rolechain: skipping cache file %s: not a regular file", path.name)
             return None
         except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeError are ValueErrors

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.cache.answers import EXPORT_FORMATS
+from resolver.cli.fastpath import EXPORT_FORMATS
 
 SHELLS = ("bash", "zsh", "fish")
 PROFILE_COMMANDS = ("explain", "export", "exec", "validate")

@@ -10,7 +10,7 @@ import os
 import time
 
 from resolver.api import Resolution, resolution
-from resolver.cache.answers import EXPORT_FORMATS
+from resolver.cli.fastpath import EXPORT_FORMATS, request_of
 from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_state
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import rfc3339_seconds
@@ -106,7 +106,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     depends on can be re-checked when serving (``found.depends``), and only until their
     refresh window opens.
     """
-    from resolver.cache.answers import Answer, override_lines, request_key, request_text
+    from resolver.cache.answers import Answer, request_key, request_text
     from resolver.cache.store import CacheStore, cache_dir
     from resolver.errors import CacheError, ResolverError
     from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW
@@ -126,9 +126,8 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
         except ResolverError:
             continue
     profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
-    given = [getattr(args, name, None) for name in ("source_identity", "duration", "hop")]
-    overrides = override_lines(args.tag or (), args.transitive_tag or (), *given)
-    request = request_text(args.profile, args.config, overrides=overrides)
+    profile, config, _, overrides = request_of(vars(args))  # as the warm path reads argv
+    request = request_text(profile, config, overrides=overrides)
     expires = credentials.expires.timestamp()
     answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs, found.depends)
     try:

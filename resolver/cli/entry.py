@@ -1,13 +1,13 @@
 """The ``rolechain`` console script and ``python -m resolver``: a ready answer, else the CLI.
 
-A warm ``export`` is served from ``resolver.cache.answers`` before argparse or anything
+A warm ``export`` is served by ``resolver.cli.fastpath`` before argparse or anything
 else is imported; every other command goes to ``resolver.cli.main``. Keeping this entry
 apart from both is what keeps the import graph free of circles.
 """
 
 import sys
 
-from resolver.cache.answers import serve_export
+from resolver.cli.fastpath import serve_export
 
 TYPE_CHECKING = False  # typing would cost the warm path 10%: quoted hints
 if TYPE_CHECKING:

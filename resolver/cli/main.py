@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-from resolver.cache.answers import EXPORT_FORMATS
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -129,15 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from resolver import __version__
-    from resolver.cli.overrides_args import add_override_flags
+    from resolver.cli.fastpath import GLOBAL_FLAGS
+    from resolver.cli.overrides_args import add_flags, add_override_flags
 
     parser = argparse.ArgumentParser(
         prog="rolechain", description="Resolve AWS credentials from declarative role chains."
     )
     parser.add_argument("--version", action="version", version=f"rolechain {__version__}")
-    parser.add_argument("--config", metavar="FILE", help="rolechain TOML file")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--no-cache", action="store_true", help="bypass the credentials cache")
+    add_flags(parser, GLOBAL_FLAGS)  # the table the warm path reads them with too
     # An explicit prog spares argparse a HelpFormatter (and shutil) just to compute it.
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, prog="rolechain"
@@ -176,10 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of the TOML format")
 
-    cmd = commands.add_parser("export", help="print credentials for a profile")
-    cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
-    cmd.add_argument("--format", choices=EXPORT_FORMATS, default="env", help="output format")
-    add_override_flags(cmd)
+    from resolver.cli.parsers import add_export_parser
+
+    add_export_parser(commands)
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
     add_override_flags(cmd)

@@ -13,13 +13,15 @@ directory (0600) with the files' stamp, so the next keypress reads one small fil
 import os
 import re
 
-from resolver.cache.answers import cache_directory, files_stamp, read_private
+from resolver.cache.private import read_private
+from resolver.cache.stamps import files_stamp
+from resolver.environment import cache_directory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from resolver.cache.answers import Stamp
+    from resolver.cache.stamps import Stamp
 
 LISTING = "profile-names"
 MAX_FILE_BYTES = 4 * 1024 * 1024

@@ -9,34 +9,29 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from resolver.chain.overrides import Overrides
+    from resolver.cli.fastpath import Flag
     from resolver.stscreds.tokens import TokenProvider
+
+
+def add_flags(parser: Any, flags: Iterable[Flag]) -> None:
+    """Add ``flags`` (rows of ``resolver.cli.fastpath``'s tables) to an argparse parser or
+    argument group."""
+    for flag in flags:
+        parser.add_argument(*flag.names, **flag.arguments())
 
 
 def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = True) -> None:
     """Add ``--tag``, ``--transitive-tag``, ``--source-identity``, ``--duration``, ``--hop``
-    (and ``--mfa-token``) to ``parser``."""
+    (and ``--mfa-token``) to ``parser``, from ``resolver.cli.fastpath.OVERRIDE_FLAGS``."""
+    from resolver.cli.fastpath import OVERRIDE_FLAGS
+
     group = parser.add_argument_group("per-run overrides (final hop, or --hop)")
-    tags_help = "session tag (repeatable; or ROLECHAIN_SESSION_TAGS=k=v,k2=v)"
-    group.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help=tags_help)
-    group.add_argument(
-        "--transitive-tag",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="make a session tag transitive (repeatable)",
-    )
-    group.add_argument(
-        "--source-identity", metavar="ID", help="SourceIdentity (also ROLECHAIN_SOURCE_IDENTITY)"
-    )
-    group.add_argument("--duration", metavar="1h", help="session duration")
-    group.add_argument("--hop", metavar="PROFILE", help="apply the overrides to this hop")
-    if mfa_token:
-        group.add_argument("--mfa-token", metavar="CODE", help="MFA code, instead of a prompt")
+    add_flags(group, (f for f in OVERRIDE_FLAGS if mfa_token or f.dest != "mfa_token"))
 
 
 def overrides_from_args(

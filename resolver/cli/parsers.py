@@ -1,5 +1,5 @@
-"""argparse definitions of ``rolechain console`` and ``rolechain sso`` (kept out of
-``main.py``, which only registers them)."""
+"""argparse definitions of ``rolechain export``, ``console``, ``sso`` and ``keys`` (kept
+out of ``main.py``, which only registers them)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,18 @@ examples:
   rolechain sso login dev-admin
   rolechain sso login --sso-session corp --no-browser
 """
+
+
+def add_export_parser(commands: Any) -> None:
+    """``rolechain export``: its flags are ``resolver.cli.fastpath.EXPORT_FLAGS``, the
+    table the warm path's parser is made from too."""
+    from resolver.cli.fastpath import EXPORT_FLAGS, OVERRIDE_FLAGS
+    from resolver.cli.overrides_args import add_flags, add_override_flags
+
+    cmd = commands.add_parser("export", help="print credentials for a profile")
+    cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
+    add_flags(cmd, (flag for flag in EXPORT_FLAGS if flag not in OVERRIDE_FLAGS))
+    add_override_flags(cmd)
 
 
 def add_console_parser(commands: Any) -> None:

@@ -1,4 +1,5 @@
-"""Ready answers: the warm ``export`` path that imports nothing heavy (``resolver.cache.answers``).
+"""Ready answers: the warm ``export`` path that imports nothing heavy
+(``resolver.cache.answers``, served by ``resolver.cli.fastpath``).
 
 Unit tests cover the request, the file format and when an answer may be served; the
 end-to-end tests run the real CLI against moto_server and prove, with ``-X importtime``
@@ -19,60 +20,21 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from resolver.cache.answers import (
-    Answer,
-    cache_directory,
-    export_request,
-    files_stamp,
-    read_answer,
-    request_key,
-    request_text,
-    serve_export,
-)
+from resolver.cache.answers import Answer, read_answer, request_key, request_text
+from resolver.cache.stamps import files_stamp
 from resolver.cache.store import CacheStore
+from resolver.cli.fastpath import serve_export
+from resolver.context import cache_directory
 from tests.cache.test_parallel_processes import EXPORT, ROOT, cli_env, run_cli, write_ini
 from tests.conftest import IsolatedEnv
 from tests.moto_support import TEST_SECRET_ACCESS_KEY, MotoServer
 
 PLANNER = "resolver.chain.planner"  # a run that plans the chain took the full path
 HEAVY = ("boto3", "botocore", "pydantic", "argparse", "typing", "json", "re", "datetime")
+HEAVY += ("dataclasses", "inspect")  # resolver.context's Context: not on the warm path
 
 
 # --- the request ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        (["export", "prod"], ("prod", None, "env", ())),
-        (
-            ["export", "prod", "--format", "credential-process"],
-            ("prod", None, "credential-process", ()),
-        ),
-        (["export", "--format=json"], (None, None, "json", ())),
-        (["--config", "r.toml", "--debug", "export", "p"], ("p", "r.toml", "env", ())),
-        (["--config=r.toml", "export", "--format", "ini", "p"], ("p", "r.toml", "ini", ())),
-        (["--no-cache", "export", "p"], None),
-        (["export", "p", "--format", "yaml"], None),
-        (["export", "p", "q"], None),
-        (["export", "-h"], None),
-        (["export", "--", "p"], None),
-        (["export", "p", "--format"], None),
-        (["exec", "p", "--", "true"], None),
-        (
-            ["export", "p", "--tag", "a=b", "--mfa-token", "123456", "--tag=c=d", "--hop", "h"],
-            ("p", None, "env", ("override --tag a=b", "override --tag c=d", "override --hop h")),
-        ),
-        (["export", "p", "--duration"], None),
-        (["export", "p", "--tagx", "a=b"], None),
-        (["--config"], None),
-        ([], None),
-    ],
-)
-def test_export_request_takes_only_plain_exports(
-    argv: list[str], expected: tuple[str | None, str | None, str, tuple[str, ...]] | None
-) -> None:
-    assert export_request(argv) == expected
 
 
 def test_request_text_keys_what_matters_and_hides_secrets(tmp_path: Path) -> None:
@@ -206,7 +168,7 @@ def test_cache_directory_agrees_with_platformdirs(
         monkeypatch.delenv("XDG_CACHE_HOME")
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", xdg)
-    assert cache_directory() == platformdirs.user_cache_dir("rolechain", appauthor=False)
+    assert cache_directory(os.environ) == platformdirs.user_cache_dir("rolechain", appauthor=False)
     given = {"ROLECHAIN_CACHE_DIR": "~/c", "HOME": os.environ["HOME"]}
     assert cache_directory(given) == os.path.expanduser("~/c")
 
@@ -308,6 +270,7 @@ def test_warm_export_is_answered_without_heavy_imports_or_sts(
     assert out == cold.stdout
     assert not {m.split(".")[0] for m in modules} & set(HEAVY), modules
     assert "resolver.cache.answers" in modules
+    assert "resolver.cli.fastpath" in modules
     assert moto.sts_calls() == []
 
 

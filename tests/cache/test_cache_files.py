@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resolver.cache.answers import read_answer, serve_export
+from resolver.cache.answers import read_answer
 from resolver.cache.store import CacheStore, Entry
+from resolver.cli.fastpath import serve_export
 from tests.cache.test_parallel_processes import EXPORT, ROOT, cli_env, run_cli, write_ini
 from tests.conftest import IsolatedEnv
 from tests.moto_support import MotoServer

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from resolver.cache.answers import cache_disabled
 from resolver.cache.locks import KeyLock
 from resolver.cache.persistent import (
     CachedStep,
@@ -36,6 +35,7 @@ from resolver.chain.types import (
     StsSettings,
     WebIdentitySource,
 )
+from resolver.context import cache_disabled
 from resolver.errors import CacheError, StsError
 from resolver.providers.executor import build_provider, memory_cache
 from resolver.stscreds.credentials import Credentials

@@ -88,8 +88,9 @@ def test_a_ready_answer_is_not_served_to_a_loop(
 ) -> None:
     import time
 
-    from resolver.cache.answers import Answer, request_key, request_text, serve_export
+    from resolver.cache.answers import Answer, request_key, request_text
     from resolver.cache.store import CacheStore
+    from resolver.cli.fastpath import serve_export
 
     env = {**os.environ, "ROLECHAIN_RESOLVING": resolving}
     request = request_text("selfref", None, env)

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from resolver.cache.answers import EXPORT_FORMATS
 from resolver.cli.cmd_export import credential_variables, render
+from resolver.cli.fastpath import EXPORT_FORMATS
 from resolver.cli.formats import MANAGED_VARIABLES, render_shell, shell_state
 from resolver.errors import ResolverError
 from resolver.stscreds.credentials import Credentials
@@ -206,8 +206,8 @@ def test_a_ready_answer_never_holds_a_format_that_refuses_the_values(
     from types import SimpleNamespace
 
     from resolver.api import Resolution
-    from resolver.cache.answers import serve_export
     from resolver.cli.cmd_export import save_answer
+    from resolver.cli.fastpath import serve_export
 
     credentials = Credentials("ASIAEXAMPLE", secret, "t0k", expires=EXPIRES)
     chain = SimpleNamespace(profile="prod", source=SimpleNamespace(profile="prod"), hops=())
