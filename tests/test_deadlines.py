@@ -5,6 +5,7 @@ purpose (the issue asks for the deadline; the drip would otherwise last 30 s).""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -102,7 +103,9 @@ def imds(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def sso_portal(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    provider = SsoProvider("https://x.awsapps.com/start", "us-east-1", "1", "r", endpoint_url=url)
+    provider = SsoProvider(
+        "https://x.awsapps.com/start", "us-east-1", "1", "r", endpoint_url=url, environ=os.environ
+    )
     client = provider._client("sso")
     return client.get_role_credentials(roleName="r", accountId="1", accessToken="t")
 
@@ -113,7 +116,7 @@ def sso_oidc(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def signin(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    client = LoginProvider("s")._client("signin", endpoint_url=url)
+    client = LoginProvider("s", environ=os.environ)._client("signin", endpoint_url=url)
     token = {"clientId": "c", "grantType": "refresh_token", "refreshToken": "r"}
     return client.create_oauth2_token(tokenInput=token)
 

@@ -53,10 +53,9 @@ _ANSWER_KEY = re.compile(r"[0-9a-f]{16}")
 _TEMP_PREFIX = ".tmp-"
 
 
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+def cache_dir(environ: Mapping[str, str]) -> Path:
     """``ROLECHAIN_CACHE_DIR``, else the user cache dir's ``rolechain`` (see
-    ``resolver.cache.answers.cache_directory``)."""
-    environ = os.environ if environ is None else environ
+    ``resolver.context.cache_directory``; a ``Context`` has it as ``cache_dir``)."""
     return Path(cache_directory(environ))
 
 

@@ -233,11 +233,14 @@ def _base_provider(
             source.sso_role_name,
             sso_session=source.sso_session,
             label=label,
+            environ=environ,
         )
     if isinstance(source, LoginSource):
         from resolver.providers.bases.login import LoginProvider
 
-        return LoginProvider(source.login_session, label=source.profile, region=target.region)
+        return LoginProvider(
+            source.login_session, label=source.profile, region=target.region, environ=environ
+        )
     assert isinstance(source, ProcessSource)
     from resolver.providers.bases.process import ProcessProvider
 

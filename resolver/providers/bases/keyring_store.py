@@ -13,7 +13,6 @@ Keychain and some Secret Service daemons fail under concurrent access.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -112,7 +111,9 @@ def keyring_backend(profile: str | None, action: str) -> Iterator[Any]:
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a bad PYTHON_KEYRING_BACKEND or keyringrc.cfg
-        name = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+        from resolver.context import library_setting
+
+        name = library_setting("PYTHON_KEYRING_BACKEND")  # what keyring itself read
         configured = f" (PYTHON_KEYRING_BACKEND={name})" if name else ""
         raise ProviderError(
             f"cannot load the OS keyring backend{configured} ({type(exc).__name__}); "

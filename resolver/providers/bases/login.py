@@ -15,6 +15,7 @@ in ``retrieve``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -41,8 +42,10 @@ class LoginProvider:
         label: str | None = None,
         token_cache_dir: str | os.PathLike[str] | None = None,
         region: str | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self.session_name = session_name
+        self._environ = environ  # the resolving environment: endpoint, proxy, CA bundle
         self.label = label
         self.token_cache_dir = token_cache_dir
         self.region = region
@@ -131,13 +134,16 @@ class LoginProvider:
 
         from resolver.config.values import environment_endpoint
 
-        environment_endpoint(os.environ, "SIGNIN")  # botocore reads it: checked first
+        configured = environment_endpoint(self._environ, "SIGNIN")
         session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
         session.set_config_variable("config_file", os.devnull)
+        session.set_config_variable("ignore_configured_endpoint_urls", True)  # not the process's
         kwargs.setdefault("region_name", self.region or "us-east-1")
+        if kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = configured
         from resolver.providers.outbound import bound_botocore_client
 
-        return bound_botocore_client(session.create_client(service, **kwargs))
+        return bound_botocore_client(session.create_client(service, **kwargs), self._environ)
 
 
 def _reason(exc: Exception) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ class SsoProvider:
         label: str | None = None,
         endpoint_url: str | None = None,
         botocore_session: botocore.session.Session | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self.start_url = start_url
         self.sso_region = sso_region
@@ -64,6 +66,7 @@ class SsoProvider:
         self.label = label
         self.endpoint_url = endpoint_url
         self._botocore_session = botocore_session
+        self._environ = environ  # the resolving environment: endpoints, proxy, CA bundle
 
     def __repr__(self) -> str:
         return (
@@ -211,12 +214,14 @@ class SsoProvider:
 
         from resolver.config.values import checked_endpoint, environment_endpoint
 
-        environment_endpoint(os.environ, service.upper().replace("-", "_"))  # botocore reads it
+        configured = environment_endpoint(self._environ, service.upper().replace("-", "_"))
         endpoint = checked_endpoint(self.endpoint_url, "SSO portal endpoint_url")
         session = self._botocore_session
         if session is None:
             # No profile variable: AWS_PROFILE may name a rolechain-only profile.
             session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        # The endpoint comes from the resolving environment, never the process's.
+        session.set_config_variable("ignore_configured_endpoint_urls", True)
         config = Config(
             signature_version=UNSIGNED,
             region_name=self.sso_region,
@@ -230,9 +235,9 @@ class SsoProvider:
             service,
             region_name=self.sso_region,
             config=config,
-            endpoint_url=endpoint if service == "sso" else None,
+            endpoint_url=(endpoint if service == "sso" else None) or configured,
         )
-        return bound_botocore_client(client)
+        return bound_botocore_client(client, self._environ)
 
 
 def _timestamp(value: object) -> datetime | None:

@@ -17,7 +17,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -75,16 +75,17 @@ def token_path(target: SsoLoginTarget, token_cache_dir: str | None = None) -> st
     return os.path.join(cache_dir(token_cache_dir), name)
 
 
-def _client(region: str) -> Any:
+def _client(region: str, environ: Mapping[str, str]) -> Any:
     import botocore.session
     from botocore import UNSIGNED
     from botocore.config import Config
 
     from resolver.config.values import environment_endpoint
 
-    environment_endpoint(os.environ, "SSO_OIDC")  # botocore reads it: checked first
+    configured = environment_endpoint(environ, "SSO_OIDC")
     session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("ignore_configured_endpoint_urls", True)  # not the process's
     config = Config(
         signature_version=UNSIGNED,
         connect_timeout=10,
@@ -93,9 +94,10 @@ def _client(region: str) -> Any:
     )
     from resolver.providers.outbound import bound_botocore_client
 
-    return bound_botocore_client(
-        session.create_client("sso-oidc", region_name=region, config=config)
+    client = session.create_client(
+        "sso-oidc", region_name=region, config=config, endpoint_url=configured
     )
+    return bound_botocore_client(client, environ)
 
 
 def _failure(target: SsoLoginTarget, operation: str, exc: Exception) -> ProviderError:
@@ -112,16 +114,18 @@ def device_login(
     target: SsoLoginTarget,
     show: Callable[[Verification], None],
     *,
+    environ: Mapping[str, str],
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> dict[str, Any]:
     """Run the device flow; ``show`` presents the verification URL. Returns the token
-    document to save (botocore's format); ProviderError when denied, expired or failed."""
+    document to save (botocore's format); ProviderError when denied, expired or failed.
+    ``environ``: the resolving environment (endpoint, proxy, CA bundle)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    oidc = client or _client(target.region)
+    oidc = client or _client(target.region, environ)
     register: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
     scopes = target.scopes or (DEFAULT_SESSION_SCOPES if target.session_name else ())
     if scopes:  # a scoped registration is what makes CreateToken return a refresh token
