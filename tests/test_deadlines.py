@@ -90,7 +90,7 @@ SESSION = Credentials("ASIAEXAMPLE", "secret-key-value", "session-token-value")
 
 
 def federation(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    return get_signin_token(url + "/federation", SESSION, seconds=DEADLINE)
+    return get_signin_token(url + "/federation", SESSION, seconds=DEADLINE, environ={})
 
 
 def container(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -112,7 +112,7 @@ def sso_portal(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def sso_oidc(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", url)
-    return oidc_client("us-east-1").register_client(clientName="x", clientType="public")
+    return oidc_client("us-east-1", os.environ).register_client(clientName="x", clientType="public")
 
 
 def signin(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:

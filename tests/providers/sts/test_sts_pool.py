@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -60,7 +61,7 @@ def test_a_chain_builds_one_client_and_every_hop_signs_with_its_caller(
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto.url)
     isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
     isolated_env.aws_config_file.write_text(CHAIN)
-    final = build_provider(plan_chain(load_profiles(), "c")).retrieve()
+    final = build_provider(plan_chain(load_profiles(None, os.environ), "c")).retrieve()
     calls = moto.sts_calls()
     assert [call.action for call in calls] == ["AssumeRole"] * 3
     assert len(built) == 1 and built[0].endpoint_url == moto.url
