@@ -250,3 +250,47 @@ def test_the_cli_builds_one_context_and_never_writes_the_environment(
     assert main(["--no-cache", "export", "given", "--format", "json"]) == 0
     assert '"AWS_ACCESS_KEY_ID": "AKIAGIVEN"' in capsys.readouterr().out
     assert dict(os.environ) == before
+
+
+def test_sso_and_login_token_caches_follow_the_given_home(
+    given: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token caches take ``~`` (and ``AWS_LOGIN_CACHE_DIRECTORY``) from the resolving
+    environment, not from the process's ``HOME``, as botocore would."""
+    from resolver.providers.bases.login import LoginProvider
+    from resolver.providers.bases.sso import SsoProvider
+    from resolver.providers.bases.sso_device import SsoLoginTarget, token_path
+
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", "/nonexistent/hostile-login")
+    home = given["HOME"]
+    sso = SsoProvider("https://x.awsapps.com/start", "eu-west-1", "1", "r", environ=given)
+    assert sso.cache_dir() == f"{home}/.aws/sso/cache"
+    assert LoginProvider("s", environ=given).cache_dir() == f"{home}/.aws/login/cache"
+    moved = {**given, "AWS_LOGIN_CACHE_DIRECTORY": "$XDG_CONFIG_HOME/login"}
+    assert LoginProvider("s", environ=moved).cache_dir() == given["XDG_CONFIG_HOME"] + "/login"
+    target = SsoLoginTarget("https://x.awsapps.com/start", "eu-west-1", "corp", ())
+    assert token_path(target, None, given).startswith(f"{home}/.aws/sso/cache/")
+
+
+def test_sso_and_login_clients_take_endpoints_from_the_given_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore would read ``AWS_ENDPOINT_URL_<SERVICE>`` from the process: the clients
+    are told to ignore it and given the resolving environment's instead."""
+    from resolver.providers.bases.login import LoginProvider
+    from resolver.providers.bases.sso import SsoProvider
+    from resolver.providers.bases.sso_device import _client as oidc_client
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9/hostile")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "http://127.0.0.1:9/hostile")
+    given = {"AWS_ENDPOINT_URL": "http://127.0.0.1:8/given"}
+    sso = SsoProvider("https://x.awsapps.com/start", "eu-west-1", "1", "r", environ=given)
+    for client in (
+        sso._client("sso"),
+        sso._client("sso-oidc"),
+        oidc_client("eu-west-1", given),
+        LoginProvider("s", environ=given)._client("signin"),
+    ):
+        assert client.meta.endpoint_url == "http://127.0.0.1:8/given"
+    assert oidc_client("eu-west-1", {}).meta.endpoint_url.startswith("https://oidc.eu-west-1.")

@@ -80,7 +80,7 @@ def login_once(
 ) -> LoginOutcome:
     """Log in to ``target`` unless a parallel run does it first (see the module doc);
     ``waiting`` is called once when another run holds the lock."""
-    path = token_path(target, token_cache_dir)
+    path = token_path(target, token_cache_dir, ctx.environ)
     before = fingerprint(path)
     waits = ctx.environ.get("ROLECHAIN_LOCK_TIMEOUT")
     timeout = ctx.lock_timeout if waits else MAX_WAIT_SECONDS
@@ -95,6 +95,7 @@ def login_once(
         if fingerprint(path) != before and still_valid(path):
             return LoginOutcome(path, started=False)
         token = login(target, show, environ=ctx.environ)
-        return LoginOutcome(save_token(target, token, token_cache_dir), started=True)
+        saved = save_token(target, token, token_cache_dir, ctx.environ)
+        return LoginOutcome(saved, started=True)
     finally:
         lock.release()

@@ -54,12 +54,22 @@ class LoginProvider:
         return f"LoginProvider(session_name={self.session_name!r}, label={self.label!r})"
 
     def cache_dir(self) -> str:
-        """The token cache directory, as botocore chooses it unless overridden."""
-        from botocore.utils import get_login_token_cache_directory
+        """The token cache directory: ``token_cache_dir``, else botocore's rule applied to
+        the resolving environment (``AWS_LOGIN_CACHE_DIRECTORY``, its ``$VAR`` and ``~``
+        expanded, else ``~/.aws/login/cache``)."""
+        import re
 
+        from resolver.context import expand_home
+
+        environ = self._environ
         if self.token_cache_dir is not None:
-            return os.path.expanduser(os.fspath(self.token_cache_dir))
-        return str(get_login_token_cache_directory())
+            return expand_home(os.fspath(self.token_cache_dir), environ)
+        configured = environ.get("AWS_LOGIN_CACHE_DIRECTORY")
+        if configured is None:
+            return expand_home(os.path.join("~", ".aws", "login", "cache"), environ)
+        variable = re.compile(r"\$(\w+|\{[^}]*\})")
+        expanded = variable.sub(lambda m: environ.get(m[1].strip("{}"), m[0]), configured)
+        return expand_home(expanded, environ)
 
     def _error(self, reason: str) -> ProviderError:
         hint = f"run `aws login --profile {self.label}`" if self.label else "run `aws login`"

@@ -99,8 +99,12 @@ class SsoProvider:
         )
 
     def cache_dir(self) -> str:
-        """The token cache directory (``~`` expanded when the default is used)."""
-        return os.path.expanduser(os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
+        """The token cache directory (``~``: the resolving environment's home)."""
+        from resolver.context import expand_home
+
+        return expand_home(
+            os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR), self._environ
+        )
 
     def load_token(self, now: datetime | None = None) -> str:
         """The cached access token, refreshed first when it is about to expire (see the

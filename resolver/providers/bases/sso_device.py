@@ -62,17 +62,22 @@ class Verification:
     user_code: str
 
 
-def cache_dir(token_cache_dir: str | os.PathLike[str] | None = None) -> str:
-    """The SSO token cache directory (botocore's and the AWS CLI's by default)."""
-    return os.path.expanduser(os.fspath(token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
+def cache_dir(token_cache_dir: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> str:
+    """The SSO token cache directory (botocore's and the AWS CLI's by default), ``~`` from
+    ``environ``'s home."""
+    from resolver.context import expand_home
+
+    return expand_home(os.fspath(token_cache_dir or DEFAULT_TOKEN_CACHE_DIR), environ)
 
 
-def token_path(target: SsoLoginTarget, token_cache_dir: str | None = None) -> str:
+def token_path(
+    target: SsoLoginTarget, token_cache_dir: str | None, environ: Mapping[str, str]
+) -> str:
     """The file botocore reads this target's token from."""
     import hashlib
 
     name = hashlib.sha1(target.cache_key_source.encode()).hexdigest() + ".json"
-    return os.path.join(cache_dir(token_cache_dir), name)
+    return os.path.join(cache_dir(token_cache_dir, environ), name)
 
 
 def _client(region: str, environ: Mapping[str, str]) -> Any:
@@ -219,13 +224,16 @@ def _token_document(
 
 
 def save_token(
-    target: SsoLoginTarget, token: dict[str, Any], token_cache_dir: str | None = None
+    target: SsoLoginTarget,
+    token: dict[str, Any],
+    token_cache_dir: str | None,
+    environ: Mapping[str, str],
 ) -> str:
     """Write ``token`` where botocore reads it (0600, atomically, by botocore's cache);
     refuses a cache directory other users can write. Returns the file's path."""
     from botocore.utils import JSONFileCache, SSOTokenLoader
 
-    directory = cache_dir(token_cache_dir)
+    directory = cache_dir(token_cache_dir, environ)
     make_dirs(directory)
     info = os.stat(directory, follow_symlinks=False)
     if not stat.S_ISDIR(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -236,4 +244,4 @@ def save_token(
     cache: Any = JSONFileCache(directory)
     loader: Any = SSOTokenLoader(cache=cache)
     loader.save_token(target.start_url, token, session_name=target.session_name)
-    return token_path(target, token_cache_dir)
+    return token_path(target, token_cache_dir, environ)
