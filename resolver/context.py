@@ -49,7 +49,7 @@ class Context:
         environ = dict(os.environ) if environ is None else environ
         return cls(
             environ=environ,
-            cwd=os.getcwd() if cwd is None else cwd,
+            cwd=current_directory() if cwd is None else cwd,
             clock=clock,
             cache_dir=cache_directory(environ),
             cache_enabled=not cache_disabled(environ),
@@ -72,6 +72,34 @@ class Context:
     def expand(self, path: str) -> str:
         """``path`` with a leading ``~`` taken from this context's home."""
         return expand_home(path, self.environ)
+
+
+def current_directory() -> str:
+    """The process's working directory, or ``?`` when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "?"
+
+
+def process_reader(names: tuple[str, ...]) -> Callable[[], tuple[object, ...]]:
+    """A function returning the process environment's current values of ``names`` (None:
+    unset), as a cache key, not as text: read from ``os.environ``'s encoded store, since
+    ``os.environ.get`` of an unset name costs microseconds (it raises and catches KeyError
+    inside), a dozen of them a whole warm ``resolve()``. The store follows every change
+    made through ``os.environ``."""
+    store = getattr(os.environ, "_data", None)
+    if not isinstance(store, dict):  # pragma: no cover - not CPython's os.environ
+        return lambda: tuple(map(os.environ.get, names))
+    keys = tuple(map(getattr(os.environ, "encodekey", str), names))
+    return lambda: tuple(map(store.get, keys))
+
+
+def library_setting(name: str) -> str:
+    """``name`` in the process environment itself, for naming what a library read from
+    there whatever a ``Context`` says (the ``keyring`` package's backend, chosen once per
+    process by ``PYTHON_KEYRING_BACKEND``): never for a setting of rolechain's own."""
+    return os.environ.get(name, "")
 
 
 def lock_timeout(environ: Mapping[str, str]) -> float:

@@ -5,6 +5,7 @@ purpose (the issue asks for the deadline; the drip would otherwise last 30 s).""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -89,7 +90,7 @@ SESSION = Credentials("ASIAEXAMPLE", "secret-key-value", "session-token-value")
 
 
 def federation(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    return get_signin_token(url + "/federation", SESSION, seconds=DEADLINE)
+    return get_signin_token(url + "/federation", SESSION, seconds=DEADLINE, environ={})
 
 
 def container(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -102,18 +103,20 @@ def imds(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def sso_portal(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    provider = SsoProvider("https://x.awsapps.com/start", "us-east-1", "1", "r", endpoint_url=url)
+    provider = SsoProvider(
+        "https://x.awsapps.com/start", "us-east-1", "1", "r", endpoint_url=url, environ=os.environ
+    )
     client = provider._client("sso")
     return client.get_role_credentials(roleName="r", accountId="1", accessToken="t")
 
 
 def sso_oidc(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", url)
-    return oidc_client("us-east-1").register_client(clientName="x", clientType="public")
+    return oidc_client("us-east-1", os.environ).register_client(clientName="x", clientType="public")
 
 
 def signin(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    client = LoginProvider("s")._client("signin", endpoint_url=url)
+    client = LoginProvider("s", environ=os.environ)._client("signin", endpoint_url=url)
     token = {"clientId": "c", "grantType": "refresh_token", "refreshToken": "r"}
     return client.create_oauth2_token(tokenInput=token)
 

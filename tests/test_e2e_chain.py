@@ -87,7 +87,7 @@ def test_three_hops_send_their_own_options_signed_by_the_previous_hop(
     sts: MotoServer, isolated_env: IsolatedEnv
 ) -> None:
     use_config(isolated_env, THREE_HOPS)
-    chain = plan_chain(load_profiles(), "admin")
+    chain = plan_chain(load_profiles(None, os.environ), "admin")
     seen: list[Credentials] = []
 
     def recording(provider: CredentialsProvider, step: Step) -> CredentialsProvider:

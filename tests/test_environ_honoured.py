@@ -1,19 +1,29 @@
-"""Issue 19 item 16: a function given an environment uses that environment only.
+"""Issue 19 item 16, issue 20 item 3: a function given an environment uses that environment only.
 
 The static half: no function with an ``environ`` parameter reads ``os.environ`` or
 ``os.getenv`` except to default a missing ``environ`` (``os.environ if environ is None else
-environ``). The behavioural half: ``load_profiles``, ``plan`` and the STS client built for a
-resolution follow the given environment while ``os.environ`` holds conflicting values.
+environ``; tests/test_layout.py goes further: no module but the Context reads it at all).
+The behavioural half: ``load_profiles``, ``plan``, ``resolve``, ``session`` and the STS
+client built for a resolution follow the given environment while ``os.environ`` holds
+conflicting, generated hostile values; the CLI builds one ``Context`` and never writes
+the process environment (``--no-cache`` is a flag of the context).
 """
 
 from __future__ import annotations
 
 import ast
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from resolver.config.loading import load_profiles
+from resolver.context import Context
 from tests.conftest import IsolatedEnv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +111,9 @@ def given(
     )
     home = tmp_path / "given-home"
     (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text("[profile ini-given]\nregion = eu-north-1\n")
+    (home / ".aws" / "config").write_text(
+        "[default]\nregion = eu-north-1\n[profile ini-given]\nregion = eu-north-1\n"
+    )
     for name, value in HOSTILE.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("ROLECHAIN_CONFIG")
@@ -111,9 +123,9 @@ def given(
 def test_load_profiles_and_plan_follow_the_given_environment(given: dict[str, str]) -> None:
     from resolver import api
 
-    profiles = load_profiles(environ=given)
+    profiles = load_profiles(None, given)
     assert {"given", "ini-given"} <= set(profiles.names())
-    chain = api._plan("given", None, given, None)[0]
+    chain = api._plan("given", None, Context.build(given), None)[0]
     assert chain.sts.region == "eu-west-1"
     assert api.resolve("given", environ=given).access_key_id == "AKIAGIVEN"
 
@@ -154,3 +166,132 @@ def test_the_warm_path_expands_home_from_the_given_environment(
     assert f"config {tmp_path}/x.toml" in request.splitlines()
     assert f"env AWS_CONFIG_FILE={tmp_path}/cfg" in request.splitlines()
     assert "/process/home" not in request
+
+
+# What a resolution reads from its surroundings: files, home, cache, STS, proxies, locks.
+READ_VARIABLES = (
+    *HOSTILE,
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "ROLECHAIN_CACHE_DIR",
+    "ROLECHAIN_NO_CACHE",
+    "ROLECHAIN_LOCK_TIMEOUT",
+    "ROLECHAIN_SESSION_TAGS",
+    "XDG_CACHE_HOME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
+HOSTILE_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00="), max_size=40
+)
+
+
+@contextmanager
+def process_environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set, restored afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(
+    hostile=st.dictionaries(st.sampled_from(READ_VARIABLES), HOSTILE_TEXT, max_size=12)
+)
+def test_resolve_and_plan_follow_the_given_environment_whatever_the_process_holds(
+    given: dict[str, str], hostile: dict[str, str]
+) -> None:
+    """Generated hostile values in ``os.environ`` (any of the variables a resolution
+    reads) change nothing for a call given its environment, and the call writes none."""
+    from resolver import api
+
+    with process_environment(hostile):
+        before = dict(os.environ)
+        api.clear()
+        assert api.resolve("given", environ=given).access_key_id == "AKIAGIVEN"
+        assert api.plan("given", environ=given).sts.region == "eu-west-1"
+        found = api.resolution(environ={**given, "AWS_PROFILE": "given"})
+        assert found.credentials.access_key_id == "AKIAGIVEN"
+        assert dict(os.environ) == before
+    api.clear()
+
+
+def test_a_session_follows_the_given_environment(given: dict[str, str]) -> None:
+    from resolver import api
+
+    session = api.session("given", environ=given)
+    assert session.region_name == "eu-west-1"
+    assert session.get_credentials().access_key == "AKIAGIVEN"
+    api.clear()
+
+
+def test_the_cli_builds_one_context_and_never_writes_the_environment(
+    given: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--no-cache`` used to be written into ``os.environ`` (read back when a chain was
+    built); the CLI now passes it, with everything else it read, in one ``Context``."""
+    from resolver.cli.main import main
+
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ROLECHAIN_NO_CACHE", raising=False)
+    before = dict(os.environ)
+    assert main(["--no-cache", "export", "given", "--format", "json"]) == 0
+    assert '"AWS_ACCESS_KEY_ID": "AKIAGIVEN"' in capsys.readouterr().out
+    assert dict(os.environ) == before
+
+
+def test_sso_and_login_token_caches_follow_the_given_home(
+    given: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token caches take ``~`` (and ``AWS_LOGIN_CACHE_DIRECTORY``) from the resolving
+    environment, not from the process's ``HOME``, as botocore would."""
+    from resolver.providers.bases.login import LoginProvider
+    from resolver.providers.bases.sso import SsoProvider
+    from resolver.providers.bases.sso_device import SsoLoginTarget, token_path
+
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", "/nonexistent/hostile-login")
+    home = given["HOME"]
+    sso = SsoProvider("https://x.awsapps.com/start", "eu-west-1", "1", "r", environ=given)
+    assert sso.cache_dir() == f"{home}/.aws/sso/cache"
+    assert LoginProvider("s", environ=given).cache_dir() == f"{home}/.aws/login/cache"
+    moved = {**given, "AWS_LOGIN_CACHE_DIRECTORY": "$XDG_CONFIG_HOME/login"}
+    assert LoginProvider("s", environ=moved).cache_dir() == given["XDG_CONFIG_HOME"] + "/login"
+    target = SsoLoginTarget("https://x.awsapps.com/start", "eu-west-1", "corp", ())
+    assert token_path(target, None, given).startswith(f"{home}/.aws/sso/cache/")
+
+
+def test_sso_and_login_clients_take_endpoints_from_the_given_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore would read ``AWS_ENDPOINT_URL_<SERVICE>`` from the process: the clients
+    are told to ignore it and given the resolving environment's instead."""
+    from resolver.providers.bases.login import LoginProvider
+    from resolver.providers.bases.sso import SsoProvider
+    from resolver.providers.bases.sso_device import _client as oidc_client
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9/hostile")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "http://127.0.0.1:9/hostile")
+    given = {"AWS_ENDPOINT_URL": "http://127.0.0.1:8/given"}
+    sso = SsoProvider("https://x.awsapps.com/start", "eu-west-1", "1", "r", environ=given)
+    for client in (
+        sso._client("sso"),
+        sso._client("sso-oidc"),
+        oidc_client("eu-west-1", given),
+        LoginProvider("s", environ=given)._client("signin"),
+    ):
+        assert client.meta.endpoint_url == "http://127.0.0.1:8/given"
+    assert oidc_client("eu-west-1", {}).meta.endpoint_url.startswith("https://oidc.eu-west-1.")

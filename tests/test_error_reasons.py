@@ -297,6 +297,16 @@ def test_lock_timeout_reason(tmp_path: Path) -> None:
     assert caught.value.reason == "lock-timeout"
 
 
+def test_an_invalid_sts_timeout_reason() -> None:
+    """The STS client reads its timeouts with the Context's ``timeout_setting``."""
+    from resolver.providers.sts.factory import StsTarget, make_sts_client, transport_environment
+
+    environment = transport_environment({"ROLECHAIN_STS_CONNECT_TIMEOUT": "0"})
+    with pytest.raises(ConfigError) as caught:
+        make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9", environment))
+    assert caught.value.reason == "invalid-sts-timeout"
+
+
 def test_class_defaults_and_a_given_reason_wins() -> None:
     defaults = {
         ResolverError: "error",

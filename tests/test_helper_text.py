@@ -7,6 +7,7 @@ with ``-`` is refused, and helper programs get ``--`` before their positional ar
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_ykman_gets_the_serial_after_a_double_dash(bin_dir: Path, serial: str) -
     from resolver.stscreds.tokens import get_token_code
 
     log = fake(bin_dir, "ykman", output="654321\n")
-    provider = prompt_provider(serial, configured="ykman")
+    provider = prompt_provider(serial, configured="ykman", environ=os.environ)
     assert get_token_code(provider, serial) == "654321"
     argv = calls(log)[0]["argv"]
     assert argv == ["oath", "accounts", "code", "--single", "--", serial]

@@ -296,3 +296,76 @@ def test_bases_are_reached_only_through_the_table() -> None:
         and (module, target) != ("resolver.providers.executor", f"{BASES}.table")
     )
     assert reached == []
+
+
+PROCESS_READS = frozenset(
+    {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv", "getcwd"}
+)
+PROCESS_READERS = {
+    "resolver/context.py": "the Context: the one place the process's surroundings are read",
+    "resolver/cli/entry.py": "the warm entry: answers before any Context is built",
+    "resolver/cache/answers.py": "the warm entry's ready answer (stdlib only, no Context)",
+    "resolver/cache/depends.py": "the warm path's re-check of a `cwd` dependency",
+    "resolver/demo/run.py": "the demo sets up its own demo environment, then resolves in it",
+    "resolver/demo/localsts.py": "the demo's local STS child gets a clean copy of ours",
+}
+"""The short allow-list: every other module takes the ``Context`` (or its values)."""
+NOT_YET_PASSED_A_CONTEXT = {
+    "resolver/cache/keys.py",
+    "resolver/cache/persistent.py",
+    "resolver/providers/executor.py",
+    "resolver/providers/bases/container.py",
+    "resolver/providers/bases/default_chain.py",
+    "resolver/providers/bases/environment.py",
+    "resolver/providers/bases/imds.py",
+    "resolver/providers/bases/process.py",
+}
+"""Modules being rewritten to take ``ctx: Context`` on a sibling branch (issue 20 item 2):
+each is to leave this set when it does (``test_the_pending_set_is_still_pending``)."""
+
+
+def process_reads(path: Path) -> list[str]:
+    """``os.environ``, ``os.getenv``, ``os.putenv``, ``os.getcwd``... in ``path``, as
+    attribute of ``os`` or imported from it."""
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "os" and node.attr in PROCESS_READS:
+                found.append(f"{shown}:{node.lineno} os.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [
+                f"{shown}:{node.lineno} os.{a.name}" for a in node.names if a.name in PROCESS_READS
+            ]
+    return found
+
+
+def test_the_process_reads_check_sees_each_way_of_reading(tmp_path: Path) -> None:
+    code = (
+        "import os\nfrom os import getenv\nos.environ.get('A')\nos.getcwd()\n"
+        "os.putenv('A', 'B')\nos.path.join('a')\n"
+    )
+    path = tmp_path / "probe.py"
+    path.write_text(code)
+    found = [line.split(" ", 1)[1] for line in process_reads(path)]
+    assert sorted(found) == ["os.environ", "os.getcwd", "os.getenv", "os.putenv"]
+
+
+def test_no_module_but_the_context_reads_the_process_environment() -> None:
+    """Issue 20 item 3: the Context is built once (``resolver.api``, the CLI) and passed
+    down; no other module reads ``os.environ`` or the working directory after it."""
+    skipped = set(PROCESS_READERS) | NOT_YET_PASSED_A_CONTEXT
+    found = [
+        read
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in skipped
+        for read in process_reads(path)
+    ]
+    print(found)
+    assert found == []
+
+
+def test_the_pending_set_is_still_pending() -> None:
+    """A module that no longer reads the process environment leaves the pending set."""
+    done = sorted(name for name in NOT_YET_PASSED_A_CONTEXT if not process_reads(ROOT / name))
+    assert done == []

@@ -65,7 +65,7 @@ def test_setup_write_creates_private_parents_of_a_new_config(
     from resolver.cli.cmd_setup import append_section
 
     path = tmp_path / "home" / ".aws" / "config"
-    append_section(path, "x-via-rolechain", "[profile x-via-rolechain]\nregion = eu-west-1\n")
+    append_section(path, "x-via-rolechain", "[profile x-via-rolechain]\nregion = eu-west-1\n", 5)
     assert set(modes_below(tmp_path, path.parent).values()) == {0o700}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 

@@ -15,36 +15,36 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 
-from resolver.cache.locks import KeyLock, lock_timeout
-from resolver.cache.store import CacheStore, cache_dir
+from resolver.cache.locks import KeyLock
+from resolver.cache.store import CacheStore
 from resolver.providers.bases.keyring_store import key_id_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.context import Context
 
 LOCK_NAME = "keyring"
 
 
-def keyring_lock(
-    environ: Mapping[str, str] | None = None,
-) -> Callable[[], AbstractContextManager[object]]:
-    """A factory of the (not yet taken) keyring lock, for ``with factory(): ...``."""
-    env = os.environ if environ is None else environ
+def keyring_lock(ctx: Context) -> Callable[[], AbstractContextManager[object]]:
+    """A factory of the (not yet taken) keyring lock in ``ctx``'s cache directory, for
+    ``with factory(): ...``."""
 
     def make() -> KeyLock:
-        store = CacheStore(cache_dir(env))
-        return store.lock(LOCK_NAME, timeout=lock_timeout(env), label="the OS keyring")
+        store = CacheStore(Path(ctx.cache_dir))
+        return store.lock(LOCK_NAME, timeout=ctx.lock_timeout, label="the OS keyring")
 
     return make
 
 
-def record_key_id(
-    profile: str, key_id: str | None, environ: Mapping[str, str] | None = None
-) -> None:
+def record_key_id(profile: str, key_id: str | None, ctx: Context) -> None:
     """Record (or with None forget) ``profile``'s access key id, and drop the cached
-    sessions and ready answers of chains through ``profile``."""
-    env = os.environ if environ is None else environ
-    store = CacheStore(cache_dir(env))
+    sessions and ready answers of chains through ``profile`` (in ``ctx``'s cache)."""
+    store = CacheStore(Path(ctx.cache_dir))
     store.ensure_dir()
     path = key_id_path(store.directory, profile)
     if key_id is None:

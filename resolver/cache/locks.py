@@ -17,11 +17,12 @@ import contextlib
 import os
 import random
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from resolver.context import DEFAULT_LOCK_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from resolver.context import lock_timeout as lock_timeout
 from resolver.errors import CacheError
 
 try:
@@ -29,21 +30,9 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-DEFAULT_LOCK_TIMEOUT = 120.0
 _FIRST_POLL = 0.002
 _MAX_POLL = 0.05
 _WAITING = ".waiting-"
-
-
-def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
-    """Seconds to wait for a lock: ``ROLECHAIN_LOCK_TIMEOUT`` if a valid number, else 120."""
-    environ = os.environ if environ is None else environ
-    text = environ.get("ROLECHAIN_LOCK_TIMEOUT", "").strip()
-    try:
-        value = float(text) if text else DEFAULT_LOCK_TIMEOUT
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
-    return value if value >= 0 else DEFAULT_LOCK_TIMEOUT
 
 
 def _open_lock_file(path: Path) -> int:

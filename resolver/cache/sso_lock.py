@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from resolver.cache.locks import lock_timeout
-from resolver.cache.store import CacheStore, cache_dir, make_key
+from resolver.cache.store import CacheStore, make_key
 from resolver.config.sources.files import read_regular
 from resolver.providers.bases.sso_device import (
     MAX_WAIT_SECONDS,
@@ -28,6 +28,9 @@ from resolver.providers.bases.sso_device import (
     save_token,
     token_path,
 )
+
+if TYPE_CHECKING:
+    from resolver.context import Context
 
 MIN_VALIDITY = timedelta(minutes=1)
 MAX_TOKEN_BYTES = 64 * 1024
@@ -71,18 +74,18 @@ def login_once(
     show: Callable[[Verification], None],
     *,
     waiting: Callable[[], None] = lambda: None,
-    environ: Mapping[str, str] | None = None,
+    ctx: Context,
     token_cache_dir: str | None = None,
     login: Callable[..., dict[str, Any]] = device_login,
 ) -> LoginOutcome:
     """Log in to ``target`` unless a parallel run does it first (see the module doc);
     ``waiting`` is called once when another run holds the lock."""
-    environ = os.environ if environ is None else environ
-    path = token_path(target, token_cache_dir)
+    path = token_path(target, token_cache_dir, ctx.environ)
     before = fingerprint(path)
-    timeout = lock_timeout(environ) if environ.get("ROLECHAIN_LOCK_TIMEOUT") else MAX_WAIT_SECONDS
+    waits = ctx.environ.get("ROLECHAIN_LOCK_TIMEOUT")
+    timeout = ctx.lock_timeout if waits else MAX_WAIT_SECONDS
     key = make_key({"kind": "sso-login", "session": target.cache_key_source})
-    lock = CacheStore(cache_dir(environ)).lock(
+    lock = CacheStore(Path(ctx.cache_dir)).lock(
         key, timeout=timeout, label=f"the SSO login to {target.start_url}"
     )
     if not lock.try_acquire(0):
@@ -91,7 +94,8 @@ def login_once(
     try:
         if fingerprint(path) != before and still_valid(path):
             return LoginOutcome(path, started=False)
-        token = login(target, show)
-        return LoginOutcome(save_token(target, token, token_cache_dir), started=True)
+        token = login(target, show, environ=ctx.environ)
+        saved = save_token(target, token, token_cache_dir, ctx.environ)
+        return LoginOutcome(saved, started=True)
     finally:
         lock.release()

@@ -54,10 +54,10 @@ _ANSWER_KEY = re.compile(r"[0-9a-f]{16}")
 _TEMP_PREFIX = ".tmp-"
 
 
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+def cache_dir(environ: Mapping[str, str]) -> Path:
     """``ROLECHAIN_CACHE_DIR``, else the user cache dir's ``rolechain`` (see
-    ``resolver.context.cache_directory``)."""
-    return Path(cache_directory(os.environ if environ is None else environ))
+    ``resolver.context.cache_directory``; a ``Context`` has it as ``cache_dir``)."""
+    return Path(cache_directory(environ))
 
 
 def make_key(material: Mapping[str, Any]) -> str:

@@ -11,7 +11,6 @@ is keyed by its caller, so an overridden run never shares an entry with a plain 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -60,10 +59,10 @@ def parse_overrides(
     source_identity: str | None = None,
     duration: str | None = None,
     hop: str | None = None,
-    environ: Mapping[str, str] | None = None,
+    *,
+    environ: Mapping[str, str],
 ) -> Overrides:
-    """The overrides of one run, from its flags and the environment (flags win)."""
-    environ = os.environ if environ is None else environ
+    """The overrides of one run, from its flags and ``environ`` (flags win)."""
     env_tags = environ.get("ROLECHAIN_SESSION_TAGS", "").strip()
     merged: dict[str, tuple[str, str]] = {}
     if env_tags:

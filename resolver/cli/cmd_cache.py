@@ -9,10 +9,13 @@ chain through PROFILE; a profile that is neither configured nor cached is an err
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 
 from resolver.cache.failures import clear_failures
-from resolver.cache.store import CacheStore, Entry, cache_dir
+from resolver.cache.store import CacheStore, Entry
+from resolver.context import Context
 from resolver.errors import ConfigError, printable
 from resolver.timefmt import rfc3339_seconds
 
@@ -53,9 +56,9 @@ def table(entries: list[Entry], now: datetime) -> str:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """List or clear the entries of the cache directory."""
-    store = CacheStore(cache_dir())
+    store = CacheStore(Path(ctx.cache_dir))
     if args.cache_command == "list":
         entries = store.entries()
         if not entries:
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"and {answers} ready export answer{'s' if answers != 1 else ''}")
         return 0
     profile: str | None = args.profile
-    if profile and not _known(profile, store, args.config):
+    if profile and not _known(profile, store, args.config, ctx.environ):
         raise ConfigError(f"no profile named {profile!r} in the configuration or the cache")
     removed = store.clear(profile)
     clear_failures(store, profile)  # a shared STS failure is no session, but goes too
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _known(profile: str, store: CacheStore, config: str | None) -> bool:
+def _known(profile: str, store: CacheStore, config: str | None, environ: Mapping[str, str]) -> bool:
     """True when ``profile`` is configured, or some entry or answer passes through it."""
     if any(entry.passes_through(profile) for entry in store.entries()):
         return True
@@ -84,4 +87,4 @@ def _known(profile: str, store: CacheStore, config: str | None) -> bool:
         return True
     from resolver.config.loading import load_profiles
 
-    return profile in load_profiles(config)
+    return profile in load_profiles(config, environ)

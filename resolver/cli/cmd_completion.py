@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from resolver.cli.fastpath import EXPORT_FORMATS
+from resolver.context import Context
 
 SHELLS = ("bash", "zsh", "fish")
 PROFILE_COMMANDS = ("explain", "export", "exec", "validate")
@@ -136,7 +137,7 @@ def fish_script(table: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Print the completion script for ``args.shell``."""
     from resolver.cli.main import build_parser
 

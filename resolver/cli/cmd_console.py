@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from resolver.config.durations import parse_duration
+from resolver.context import Context
 from resolver.errors import ResolverError, printable
 
 
@@ -21,7 +22,7 @@ def duration_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Build the sign-in URL, then print it or open it."""
     from resolver.console.browser import open_default, open_with_template
     from resolver.console.signin import console_signin
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         service=args.service,
         destination=args.destination,
         duration=args.duration,
+        context=ctx,
     )
     if args.print:
         print(signin.url)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from resolver.config.convert import to_ini, to_toml
 from resolver.config.findings import Finding
 from resolver.config.profiles import ProfileSet
+from resolver.context import Context
 from resolver.errors import ConfigError
 
 
-def load_files(files: list[str]) -> ProfileSet:
+def load_files(files: list[str], environ: Mapping[str, str]) -> ProfileSet:
     """The profiles of exactly these files: ``*.toml`` is rolechain TOML, a file named
-    ``credentials`` a shared credentials file, any other an AWS config file."""
+    ``credentials`` a shared credentials file, any other an AWS config file (``~`` in
+    them: ``environ``'s home)."""
     from resolver.config.sources.files import read_text
     from resolver.config.sources.ini import FileKind, parse_ini, raw_config
     from resolver.config.sources.raw import RawConfig
@@ -29,7 +32,7 @@ def load_files(files: list[str]) -> ProfileSet:
         for name in chosen
     ]
     ini = raw_config(documents, warnings) if documents else RawConfig()
-    return ProfileSet(ini, load_toml(toml[0]) if toml else RawConfig())
+    return ProfileSet(ini, load_toml(toml[0], None, environ) if toml else RawConfig())
 
 
 def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -47,15 +50,15 @@ def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
     return toml, credentials, config
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Write the profiles in the other format on stdout (never to a file: redirect it);
     what was left out or dropped is listed on stderr."""
     if args.files:
-        profiles = load_files(args.files)
+        profiles = load_files(args.files, ctx.environ)
     else:
         from resolver.config.loading import load_profiles
 
-        profiles = load_profiles(args.config)
+        profiles = load_profiles(args.config, ctx.environ)
     convert = to_toml if args.to == "toml" else to_ini
     result = convert(profiles, include_secrets=args.include_secrets)
     print(result.text, end="")

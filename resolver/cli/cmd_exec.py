@@ -12,10 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from resolver.cli.cmd_export import credential_variables, effective_region
 from resolver.cli.formats import MANAGED_VARIABLES
+from resolver.context import Context
 from resolver.errors import ResolverError, printable
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
@@ -27,17 +28,10 @@ TERMINAL_SIGNALS = ("SIGINT", "SIGQUIT", "SIGWINCH")
 CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", *MANAGED_VARIABLES)
 
 
-def child_environment(variables: dict[str, str]) -> dict[str, str]:
-    """The current environment without profile selection or what our own flags set
-    (``--no-cache``), plus ``variables``."""
-    from resolver.cli.main import OVERRIDDEN
-
-    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    for name, before in OVERRIDDEN.items():
-        if before is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = before
+def child_environment(variables: dict[str, str], environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` (our own, as the ``Context`` holds it: flags such as ``--no-cache`` change
+    the context, never the environment) without profile selection, plus ``variables``."""
+    environment = {k: v for k, v in environ.items() if k not in CLEARED}
     environment.update(variables)
     return environment
 
@@ -124,34 +118,38 @@ def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[byte
         return 126
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Resolve, start the command, forward signals, return its exit status."""
     profile, argv = split_words(args)
     if not argv:
         raise UsageError(f"exec needs a command: {USAGE}")
     from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
-    overrides, token_provider = overrides_from_args(args), token_from_args(args)
+    overrides, token_provider = overrides_from_args(args, ctx.environ), token_from_args(args)
     stop_server = None
     if getattr(args, "server", False):
         from resolver.server.lifecycle import start_for_exec, without_shadowing
 
         variables, chain_region, stop_server = start_for_exec(
-            profile, args.config, overrides, token_provider
+            profile, args.config, ctx, overrides, token_provider
         )
-        region = effective_region(chain_region)
+        region = effective_region(chain_region, ctx.environ)
         if region:
             variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
-        environment = without_shadowing(child_environment(variables))
+        environment = without_shadowing(child_environment(variables, ctx.environ))
     else:
         from resolver.api import resolution
 
         found = resolution(
-            profile, config=args.config, token_provider=token_provider, overrides=overrides
+            profile,
+            config=args.config,
+            token_provider=token_provider,
+            overrides=overrides,
+            context=ctx,
         )
         chain, credentials = found.chain, found.credentials
-        region = effective_region(chain.sts.region if chain else None)
-        environment = child_environment(credential_variables(credentials, region))
+        region = effective_region(chain.sts.region if chain else None, ctx.environ)
+        environment = child_environment(credential_variables(credentials, region), ctx.environ)
     child = start(argv, environment)
     if isinstance(child, int):
         if stop_server is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from resolver.api import plan
@@ -17,16 +18,18 @@ from resolver.chain.types import (
     mfa_session_serial,
 )
 from resolver.config.durations import format_duration
+from resolver.context import Context
 from resolver.errors import printable
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Print the chain for ``args.profile``."""
     from resolver.cli.overrides_args import overrides_from_args
 
-    chain = plan(args.profile, config=args.config, overrides=overrides_from_args(args))
+    overrides = overrides_from_args(args, ctx.environ)
+    chain = plan(args.profile, config=args.config, overrides=overrides, context=ctx)
     if args.json:
-        print(json.dumps(plan_json(chain), indent=2))
+        print(json.dumps(plan_json(chain, ctx.environ), indent=2))
     else:
         # values come from the user's files: no terminal escapes reach the terminal
         print("\n".join(printable(line) for line in render(chain).split("\n")))
@@ -44,11 +47,11 @@ def program(command: str | None) -> str | None:
     return words[0] if words else None
 
 
-def sts_json(chain: Chain) -> dict[str, Any]:
+def sts_json(chain: Chain, environ: Mapping[str, str]) -> dict[str, Any]:
     """Where STS calls will go, the environment applied: region and endpoint."""
     from resolver.providers.sts.factory import sts_target
 
-    target = sts_target(chain.sts)
+    target = sts_target(chain.sts, environ)
     endpoint = target.endpoint_url
     if endpoint is None:
         suffix = ".amazonaws.com.cn" if target.region.startswith("cn-") else ".amazonaws.com"
@@ -61,7 +64,7 @@ def sts_json(chain: Chain) -> dict[str, Any]:
     }
 
 
-def plan_json(chain: Chain) -> dict[str, Any]:
+def plan_json(chain: Chain, environ: Mapping[str, str]) -> dict[str, Any]:
     """The plan's fixed JSON, plus the STS target and which helpers run (programs only)."""
     out = chain.to_json()
     source = chain.source
@@ -71,7 +74,7 @@ def plan_json(chain: Chain) -> dict[str, Any]:
         out["source"]["mfa_process"] = program(source.mfa_process)
     for hop, hop_json in zip(chain.hops, out["hops"], strict=True):
         hop_json["mfa_process"] = program(hop.mfa_process)
-    out["sts"] = sts_json(chain)
+    out["sts"] = sts_json(chain, environ)
     return out
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 from resolver.api import Resolution, resolution
 from resolver.cli.fastpath import EXPORT_FORMATS, request_of
 from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_state
+from resolver.context import Context
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import rfc3339_seconds
 
@@ -31,9 +33,9 @@ MANAGED_VARIABLES = (
 """Every variable ``export --format env`` and ``exec`` set or unset: none is left stale."""
 
 
-def effective_region(chain_region: str | None) -> str | None:
+def effective_region(chain_region: str | None, environ: Mapping[str, str]) -> str | None:
     """The region the SDKs would use: ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the chain's."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or chain_region
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or chain_region
 
 
 def credential_variables(credentials: Credentials, region: str | None) -> dict[str, str]:
@@ -79,7 +81,7 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
     return render_ini(profile, {k.lower(): variables[k] for k in keys if k in variables})
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Resolve and print; then save a ready answer for the next identical call."""
     from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
@@ -87,18 +89,21 @@ def run(args: argparse.Namespace) -> int:
         args.profile,
         config=args.config,
         token_provider=token_from_args(args),
-        overrides=overrides_from_args(args),
+        overrides=overrides_from_args(args, ctx.environ),
         dependencies=True,
+        context=ctx,
     )
     chain, credentials = found.chain, found.credentials
-    region = effective_region(chain.sts.region if chain else None)
+    region = effective_region(chain.sts.region if chain else None, ctx.environ)
     name = chain.profile if chain else (args.profile or "default")
     print(render(credentials, args.format, profile=name, region=region))
-    save_answer(args, found, region)
+    save_answer(args, found, region, ctx)
     return 0
 
 
-def save_answer(args: argparse.Namespace, found: Resolution, region: str | None) -> None:
+def save_answer(
+    args: argparse.Namespace, found: Resolution, region: str | None, ctx: Context
+) -> None:
     """Save every format's output as a ready answer (``resolver.cache.answers``), best effort.
 
     Only credentials that live in the disk cache anyway qualify (``found.persistent``,
@@ -107,7 +112,7 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     refresh window opens.
     """
     from resolver.cache.answers import Answer, request_key, request_text
-    from resolver.cache.store import CacheStore, cache_dir
+    from resolver.cache.store import CacheStore
     from resolver.errors import CacheError, ResolverError
     from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW
 
@@ -132,6 +137,6 @@ def save_answer(args: argparse.Namespace, found: Resolution, region: str | None)
     answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs, found.depends)
     try:
         data = answer.encode()
-        CacheStore(cache_dir()).write_answer(request_key(request), data)
+        CacheStore(Path(ctx.cache_dir)).write_answer(request_key(request), data)
     except (ValueError, CacheError) as exc:
         logger.debug("no ready answer saved: %s", exc)

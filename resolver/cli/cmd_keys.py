@@ -6,12 +6,12 @@ No secret is ever printed: only profile names and access key ids.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from resolver.cli.edits import editing
 from resolver.cli.keys_store import KeyringEntries
+from resolver.context import Context
 from resolver.errors import ConfigError, ProviderError, ResolverError
 from resolver.providers.bases.keyring_store import (
     MAX_VALUE_CHARS,
@@ -21,7 +21,7 @@ from resolver.providers.bases.keyring_store import (
 )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Dispatch ``keys ACTION``."""
     action = {
         "add": _add,
@@ -30,17 +30,17 @@ def run(args: argparse.Namespace) -> int:
         "remove": _remove,
         "rotate": _rotate,
     }[args.keys_command]
-    return action(args)
+    return action(args, ctx)
 
 
-def _store() -> KeyringEntries:
-    return KeyringEntries()
+def _store(ctx: Context) -> KeyringEntries:
+    return KeyringEntries(ctx)
 
 
-def _profile_names(config: str | None) -> list[str]:
+def _profile_names(config: str | None, ctx: Context) -> list[str]:
     from resolver.config.loading import load_profiles
 
-    return load_profiles(config).names()
+    return load_profiles(config, ctx.environ).names()
 
 
 def _read_new_keys(args: argparse.Namespace) -> StoredKeys:
@@ -60,25 +60,25 @@ def _read_new_keys(args: argparse.Namespace) -> StoredKeys:
     return checked_keys(key_id, secret, what="the keys typed")
 
 
-def _add(args: argparse.Namespace) -> int:
+def _add(args: argparse.Namespace, ctx: Context) -> int:
     keys = _read_new_keys(args)
-    _store().put(args.profile, keys)
+    _store(ctx).put(args.profile, keys)
     print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
-    if args.profile not in _profile_names(args.config):
+    if args.profile not in _profile_names(args.config, ctx):
         print("add the profile to ~/.aws/config:")
         print(f"[profile {args.profile}]\ncredential_store = keyring")
-    elif args.profile not in _declared(args.config):
+    elif args.profile not in _declared(args.config, ctx):
         print(f"profile {args.profile} does not use them yet: add credential_store = keyring to it")
     return 0
 
 
-def credentials_path() -> Path:
+def credentials_path(ctx: Context) -> Path:
     from resolver.config.sources.files import ini_paths
 
-    return ini_paths()[1]
+    return ini_paths(ctx.environ)[1]
 
 
-def _import(args: argparse.Namespace) -> int:
+def _import(args: argparse.Namespace, ctx: Context) -> int:
     from resolver.config.credentials_rewrite import (
         read_credentials_file,
         read_section_keys,
@@ -87,7 +87,7 @@ def _import(args: argparse.Namespace) -> int:
         write_with_backup,
     )
 
-    path = credentials_path()
+    path = credentials_path(ctx)
     text = read_credentials_file(path)
     found = read_section_keys(text, args.profile)
     if found is None or not found.access_key_id or not found.secret_access_key:
@@ -103,7 +103,7 @@ def _import(args: argparse.Namespace) -> int:
             profile=args.profile,
         )
     keys = checked_keys(found.access_key_id, found.secret_access_key, what=str(path))
-    store = _store()
+    store = _store(ctx)
     store.put(args.profile, keys)
     if args.remove_plaintext and store.get(args.profile) != keys:
         raise ProviderError(
@@ -112,7 +112,8 @@ def _import(args: argparse.Namespace) -> int:
     print(f"stored access key {keys.access_key_id} for profile {args.profile} in the OS keyring")
     if args.remove_plaintext:
         changed = remove_keys(text, args.profile)
-        with editing(path):  # write_with_backup re-reads: a change since is refused
+        # write_with_backup re-reads: a change since is refused
+        with editing(path, ctx.lock_timeout):
             backup = write_with_backup(path, text, changed, without_secret(text, args.profile))
         print(
             f"removed the keys from {path} and added credential_store = keyring; the backup "
@@ -127,10 +128,10 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _declared(config: str | None) -> list[str]:
+def _declared(config: str | None, ctx: Context) -> list[str]:
     from resolver.config.loading import load_profiles
 
-    profiles = load_profiles(config)
+    profiles = load_profiles(config, ctx.environ)
     out = []
     for name in profiles.names():
         raw = profiles.raw(name)
@@ -140,10 +141,10 @@ def _declared(config: str | None) -> list[str]:
     return out
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, ctx: Context) -> int:
     from resolver.errors import printable
 
-    listing = _store().listing(_declared(args.config))
+    listing = _store(ctx).listing(_declared(args.config, ctx))
     if not listing:
         print("no keys in the OS keyring")
     width = max(map(len, listing), default=0)
@@ -152,8 +153,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remove(args: argparse.Namespace) -> int:
-    store = _store()
+def _remove(args: argparse.Namespace, ctx: Context) -> int:
+    store = _store(ctx)
     keys = store.get(args.profile)
     if keys is None:
         raise ProviderError("no keys in the OS keyring for this profile", profile=args.profile)
@@ -173,14 +174,14 @@ def _remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rotate(args: argparse.Namespace) -> int:
+def _rotate(args: argparse.Namespace, ctx: Context) -> int:
     from resolver.api import plan
     from resolver.chain.types import KeyringSource, StaticSource
     from resolver.cli.keys_rotate import Rotation
 
-    chain = plan(args.profile, config=args.config)
+    chain = plan(args.profile, config=args.config, context=ctx)
     source = chain.source
-    store = _store()
+    store = _store(ctx)
     if isinstance(source, KeyringSource):
         owner = source.profile
         old = store.load(owner)
@@ -198,7 +199,7 @@ def _rotate(args: argparse.Namespace) -> int:
         )
 
         owner = source.profile
-        path = credentials_path()
+        path = credentials_path(ctx)
         text = read_credentials_file(path) if path.exists() else ""
         found = read_section_keys(text, owner)
         if found is None or found.access_key_id != source.access_key_id:
@@ -211,7 +212,7 @@ def _rotate(args: argparse.Namespace) -> int:
 
         def save(new: StoredKeys) -> None:
             changed = replace_keys(text, owner, new.access_key_id, new.secret_access_key)
-            with editing(path):
+            with editing(path, ctx.lock_timeout):
                 write_with_backup(path, text, changed)
 
         where = str(path)
@@ -221,7 +222,7 @@ def _rotate(args: argparse.Namespace) -> int:
             f"{source.kind}",
             profile=args.profile,
         )
-    new = Rotation(owner, old, save, chain.sts, os.environ).run()
+    new = Rotation(owner, old, save, chain.sts, ctx.environ).run()
     print(
         f"rotated profile {owner}: new access key {new.access_key_id} stored in {where}; "
         f"old key {old.access_key_id} deleted"

@@ -9,6 +9,7 @@ from typing import Any
 from resolver.config.loading import load_profiles
 from resolver.config.secrets import redact
 from resolver.config.sources.raw import RawSection
+from resolver.context import Context
 from resolver.errors import printable
 
 
@@ -35,9 +36,9 @@ def redacted(section: RawSection) -> dict[str, Any]:
     return {key: redact(key, raw.value) for key, raw in section.values.items()}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """List profiles."""
-    profiles = load_profiles(args.config)
+    profiles = load_profiles(args.config, ctx.environ)
     sections = [profiles.raw(name) for name in profiles.names()]
     listed = [section for section in sections if section is not None]
     if args.json and args.raw:

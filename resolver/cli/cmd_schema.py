@@ -6,6 +6,7 @@ import argparse
 import json
 
 from resolver.config.model import json_schema
+from resolver.context import Context
 
 
 def schema_text() -> str:
@@ -13,7 +14,7 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Print the schema."""
     print(schema_text(), end="")
     return 0

@@ -13,8 +13,10 @@ import signal
 import threading
 from pathlib import Path
 
+from resolver.context import Context
 
-def run(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Serve until interrupted."""
     from resolver.server.lifecycle import TOKEN_VARIABLE, URI_VARIABLE, serve, token_from_file
 
@@ -31,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             token=token,
             verbose=args.verbose,
+            context=ctx,
         ) as endpoint:
             for profile, url in endpoint.urls.items():
                 print(f"# {profile}")

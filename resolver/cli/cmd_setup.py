@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from resolver.context import Context
 from resolver.errors import ConfigError
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -47,35 +48,35 @@ def section(profile: str, config: str | None, region: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Print the section, or append it to the AWS config file with ``--write``."""
     from resolver.api import plan
     from resolver.config.sources.files import ini_paths
 
-    chain = plan(args.profile, config=args.config)  # the profile must exist and plan
+    chain = plan(args.profile, config=args.config, context=ctx)  # it must exist and plan
     text = section(chain.profile, args.config, chain.sts.region)
     if not args.write:
         print(text, end="")
         return 0
-    path = ini_paths()[0]
-    backup = append_section(path, f"{chain.profile}{SUFFIX}", text)
+    path = ini_paths(ctx.environ)[0]
+    backup = append_section(path, f"{chain.profile}{SUFFIX}", text, ctx.lock_timeout)
     where = f" (backup: {backup})" if backup else ""
     print(f"added [profile {chain.profile}{SUFFIX}] to {path}{where}", file=sys.stderr)
     print(f"try: aws sts get-caller-identity --profile {shlex.quote(chain.profile + SUFFIX)}")
     return 0
 
 
-def append_section(path: Path, name: str, text: str) -> Path | None:
+def append_section(path: Path, name: str, text: str, timeout: float) -> Path | None:
     """Append ``text`` to ``path`` unless a ``[profile name]`` section exists (ConfigError).
 
     The file (through a symlink, its target) is backed up first, to a new file beside it,
     then replaced atomically by its old bytes plus the section, with its mode; all of it
-    under the edit lock, so concurrent runs each add their section. Returns the backup,
-    or None when the file did not exist (then it is created 0600, its directories 0700).
+    under the edit lock (``timeout``), so concurrent runs each add their section. Returns
+    the backup, or None when the file did not exist (then it is created 0600, its directories 0700).
     """
     from resolver.cli.edits import editing
 
-    with editing(path) as target:
+    with editing(path, timeout) as target:
         return _append(path, target, name, text)
 
 

@@ -8,21 +8,22 @@ SSO cache, never to the terminal.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Mapping
 
+from resolver.context import Context
 from resolver.errors import ChainError, ResolverError, printable
 from resolver.providers.bases.sso_device import SsoLoginTarget, Verification
 
 
-def login_target(args: argparse.Namespace) -> SsoLoginTarget:
+def login_target(args: argparse.Namespace, environ: Mapping[str, str]) -> SsoLoginTarget:
     """What ``args`` names: an sso-session, or the SSO base of a profile's chain."""
     from resolver.chain.planner import plan_chain
     from resolver.chain.types import SsoSource
     from resolver.config.loading import load_profiles
     from resolver.config.profiles import suggest
 
-    profiles = load_profiles(args.config)
+    profiles = load_profiles(args.config, environ)
     if args.sso_session:
         session = profiles.sso_session(args.sso_session)
         if session is None:
@@ -37,7 +38,7 @@ def login_target(args: argparse.Namespace) -> SsoLoginTarget:
             args.sso_session,
             tuple(session.sso_registration_scopes),
         )
-    name = args.profile or os.environ.get("AWS_PROFILE")
+    name = args.profile or environ.get("AWS_PROFILE")
     if not name:
         raise ResolverError("name a profile or --sso-session NAME")
     chain = plan_chain(profiles, name)
@@ -55,11 +56,11 @@ def login_target(args: argparse.Namespace) -> SsoLoginTarget:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Log in once (or use the login a parallel run just finished)."""
     from resolver.cache.sso_lock import login_once
 
-    target = login_target(args)
+    target = login_target(args, ctx.environ)
 
     start = printable(target.start_url)
 
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     def waiting() -> None:
         print(f"Waiting for another rolechain login to {start}...", file=sys.stderr)
 
-    outcome = login_once(target, show, waiting=waiting)
+    outcome = login_once(target, show, waiting=waiting, ctx=ctx)
     what = (
         "used the login another rolechain run just finished"
         if not outcome.started

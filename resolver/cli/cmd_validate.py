@@ -12,7 +12,8 @@ from resolver.chain.planner import build_chain
 from resolver.config.findings import Finding, finding_of, sorted_findings
 from resolver.config.loading import load_profiles
 from resolver.config.profiles import ProfileSet
-from resolver.config.sources.files import check_ini
+from resolver.config.sources.files import check_ini, ini_paths
+from resolver.context import Context
 from resolver.errors import ConfigError, ResolverError
 
 
@@ -33,13 +34,13 @@ def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
     return sorted_findings(found)  # a shared source profile reports once
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     """Check the named profiles (default: all) and exit 1 on any error."""
-    found = check_ini()  # every malformed line of the shared files, not only the chain's
+    found = check_ini(*ini_paths(ctx.environ))  # every malformed line, not only the chain's
     checked = 0
     problems: list[ConfigError] = []
     try:
-        profiles = load_profiles(args.config, problems=problems)
+        profiles = load_profiles(args.config, ctx.environ, problems)
     except ResolverError as exc:
         found.append(finding_of(exc))
     else:

@@ -15,19 +15,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from resolver.cache.locks import KeyLock, lock_timeout
+from resolver.cache.locks import KeyLock
 from resolver.config.private_dirs import make_dirs
 
 
 @contextmanager
-def editing(path: Path) -> Iterator[Path]:
-    """Hold the edit lock of ``path``; yields the file it names (symlinks resolved). Its
-    directory is created (0700) if missing."""
+def editing(path: Path, timeout: float) -> Iterator[Path]:
+    """Hold the edit lock of ``path`` (waiting at most ``timeout`` seconds); yields the file
+    it names (symlinks resolved). Its directory is created (0700) if missing."""
     target = Path(os.path.realpath(path))
     make_dirs(target.parent)
     lock = KeyLock(
         target.with_name(f".{target.name}.rolechain-lock"),
-        timeout=lock_timeout(),
+        timeout=timeout,
         label=f"editing {target}",
     )
     with lock:

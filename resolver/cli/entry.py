@@ -19,9 +19,12 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         if words[:1] == ["__complete-profiles"]:  # a completion keypress: no argparse, no parse
+            import os
+
             from resolver.cli.names import profile_names
 
-            names = profile_names(words[1] if len(words) > 1 else None)
+            config = words[1] if len(words) > 1 else None
+            names = profile_names(config, os.environ)  # the warm entry reads it itself
             sys.stdout.write("".join(name + "\n" for name in names))
             return 0
         answer = serve_export(words)

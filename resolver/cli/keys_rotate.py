@@ -14,7 +14,6 @@ the old one still valid. Every error names its step; none carries a secret.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -50,7 +49,7 @@ class Rotation:
         old: StoredKeys,
         store: Store,
         settings: StsSettings,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
         *,
         attempts: int | None = None,
         pause: float | None = None,
@@ -59,7 +58,7 @@ class Rotation:
         self.old = old
         self.store = store
         self.settings = settings
-        self.environ = os.environ if environ is None else environ
+        self.environ = environ
         self.attempts = WAIT_ATTEMPTS if attempts is None else max(1, attempts)
         self.pause = WAIT_SECONDS if pause is None else pause
 

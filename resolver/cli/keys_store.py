@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 from resolver.cache.keyring_lock import keyring_lock, record_key_id
+from resolver.context import Context
 from resolver.errors import ProviderError
 from resolver.providers.bases import keyring_store
 from resolver.providers.bases.keyring_store import StoredKeys
@@ -24,9 +25,9 @@ MAX_INDEX_ENTRIES = 10_000
 class KeyringEntries:
     """Locked reads and writes of rolechain's keyring entries and their index."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self._lock = keyring_lock(environ)
-        self._environ = environ
+    def __init__(self, ctx: Context) -> None:
+        self._lock = keyring_lock(ctx)
+        self._ctx = ctx
 
     def get(self, profile: str) -> StoredKeys | None:
         """The profile's keys, or None."""
@@ -45,7 +46,7 @@ class KeyringEntries:
             index = self._index()
             index[profile] = keys.access_key_id
             self._save_index(index)
-        record_key_id(profile, keys.access_key_id, self._environ)
+        record_key_id(profile, keys.access_key_id, self._ctx)
 
     def remove(self, profile: str) -> bool:
         """Delete the profile's entry (and its index line); False if it had none."""
@@ -54,7 +55,7 @@ class KeyringEntries:
             index = self._index()
             if index.pop(profile, None) is not None:
                 self._save_index(index)
-        record_key_id(profile, None, self._environ)
+        record_key_id(profile, None, self._ctx)
         return removed
 
     def listing(self, declared: Iterable[str]) -> dict[str, str]:

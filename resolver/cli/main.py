@@ -6,7 +6,6 @@ before argparse or anything else is imported, and hands everything else to ``mai
 
 from __future__ import annotations
 
-import os
 import sys
 
 TYPE_CHECKING = False
@@ -14,11 +13,6 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from typing import Any
-
-
-OVERRIDDEN: dict[str, str | None] = {}
-"""Variables the CLI's own flags set, with their values before (None: unset); ``exec``
-restores them for its child."""
 
 
 EPILOGS = {
@@ -240,17 +234,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    import dataclasses
     import importlib
 
+    from resolver.context import Context
     from resolver.errors import ChainError, ConfigError, ResolverError, scrub
 
     args = build_parser().parse_args(argv)
-    if args.no_cache:  # read by resolver.cache.persistent.step_wrapper when a chain is built
-        OVERRIDDEN.setdefault("ROLECHAIN_NO_CACHE", os.environ.get("ROLECHAIN_NO_CACHE"))
-        os.environ["ROLECHAIN_NO_CACHE"] = "1"
+    ctx = Context.build()  # the one read of the process's surroundings; passed down
+    if args.no_cache:
+        ctx = dataclasses.replace(ctx, cache_enabled=False)
     module = importlib.import_module(f"resolver.cli.cmd_{args.command}")
     try:
-        status: int = module.run(args)
+        status: int = module.run(args, ctx)
         return status
     except ResolverError as exc:
         if args.debug:

@@ -78,11 +78,9 @@ def _encode(stamp: "Stamp", names: "Sequence[str]") -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 
 
-def profile_names(
-    config: "str | None" = None, environ: "Mapping[str, str] | None" = None
-) -> list[str]:
-    """The profile names, from the saved listing while the files are unchanged."""
-    environ = os.environ if environ is None else environ
+def profile_names(config: "str | None", environ: "Mapping[str, str]") -> list[str]:
+    """The profile names ``environ``'s files hold, from the saved listing while the files
+    are unchanged."""
     paths = _paths(config, environ)
     stamp = files_stamp(paths)
     directory = cache_directory(environ)

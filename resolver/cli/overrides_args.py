@@ -8,7 +8,6 @@ token provider for ``--mfa-token``.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,20 +33,17 @@ def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = Tru
     add_flags(group, (f for f in OVERRIDE_FLAGS if mfa_token or f.dest != "mfa_token"))
 
 
-def overrides_from_args(
-    args: argparse.Namespace, environ: Mapping[str, str] | None = None
-) -> Overrides:
+def overrides_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Overrides:
     """The ``Overrides`` of a parsed command line (and the environment)."""
     from resolver.chain.overrides import parse_overrides
 
-    environ = os.environ if environ is None else environ
     return parse_overrides(
         getattr(args, "tag", None) or (),
         getattr(args, "transitive_tag", None) or (),
         getattr(args, "source_identity", None),
         getattr(args, "duration", None),
         getattr(args, "hop", None),
-        environ,
+        environ=environ,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from resolver.console.urls import signin_token_query
 from resolver.errors import ProviderError, remember
@@ -49,9 +50,11 @@ def get_signin_token(
     *,
     session_duration: int | None = None,
     seconds: float = TIMEOUT_SECONDS,
+    environ: Mapping[str, str],
 ) -> str:
     """The sign-in token for ``credentials`` (temporary ones: they need a session token);
-    the call has ``seconds`` in all, however slowly the endpoint answers."""
+    the call has ``seconds`` in all, however slowly the endpoint answers; proxy and CA
+    bundle from ``environ``."""
     url = f"{endpoint}?{signin_token_query(session_json(credentials), session_duration)}"
     headers = {"Accept": "application/json"}
     try:
@@ -61,7 +64,8 @@ def get_signin_token(
             headers,
             seconds=seconds,
             max_bytes=MAX_RESPONSE_BYTES,
-            proxy=outbound.environment_proxy(url),
+            proxy=outbound.environment_proxy(url, environ),
+            ca_bundle=environ.get("AWS_CA_BUNDLE") or None,
         )
     except outbound.TransportError as exc:  # its reason never quotes the URL (the secret)
         raise ProviderError(

@@ -11,7 +11,6 @@ refused up front for a role-chained final hop, which the endpoint does not allow
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,6 +35,7 @@ from resolver.console.urls import (
 from resolver.errors import ResolverError
 
 if TYPE_CHECKING:
+    from resolver.context import Context
     from resolver.stscreds.tokens import TokenProvider
 
 logger = logging.getLogger(__name__)
@@ -109,20 +109,23 @@ def console_signin(
     duration: int | None = None,
     token_provider: TokenProvider | None = None,
     environ: Mapping[str, str] | None = None,
+    context: Context | None = None,
 ) -> SignIn:
     """The sign-in URL for ``profile`` (argument, else ``AWS_PROFILE``, else ``default``;
-    with none named, environment keys win as in ``resolve``)."""
-    environ = os.environ if environ is None else environ
-    from resolver.api import plan, resolution
+    with none named, environment keys win as in ``resolve``), in ``context`` (else that
+    of ``environ``, else of the process environment)."""
+    from resolver.api import context_of, plan, resolution
     from resolver.console.federation import federation_token, get_signin_token
     from resolver.providers.bases.environment import has_environment_credentials
     from resolver.providers.sts.factory import sts_target
 
+    ctx = context_of(environ, context)
+    environ = ctx.environ
     check_duration(duration)
     name = profile or environ.get("AWS_PROFILE") or None
     chain: Chain | None = None
     if name is not None or not has_environment_credentials(environ):
-        chain = plan(name, config=config)
+        chain = plan(name, config=config, context=ctx)
         refuse_early(chain, duration)
     region = region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     region = region or (chain.sts.region if chain else None)
@@ -133,7 +136,7 @@ def console_signin(
     target_page = destination_url(
         partition, region=region, service=service, destination=destination
     )
-    found = resolution(name, config=config, token_provider=token_provider, environ=environ)
+    found = resolution(name, config=config, token_provider=token_provider, context=ctx)
     credentials, session_duration, federated = found.credentials, duration, False
     if credentials.session_token is None:  # long-term IAM user keys
         logger.debug("long-term keys: GetFederationToken first")
@@ -142,7 +145,9 @@ def console_signin(
         credentials = federation_token(credentials, target, duration=duration, label=label)
         session_duration, federated = None, True  # the session lasts as long as the token
     logger.debug("getSigninToken at %s", endpoint)
-    token = get_signin_token(endpoint, credentials, session_duration=session_duration)
+    token = get_signin_token(
+        endpoint, credentials, session_duration=session_duration, environ=environ
+    )
     return SignIn(
         url=login_url(endpoint, target_page, token),
         profile=chain.profile if chain else None,

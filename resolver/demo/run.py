@@ -119,7 +119,7 @@ def _show_chain(
 
     chain = plan(profile)
     out(render(chain))
-    target = sts_target(chain.sts)
+    target = sts_target(chain.sts, os.environ)
     steps = [hop.profile for hop in chain.hops]
     if chain.source.kind == "web-identity" and chain.source.profile:
         steps.insert(0, chain.source.profile)

@@ -54,15 +54,17 @@ class _DeadlineReader(io.RawIOBase):
         return int(self._sock.recv_into(buffer))
 
 
-def _tls() -> Any:
-    """Verified TLS, with ``AWS_CA_BUNDLE`` as the trust store when set (as botocore)."""
-    import os
+def _tls(ca_bundle: str | None) -> Any:
+    """Verified TLS, with ``ca_bundle`` (the resolving environment's ``AWS_CA_BUNDLE``, as
+    botocore) as the trust store when given."""
     import ssl
 
-    return ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+    return ssl.create_default_context(cafile=ca_bundle or None)
 
 
-def _connection(url: str, deadline: float, proxy: str | None) -> http.client.HTTPConnection:
+def _connection(
+    url: str, deadline: float, proxy: str | None, ca_bundle: str | None
+) -> http.client.HTTPConnection:
     parts = urlsplit(url)
 
     class Response(http.client.HTTPResponse):
@@ -77,11 +79,13 @@ def _connection(url: str, deadline: float, proxy: str | None) -> http.client.HTT
         if proxy:
             via = urlsplit(proxy)
             connection = http.client.HTTPSConnection(
-                via.hostname or "", via.port, timeout=left, context=_tls()
+                via.hostname or "", via.port, timeout=left, context=_tls(ca_bundle)
             )
             connection.set_tunnel(host, port)
         else:
-            connection = http.client.HTTPSConnection(host, port, timeout=left, context=_tls())
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=left, context=_tls(ca_bundle)
+            )
     else:
         connection = http.client.HTTPConnection(host, port, timeout=left)
     connection.response_class = Response
@@ -97,13 +101,15 @@ def request(
     body: bytes | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     proxy: str | None = None,
+    ca_bundle: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """``(status, headers, body)`` within ``seconds`` in all, or TransportError (whose
-    reason never quotes the URL: its query may hold a secret)."""
+    reason never quotes the URL: its query may hold a secret); https verified against
+    ``ca_bundle`` when given, else the system's trust store."""
     deadline = time.monotonic() + seconds
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = _connection(url, deadline, proxy)
+    connection = _connection(url, deadline, proxy, ca_bundle)
     try:
         connection.request(method, target, body=body, headers=dict(headers))
         with connection.getresponse() as response:
@@ -122,14 +128,27 @@ def request(
         connection.close()
 
 
-def environment_proxy(url: str) -> str | None:
-    """The proxy the environment names for ``url`` (https targets only), else None."""
-    import urllib.request
-
+def environment_proxy(url: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy ``environ`` names for ``url`` (https targets only; ``NO_PROXY`` applied;
+    a lower-case name wins over its upper-case one, as urllib's), else None."""
     parts = urlsplit(url)
-    if parts.scheme != "https" or urllib.request.proxy_bypass(parts.hostname or ""):
+    if parts.scheme != "https":
         return None
-    return urllib.request.getproxies().get("https")
+    found: dict[str, str] = {}
+    for name, value in sorted(environ.items(), key=lambda item: item[0].islower()):
+        if value and name.lower().endswith("_proxy"):
+            found[name.lower()[: -len("_proxy")]] = value
+    if bypassed(parts.hostname or "", found.get("no", "")):
+        return None
+    return found.get("https")
+
+
+def bypassed(host: str, no_proxy: str) -> bool:
+    """``NO_PROXY``'s rule: ``*``, the host itself, or a domain the host is in."""
+    for entry in (part.strip().lstrip(".").lower() for part in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return True
+    return False
 
 
 def _text(value: str | bytes) -> str:
@@ -146,15 +165,18 @@ class _Raw:
         return [self._data]
 
 
-def bound_botocore_client(client: Any) -> Any:
-    """``client`` with every HTTP call sent through ``request`` (``botocore_sender``)."""
-    client.meta.events.register_first("before-send", botocore_sender())
+def bound_botocore_client(client: Any, environ: Mapping[str, str]) -> Any:
+    """``client`` with every HTTP call sent through ``request`` (``botocore_sender``), its
+    proxy and CA bundle those ``environ`` names."""
+    client.meta.events.register_first("before-send", botocore_sender(environ))
     return client
 
 
-def botocore_sender() -> Any:
+def botocore_sender(environ: Mapping[str, str]) -> Any:
     """A ``before-send`` handler that sends botocore's request through ``request``: one
-    deadline of ``BOTOCORE_CALL_SECONDS`` per HTTP call (botocore still retries)."""
+    deadline of ``BOTOCORE_CALL_SECONDS`` per HTTP call (botocore still retries); proxy
+    and CA bundle from ``environ``."""
+    ca_bundle = environ.get("AWS_CA_BUNDLE") or None
 
     def send(**kwargs: Any) -> Any:  # botocore passes the request as ``request=``
         from botocore.awsrequest import AWSResponse
@@ -172,7 +194,8 @@ def botocore_sender() -> Any:
                 headers,
                 seconds=BOTOCORE_CALL_SECONDS,
                 body=body or None,
-                proxy=environment_proxy(sent.url),
+                proxy=environment_proxy(sent.url, environ),
+                ca_bundle=ca_bundle,
             )
         except TransportError as exc:
             url = urlsplit(sent.url)._replace(query="").geturl()

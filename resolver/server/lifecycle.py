@@ -27,7 +27,10 @@ from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from resolver.chain.overrides import Overrides
+    from resolver.context import Context
     from resolver.stscreds.credentials import Credentials
     from resolver.stscreds.tokens import TokenProvider
 
@@ -153,20 +156,25 @@ def serve(
     margin: timedelta = DEFAULT_MARGIN,
     overrides: Overrides | None = None,
     token_provider: TokenProvider | None = None,
+    environ: Mapping[str, str] | None = None,
+    context: Context | None = None,
 ) -> Iterator[Endpoint]:
     """Serve ``profiles`` on ``host:port`` (0: a free port) until the block ends.
 
     Each profile is planned first (unknown profiles and failing chains raise); with
     ``prime`` its credentials are fetched before the server starts listening.
-    ``overrides`` and ``token_provider`` are those of ``exec --server``'s flags.
+    ``overrides`` and ``token_provider`` are those of ``exec --server``'s flags. The
+    chains are resolved in ``context`` (default: that of ``environ``, else of the
+    process environment, built once).
     """
     from resolver import api
 
+    ctx = api.context_of(environ, context)
     names: Sequence[str] = profiles or ("default",)
     sources: dict[str, ProfileSource] = {}
     for name in names:
-        api.plan(name, config=config, overrides=overrides)
-        fetch = _fetcher(name, config, overrides, token_provider)
+        api.plan(name, config=config, overrides=overrides, context=ctx)
+        fetch = _fetcher(name, config, overrides, token_provider, ctx)
         sources[profile_path(name)] = ProfileSource(name, fetch, margin=margin)
     if prime:
         for source in sources.values():
@@ -197,12 +205,13 @@ def _fetcher(
     config: str | None,
     overrides: Overrides | None,
     token_provider: TokenProvider | None,
+    ctx: Context,
 ) -> Fetch:
     from resolver.api import resolution
 
     def fetch() -> Credentials:
         found = resolution(
-            profile, config=config, overrides=overrides, token_provider=token_provider
+            profile, config=config, overrides=overrides, token_provider=token_provider, context=ctx
         )
         return found.credentials
 
@@ -212,6 +221,7 @@ def _fetcher(
 def start_for_exec(
     profile: str | None,
     config: str | None,
+    ctx: Context,
     overrides: Overrides | None = None,
     token_provider: TokenProvider | None = None,
 ) -> tuple[dict[str, str], str | None, Callable[[], None]]:
@@ -222,14 +232,15 @@ def start_for_exec(
     from resolver import api
     from resolver.config.loading import selected_profile
 
-    name = selected_profile(profile)
-    chain = api.plan(name, config=config, overrides=overrides)
+    name = selected_profile(profile, ctx.environ)
+    chain = api.plan(name, config=config, overrides=overrides, context=ctx)
     context = serve(
         name,
         config=config,
         prime=True,
         overrides=overrides,
         token_provider=token_provider,
+        context=ctx,
     )
     endpoint = context.__enter__()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -55,7 +56,9 @@ def test_a_cold_ten_hop_chain_prunes_once_and_locks_each_hop_once(
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto.url)
     isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
     isolated_env.aws_config_file.write_text(chain_config(HOPS))
-    build_provider(plan_chain(load_profiles(), f"h{HOPS}"), wrap=persistent_cache).retrieve()
+    build_provider(
+        plan_chain(load_profiles(None, os.environ), f"h{HOPS}"), wrap=persistent_cache
+    ).retrieve()
     assert [call.action for call in moto.sts_calls()] == ["AssumeRole"] * HOPS
     assert counted["prune"] == 1
     assert counted["try_acquire"] <= 2 * HOPS  # the hops' own locks, then prune's (one each)
@@ -63,5 +66,7 @@ def test_a_cold_ten_hop_chain_prunes_once_and_locks_each_hop_once(
     # the entries are all there: a second process is served from disk, with no STS call
     moto.reset_recording()
     counted.clear()
-    build_provider(plan_chain(load_profiles(), f"h{HOPS}"), wrap=persistent_cache).retrieve()
+    build_provider(
+        plan_chain(load_profiles(None, os.environ), f"h{HOPS}"), wrap=persistent_cache
+    ).retrieve()
     assert moto.sts_calls() == [] and counted["prune"] == 0 and counted["try_acquire"] == 0

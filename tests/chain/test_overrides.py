@@ -19,9 +19,9 @@ CHAIN = Chain("admin", SOURCE, (FIRST, FINAL))
 
 def test_flags_and_environment_merge_with_flags_winning() -> None:
     environ = {"ROLECHAIN_SESSION_TAGS": "a=1, Ticket=env", "ROLECHAIN_SOURCE_IDENTITY": "bob"}
-    got = parse_overrides(["ticket=CHG-1"], ["a"], None, "45m", None, environ)
+    got = parse_overrides(["ticket=CHG-1"], ["a"], None, "45m", None, environ=environ)
     assert got == Overrides((("a", "1"), ("ticket", "CHG-1")), ("a",), "bob", 2700, None)
-    assert parse_overrides([], [], "alice", None, None, environ).source_identity == "alice"
+    assert parse_overrides([], [], "alice", None, None, environ=environ).source_identity == "alice"
     assert not parse_overrides(environ={})
     for bad in (["novalue"], ["=x"]):
         with pytest.raises(ConfigError, match="KEY=VALUE") as caught:

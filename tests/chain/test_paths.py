@@ -111,8 +111,8 @@ def test_a_warm_resolve_of_an_absolute_chain_never_asks_for_the_directory(
         isolated_env, "[profile s]\naws_access_key_id = AKIDABS\naws_secret_access_key = x\n"
     )
     asked: list[int] = []
-    real = api.working_directory
-    monkeypatch.setattr(api, "working_directory", lambda: asked.append(1) or real())
+    real = api.current_directory
+    monkeypatch.setattr(api, "current_directory", lambda: asked.append(1) or real())
     assert resolver.resolve("s").access_key_id == "AKIDABS"
     assert resolver.resolve("s").access_key_id == "AKIDABS"
     assert asked == []

@@ -17,21 +17,21 @@ def test_a_command_runs_with_the_collector_paused_and_it_is_restored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[bool] = []
-    monkeypatch.setattr(cmd_schema, "run", lambda args: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(cmd_schema, "run", lambda args, ctx: seen.append(gc.isenabled()) or 0)
     assert gc.isenabled()
     assert main(["schema"]) == 0
     assert seen == [False] and gc.isenabled()
 
 
 def test_an_error_still_restores_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(args: Namespace) -> int:
+    def boom(args: Namespace, ctx: object) -> int:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cmd_schema, "run", boom)
     assert main(["schema"]) == 70  # the last line of defence: one line, status 70
     assert gc.isenabled()
 
-    def leave(args: Namespace) -> int:
+    def leave(args: Namespace, ctx: object) -> int:
         raise SystemExit(3)  # what no handler takes: it passes through the pause
 
     monkeypatch.setattr(cmd_schema, "run", leave)

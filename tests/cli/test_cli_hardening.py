@@ -3,6 +3,7 @@ in one run, settings-only profiles, and messages that name profiles and hops rig
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -55,10 +56,10 @@ def test_a_chain_over_the_limit_is_one_line_naming_the_file(
 
 def test_a_chain_at_the_limit_plans(config: Path) -> None:
     config.write_text(chain_ini(MAX_CHAIN_HOPS + 1))
-    chain = build_chain(load_profiles(), f"p{MAX_CHAIN_HOPS}")
+    chain = build_chain(load_profiles(None, os.environ), f"p{MAX_CHAIN_HOPS}")
     assert len(chain.hops) == MAX_CHAIN_HOPS
     with pytest.raises(ChainError, match="longer than"):
-        build_chain(load_profiles(), f"p{MAX_CHAIN_HOPS + 1}")
+        build_chain(load_profiles(None, os.environ), f"p{MAX_CHAIN_HOPS + 1}")
 
 
 def test_validate_reads_each_profile_a_bounded_number_of_times(config: Path) -> None:
@@ -66,7 +67,7 @@ def test_validate_reads_each_profile_a_bounded_number_of_times(config: Path) -> 
     the chain limit, and each step of a walk is one lookup (no list scans)."""
     depth = 1000
     config.write_text(chain_ini(depth))
-    profiles = load_profiles()
+    profiles = load_profiles(None, os.environ)
     lookups = 0
     real_get = profiles.get
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -168,18 +169,18 @@ def test_convert_round_trip_keeps_every_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(EXAMPLES / example))
-    original = load_profiles()
+    original = load_profiles(None, os.environ)
     plans = {name: _plan_or_error(original, name) for name in original.names()}
     _, toml_text, _ = run_cli(capsys, "convert", "--to", "toml", "--include-secrets")
     toml_file = tmp_path / "converted.toml"
     toml_file.write_text(toml_text)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    from_toml = load_profiles(str(toml_file))
+    from_toml = load_profiles(str(toml_file), os.environ)
     assert {name: _plan_or_error(from_toml, name) for name in from_toml.names()} == plans
     _, ini_text, _ = run_cli(capsys, "convert", "--to", "ini", "--include-secrets", str(toml_file))
     (tmp_path / "config").write_text(ini_text)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    back = load_profiles()  # ROLECHAIN_CONFIG is the isolated, empty file
+    back = load_profiles(None, os.environ)  # ROLECHAIN_CONFIG is the isolated, empty file
     assert {name: _plan_or_error(back, name) for name in back.names()} == plans
 
 

@@ -66,9 +66,9 @@ def test_names_are_listed_cheaply_and_served_from_the_cache_directory(
     listing = Path(os.environ["ROLECHAIN_CACHE_DIR"]) / LISTING
     assert listing.stat().st_mode & 0o777 == 0o600
     listing.write_text(listing.read_text() + "name from-the-listing\n")
-    assert "from-the-listing" in profile_names()  # served, not scanned again
+    assert "from-the-listing" in profile_names(None, os.environ)  # served, not scanned again
     profiles.write_text(TOML + "[profiles.added]\n")
-    names = profile_names()
+    names = profile_names(None, os.environ)
     assert "added" in names and "from-the-listing" not in names  # a changed file: rescanned
 
 

@@ -89,7 +89,7 @@ def nul_split(data: bytes) -> list[str]:
 
 def test_the_listing_offers_only_printable_names_split_on_newlines(names: Names) -> None:
     for _ in range(2):  # scanned, then from the saved listing
-        listed = profile_names(str(names.toml))
+        listed = profile_names(str(names.toml), os.environ)
         assert listed == names.expected
         assert FORGED not in listed
     assert (Path(os.environ["ROLECHAIN_CACHE_DIR"]) / LISTING).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -262,7 +263,7 @@ def test_console_browser_is_toml_only(
     )
     from resolver.config.loading import load_profiles
 
-    profiles = load_profiles()
+    profiles = load_profiles(None, os.environ)
     entry = profiles.get("x")
     assert entry is not None and entry.data.console_browser is None
     (warning,) = profiles.unknown_keys("x")

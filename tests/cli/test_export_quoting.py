@@ -208,12 +208,13 @@ def test_a_ready_answer_never_holds_a_format_that_refuses_the_values(
     from resolver.api import Resolution
     from resolver.cli.cmd_export import save_answer
     from resolver.cli.fastpath import serve_export
+    from resolver.context import Context
 
     credentials = Credentials("ASIAEXAMPLE", secret, "t0k", expires=EXPIRES)
     chain = SimpleNamespace(profile="prod", source=SimpleNamespace(profile="prod"), hops=())
     found = Resolution(chain, credentials, (), persistent=True, depends=())  # type: ignore[arg-type]
     args = SimpleNamespace(profile="prod", config=None, tag=None, transitive_tag=None)
-    save_answer(args, found, "eu-west-1")  # type: ignore[arg-type]
+    save_answer(args, found, "eu-west-1", Context.build())  # type: ignore[arg-type]
     for fmt in EXPORT_FORMATS:
         served = serve_export(["export", "prod", "--format", fmt])
         if fmt in refused:

@@ -126,7 +126,7 @@ def test_any_escaping_exception_is_one_line_without_secrets(
     Credentials("AKIDEXAMPLE", key, token)  # the process now holds them
     query = urlencode({"Session": json.dumps({"sessionKey": key, "sessionToken": token})})
 
-    def command(args: object) -> int:
+    def command(args: object, ctx: object) -> int:
         try:
             raise kind(f"{noise} http://x/federation?{query} {key!r}")
         except Exception as exc:
@@ -168,7 +168,7 @@ def test_a_remembered_mfa_code_is_scrubbed_only_as_a_whole_number() -> None:
 def test_an_unexpected_os_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """The entry once re-raised an OSError that was not a failed write, with a traceback."""
 
-    def command(args: object) -> int:
+    def command(args: object, ctx: object) -> int:
         raise PermissionError(13, "Permission denied", "/secret/path")
 
     monkeypatch.setattr("resolver.cli.cmd_schema.run", command)

@@ -244,7 +244,7 @@ def test_load_profiles_uses_the_bounded_reader(
     os.mkfifo(fifo)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(fifo))
     with pytest.raises(ConfigError, match="not a regular file"):
-        load_profiles().names()
+        load_profiles(None, os.environ).names()
 
 
 if sys.platform == "win32":  # pragma: no cover

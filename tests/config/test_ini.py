@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -431,22 +432,25 @@ def test_directory_instead_of_file_is_an_error(tmp_path: Path) -> None:
 def test_paths_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "cfg"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "creds"))
-    assert ini_paths() == (tmp_path / "cfg", tmp_path / "creds")
+    assert ini_paths(os.environ) == (tmp_path / "cfg", tmp_path / "creds")
     (tmp_path / "cfg").write_text("[profile a]\nx = 1\n")
     (tmp_path / "creds").write_text("[a]\ny = 2\n")
-    assert profiles(load_ini()) == {"a": {"x": "1", "y": "2"}}
+    assert profiles(load_ini(*ini_paths(os.environ))) == {"a": {"x": "1", "y": "2"}}
 
 
 def test_default_paths_expand_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_CONFIG_FILE", raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "")  # empty means unset
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert ini_paths() == (tmp_path / ".aws" / "config", tmp_path / ".aws" / "credentials")
+    assert ini_paths(os.environ) == (
+        tmp_path / ".aws" / "config",
+        tmp_path / ".aws" / "credentials",
+    )
     monkeypatch.setenv("AWS_CONFIG_FILE", "~/elsewhere")
-    assert ini_paths()[0] == tmp_path / "elsewhere"
+    assert ini_paths(os.environ)[0] == tmp_path / "elsewhere"
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws" / "credentials").write_text("[default]\nk = v\n")
-    assert profiles(load_ini()) == {"default": {"k": "v"}}
+    assert profiles(load_ini(*ini_paths(os.environ))) == {"default": {"k": "v"}}
 
 
 def test_explicit_paths_override_environment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -228,31 +229,33 @@ def test_empty_document() -> None:
 def test_toml_path_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROLECHAIN_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # Linux: the XDG rule, as platformdirs
-    assert default_toml_path() == tmp_path / "rolechain" / "profiles.toml"
-    assert Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml" == default_toml_path()
-    assert toml_path() == tmp_path / "rolechain" / "profiles.toml"
+    assert default_toml_path(os.environ) == tmp_path / "rolechain" / "profiles.toml"
+    assert Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml" == default_toml_path(
+        os.environ
+    )
+    assert toml_path(None, os.environ) == tmp_path / "rolechain" / "profiles.toml"
     monkeypatch.setenv("ROLECHAIN_CONFIG", str(tmp_path / "env.toml"))
-    assert toml_path() == tmp_path / "env.toml"
-    assert toml_path(str(tmp_path / "explicit.toml")) == tmp_path / "explicit.toml"
+    assert toml_path(None, os.environ) == tmp_path / "env.toml"
+    assert toml_path(str(tmp_path / "explicit.toml"), os.environ) == tmp_path / "explicit.toml"
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert toml_path("~/x.toml") == tmp_path / "x.toml"
+    assert toml_path("~/x.toml", os.environ) == tmp_path / "x.toml"
 
 
 def test_missing_default_file_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROLECHAIN_CONFIG", raising=False)
     monkeypatch.setattr(platformdirs, "user_config_dir", lambda app: str(tmp_path / app))
-    raw = load_toml()
+    raw = load_toml(None, None, os.environ)
     assert (dict(raw.profiles), raw.files) == ({}, ())
 
 
 def test_missing_named_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platformdirs, "user_config_dir", lambda app: str(tmp_path / app))
     with pytest.raises(ConfigError) as caught:
-        load_toml(tmp_path / "given.toml")
+        load_toml(tmp_path / "given.toml", None, os.environ)
     assert caught.value.file == str(tmp_path / "given.toml")
     monkeypatch.setenv("ROLECHAIN_CONFIG", str(tmp_path / "env.toml"))
     with pytest.raises(ConfigError) as caught:
-        load_toml()
+        load_toml(None, None, os.environ)
     assert caught.value.file == str(tmp_path / "env.toml")
 
 
@@ -260,7 +263,7 @@ def test_load_reads_the_chosen_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     path = tmp_path / "env.toml"
     path.write_bytes('\ufeff[profiles.a]\nregion = "é"\n'.encode())
     monkeypatch.setenv("ROLECHAIN_CONFIG", str(path))
-    raw = load_toml()
+    raw = load_toml(None, None, os.environ)
     assert values(raw, "a") == {"region": "é"}
     assert raw.profiles["a"].where()["region"] == Location(str(path), 2)
     assert raw.files == (str(path),)
@@ -270,5 +273,5 @@ def test_non_utf8_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_bytes(b'[profiles.a]\nregion = "\xff"\n')
     with pytest.raises(ConfigError) as caught:
-        load_toml(path)
+        load_toml(path, None, os.environ)
     assert (caught.value.file, caught.value.line) == (str(path), 2)

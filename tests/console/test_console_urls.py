@@ -151,7 +151,7 @@ def test_unreachable_federation_endpoint_is_one_line_without_secrets() -> None:
     credentials = Credentials("ASIAEXAMPLE", "the-secret-key/xyz", "the-session-token")
 
     with pytest.raises(ProviderError) as info:
-        get_signin_token(f"http://127.0.0.1:{port}/federation", credentials)
+        get_signin_token(f"http://127.0.0.1:{port}/federation", credentials, environ={})
 
     message = str(info.value)
     assert message.startswith("getSigninToken: could not reach the federation endpoint")

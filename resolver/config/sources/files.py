@@ -13,37 +13,16 @@ from pathlib import Path
 from resolver.config.findings import Finding, Location
 from resolver.config.sources.ini import FileKind, parse_ini, raw_config
 from resolver.config.sources.raw import RawConfig
+from resolver.context import expand_home as expand_home
 from resolver.errors import ConfigError
 
 
-def ini_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
+def ini_paths(environ: Mapping[str, str]) -> tuple[Path, Path]:
     """``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` (empty means unset), else
     ``~/.aws/config`` and ``~/.aws/credentials``; ``~`` expanded."""
-    environ = os.environ if environ is None else environ
     config = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
     credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
-    return expand_home(config, environ), expand_home(credentials, environ)
-
-
-def home(environ: Mapping[str, str]) -> str:
-    """The home directory ``environ`` names (``HOME``, on Windows ``USERPROFILE``), else
-    the password database's."""
-    named = environ.get("HOME") or (environ.get("USERPROFILE") if os.name == "nt" else None)
-    if named:
-        return named
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_dir
-    except (ImportError, KeyError):  # pragma: no cover - Windows without USERPROFILE
-        return os.path.expanduser("~")
-
-
-def expand_home(path: str, environ: Mapping[str, str]) -> Path:
-    """``path`` with a leading ``~`` replaced by ``environ``'s home (``~user``: that user's)."""
-    if path == "~" or path.startswith(("~/", "~" + os.sep)):
-        return Path(home(environ) + path[1:])
-    return Path(path).expanduser()
+    return Path(expand_home(config, environ)), Path(expand_home(credentials, environ))
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # any configuration file, INI or TOML
@@ -99,19 +78,16 @@ def _read_at_most(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-PathArg = str | os.PathLike[str] | None
+PathArg = str | os.PathLike[str]
 
 
 def _paths(config: PathArg, credentials: PathArg) -> list[tuple[Path, FileKind]]:
-    default_config, default_credentials = ini_paths()
-    config_path = default_config if config is None else Path(config).expanduser()
-    credentials_path = default_credentials if credentials is None else Path(credentials)
-    return [(config_path, "config"), (credentials_path.expanduser(), "credentials")]
+    return [(Path(config).expanduser(), "config"), (Path(credentials).expanduser(), "credentials")]
 
 
-def load_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> RawConfig:
-    """Both files merged (credentials win per key); a missing file is empty. Paths left
-    None come from ``ini_paths``. Bodies parse lazily: see the module docstring."""
+def load_ini(config_path: PathArg, credentials_path: PathArg) -> RawConfig:
+    """Both files merged (credentials win per key); a missing file is empty (the default
+    paths: ``ini_paths``). Bodies parse lazily: see the module docstring."""
     warnings: list[Finding] = []
     documents = [
         parse_ini(text, path=str(path), kind=kind, warnings=warnings)
@@ -121,7 +97,7 @@ def load_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> R
     return raw_config(documents, warnings)
 
 
-def check_ini(config_path: PathArg = None, credentials_path: PathArg = None) -> list[Finding]:
+def check_ini(config_path: PathArg, credentials_path: PathArg) -> list[Finding]:
     """Eager full check of both files: every malformed line (severity "error") and every
     warning, for ``rolechain validate``."""
     findings: list[Finding] = []

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resolver.config.findings import Location
-from resolver.config.sources.files import expand_home, home, read_text
+from resolver.config.sources.files import read_text
 from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 from resolver.config.values import MAX_NESTING_DEPTH
+from resolver.context import expand_home, home_directory
 from resolver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -58,40 +59,36 @@ def _tomllib() -> Any:
 NAME = "profiles.toml"
 
 
-def default_toml_path(environ: Mapping[str, str] | None = None) -> Path:
+def default_toml_path(environ: Mapping[str, str]) -> Path:
     """``<user config dir>/rolechain/profiles.toml``, as ``environ`` names it: on Linux and
-    the BSDs ``$XDG_CONFIG_HOME`` when absolute, else ``~/.config``; elsewhere platformdirs'
-    directory (which reads the process environment: only when ``environ`` is it)."""
-    environ = os.environ if environ is None else environ
+    the BSDs ``$XDG_CONFIG_HOME`` when absolute, else ``~/.config``; on macOS and Windows
+    platformdirs' rule, applied to ``environ`` (platformdirs reads the process's)."""
     if sys.platform in ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi"):
-        if environ is os.environ:
-            import platformdirs
-
-            return Path(platformdirs.user_config_dir("rolechain")) / "profiles.toml"
         if sys.platform == "darwin":
-            return Path(home(environ), "Library", "Application Support", "rolechain", NAME)
-        local = environ.get("LOCALAPPDATA") or os.path.join(home(environ), "AppData", "Local")
+            return Path(
+                home_directory(environ), "Library", "Application Support", "rolechain", NAME
+            )
+        local = environ.get("LOCALAPPDATA") or os.path.join(
+            home_directory(environ), "AppData", "Local"
+        )
         return Path(local, "rolechain", NAME)
     base = environ.get("XDG_CONFIG_HOME", "")
     if not base.startswith("/"):
-        base = os.path.join(home(environ), ".config")
+        base = os.path.join(home_directory(environ), ".config")
     return Path(base, "rolechain", NAME)
 
 
-def toml_path(
-    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
+def toml_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path:
     """The profiles file: ``explicit`` (``--config``), else ``ROLECHAIN_CONFIG``, else
     ``default_toml_path()``."""
-    environ = os.environ if environ is None else environ
     chosen = explicit if explicit is not None else environ.get("ROLECHAIN_CONFIG")
-    return expand_home(os.fspath(chosen), environ) if chosen else default_toml_path(environ)
+    return Path(expand_home(os.fspath(chosen), environ)) if chosen else default_toml_path(environ)
 
 
 def load_toml(
-    path: str | os.PathLike[str] | None = None,
-    problems: list[ConfigError] | None = None,
-    environ: Mapping[str, str] | None = None,
+    path: str | os.PathLike[str] | None,
+    problems: list[ConfigError] | None,
+    environ: Mapping[str, str],
 ) -> RawConfig:
     """Read the profiles file chosen by ``toml_path(path, environ)``.
 

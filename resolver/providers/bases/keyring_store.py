@@ -118,7 +118,9 @@ def keyring_backend(profile: str | None, action: str) -> Iterator[Any]:
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a bad PYTHON_KEYRING_BACKEND or keyringrc.cfg
-        name = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+        from resolver.context import library_setting
+
+        name = library_setting("PYTHON_KEYRING_BACKEND")  # what keyring itself read
         configured = f" (PYTHON_KEYRING_BACKEND={name})" if name else ""
         raise ProviderError(
             f"cannot load the OS keyring backend{configured} ({type(exc).__name__}); "

@@ -15,6 +15,7 @@ in ``retrieve``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,10 @@ class LoginProvider:
         label: str | None = None,
         token_cache_dir: str | os.PathLike[str] | None = None,
         region: str | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self.session_name = session_name
+        self._environ = environ  # the resolving environment: endpoint, proxy, CA bundle
         self.label = label
         self.token_cache_dir = token_cache_dir
         self.region = region
@@ -56,12 +59,22 @@ class LoginProvider:
         return f"LoginProvider(session_name={self.session_name!r}, label={self.label!r})"
 
     def cache_dir(self) -> str:
-        """The token cache directory, as botocore chooses it unless overridden."""
-        from botocore.utils import get_login_token_cache_directory
+        """The token cache directory: ``token_cache_dir``, else botocore's rule applied to
+        the resolving environment (``AWS_LOGIN_CACHE_DIRECTORY``, its ``$VAR`` and ``~``
+        expanded, else ``~/.aws/login/cache``)."""
+        import re
 
+        from resolver.context import expand_home
+
+        environ = self._environ
         if self.token_cache_dir is not None:
-            return os.path.expanduser(os.fspath(self.token_cache_dir))
-        return str(get_login_token_cache_directory())
+            return expand_home(os.fspath(self.token_cache_dir), environ)
+        configured = environ.get("AWS_LOGIN_CACHE_DIRECTORY")
+        if configured is None:
+            return expand_home(os.path.join("~", ".aws", "login", "cache"), environ)
+        variable = re.compile(r"\$(\w+|\{[^}]*\})")
+        expanded = variable.sub(lambda m: environ.get(m[1].strip("{}"), m[0]), configured)
+        return expand_home(expanded, environ)
 
     def _error(self, reason: str) -> ProviderError:
         hint = f"run `aws login --profile {self.label}`" if self.label else "run `aws login`"
@@ -136,13 +149,16 @@ class LoginProvider:
 
         from resolver.config.values import environment_endpoint
 
-        environment_endpoint(os.environ, "SIGNIN")  # botocore reads it: checked first
+        configured = environment_endpoint(self._environ, "SIGNIN")
         session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
         session.set_config_variable("config_file", os.devnull)
+        session.set_config_variable("ignore_configured_endpoint_urls", True)  # not the process's
         kwargs.setdefault("region_name", self.region or "us-east-1")
+        if kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = configured
         from resolver.providers.outbound import bound_botocore_client
 
-        return bound_botocore_client(session.create_client(service, **kwargs))
+        return bound_botocore_client(session.create_client(service, **kwargs), self._environ)
 
 
 def _reason(exc: Exception) -> str:
@@ -171,6 +187,9 @@ def _timestamp(value: object) -> datetime | None:
 def build(source: LoginSource, inputs: Inputs) -> Built:
     """The ``aws login`` session's credentials, named by the credentials it reads."""
     provider = LoginProvider(
-        source.login_session, label=source.profile, region=inputs.target.region
+        source.login_session,
+        label=source.profile,
+        region=inputs.target.region,
+        environ=inputs.ctx.environ,
     )
     return Built(provider, FETCHED)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ class SsoProvider:
         label: str | None = None,
         endpoint_url: str | None = None,
         botocore_session: botocore.session.Session | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self.start_url = start_url
         self.sso_region = sso_region
@@ -68,6 +70,7 @@ class SsoProvider:
         self.label = label
         self.endpoint_url = endpoint_url
         self._botocore_session = botocore_session
+        self._environ = environ  # the resolving environment: endpoints, proxy, CA bundle
 
     def __repr__(self) -> str:
         return (
@@ -100,8 +103,12 @@ class SsoProvider:
         )
 
     def cache_dir(self) -> str:
-        """The token cache directory (``~`` expanded when the default is used)."""
-        return os.path.expanduser(os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
+        """The token cache directory (``~``: the resolving environment's home)."""
+        from resolver.context import expand_home
+
+        return expand_home(
+            os.fspath(self.token_cache_dir or DEFAULT_TOKEN_CACHE_DIR), self._environ
+        )
 
     def load_token(self, now: datetime | None = None) -> str:
         """The cached access token, refreshed first when it is about to expire (see the
@@ -214,12 +221,14 @@ class SsoProvider:
 
         from resolver.config.values import checked_endpoint, environment_endpoint
 
-        environment_endpoint(os.environ, service.upper().replace("-", "_"))  # botocore reads it
+        configured = environment_endpoint(self._environ, service.upper().replace("-", "_"))
         endpoint = checked_endpoint(self.endpoint_url, "SSO portal endpoint_url")
         session = self._botocore_session
         if session is None:
             # No profile variable: AWS_PROFILE may name a rolechain-only profile.
             session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        # The endpoint comes from the resolving environment, never the process's.
+        session.set_config_variable("ignore_configured_endpoint_urls", True)
         config = Config(
             signature_version=UNSIGNED,
             region_name=self.sso_region,
@@ -233,9 +242,9 @@ class SsoProvider:
             service,
             region_name=self.sso_region,
             config=config,
-            endpoint_url=endpoint if service == "sso" else None,
+            endpoint_url=(endpoint if service == "sso" else None) or configured,
         )
-        return bound_botocore_client(client)
+        return bound_botocore_client(client, self._environ)
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -259,6 +268,7 @@ def build(source: SsoSource, inputs: Inputs) -> Built:
         source.sso_account_id,
         source.sso_role_name,
         sso_session=source.sso_session,
+        environ=inputs.ctx.environ,
         label=source.profile,
     )
     material = {

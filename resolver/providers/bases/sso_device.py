@@ -17,7 +17,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -62,29 +62,35 @@ class Verification:
     user_code: str
 
 
-def cache_dir(token_cache_dir: str | os.PathLike[str] | None = None) -> str:
-    """The SSO token cache directory (botocore's and the AWS CLI's by default)."""
-    return os.path.expanduser(os.fspath(token_cache_dir or DEFAULT_TOKEN_CACHE_DIR))
+def cache_dir(token_cache_dir: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> str:
+    """The SSO token cache directory (botocore's and the AWS CLI's by default), ``~`` from
+    ``environ``'s home."""
+    from resolver.context import expand_home
+
+    return expand_home(os.fspath(token_cache_dir or DEFAULT_TOKEN_CACHE_DIR), environ)
 
 
-def token_path(target: SsoLoginTarget, token_cache_dir: str | None = None) -> str:
+def token_path(
+    target: SsoLoginTarget, token_cache_dir: str | None, environ: Mapping[str, str]
+) -> str:
     """The file botocore reads this target's token from."""
     import hashlib
 
     name = hashlib.sha1(target.cache_key_source.encode()).hexdigest() + ".json"
-    return os.path.join(cache_dir(token_cache_dir), name)
+    return os.path.join(cache_dir(token_cache_dir, environ), name)
 
 
-def _client(region: str) -> Any:
+def _client(region: str, environ: Mapping[str, str]) -> Any:
     import botocore.session
     from botocore import UNSIGNED
     from botocore.config import Config
 
     from resolver.config.values import environment_endpoint
 
-    environment_endpoint(os.environ, "SSO_OIDC")  # botocore reads it: checked first
+    configured = environment_endpoint(environ, "SSO_OIDC")
     session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("ignore_configured_endpoint_urls", True)  # not the process's
     config = Config(
         signature_version=UNSIGNED,
         connect_timeout=10,
@@ -93,9 +99,10 @@ def _client(region: str) -> Any:
     )
     from resolver.providers.outbound import bound_botocore_client
 
-    return bound_botocore_client(
-        session.create_client("sso-oidc", region_name=region, config=config)
+    client = session.create_client(
+        "sso-oidc", region_name=region, config=config, endpoint_url=configured
     )
+    return bound_botocore_client(client, environ)
 
 
 def _failure(target: SsoLoginTarget, operation: str, exc: Exception) -> ProviderError:
@@ -112,14 +119,16 @@ def device_login(
     target: SsoLoginTarget,
     show: Callable[[Verification], None],
     *,
+    environ: Mapping[str, str],
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> dict[str, Any]:
     """Run the device flow; ``show`` presents the verification URL. Returns the token
-    document to save (botocore's format); ProviderError when denied, expired or failed."""
-    oidc = client or _client(target.region)
+    document to save (botocore's format); ProviderError when denied, expired or failed.
+    ``environ``: the resolving environment (endpoint, proxy, CA bundle)."""
+    oidc = client or _client(target.region, environ)
     registration = _register(oidc, target)
     device = _start_authorization(oidc, target, registration)
     deadline = clock() + device.lifetime
@@ -277,13 +286,16 @@ def _token_document(
 
 
 def save_token(
-    target: SsoLoginTarget, token: dict[str, Any], token_cache_dir: str | None = None
+    target: SsoLoginTarget,
+    token: dict[str, Any],
+    token_cache_dir: str | None,
+    environ: Mapping[str, str],
 ) -> str:
     """Write ``token`` where botocore reads it (0600, atomically, by botocore's cache);
     refuses a cache directory other users can write. Returns the file's path."""
     from botocore.utils import JSONFileCache, SSOTokenLoader
 
-    directory = cache_dir(token_cache_dir)
+    directory = cache_dir(token_cache_dir, environ)
     make_dirs(directory)
     info = os.stat(directory, follow_symlinks=False)
     if not stat.S_ISDIR(info.st_mode) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -294,4 +306,4 @@ def save_token(
     cache: Any = JSONFileCache(directory)
     loader: Any = SSOTokenLoader(cache=cache)
     loader.save_token(target.start_url, token, session_name=target.session_name)
-    return token_path(target, token_cache_dir)
+    return token_path(target, token_cache_dir, environ)

@@ -10,7 +10,6 @@ to be six digits by ``tokens.get_token_code``, and no error ever shows the code.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Mapping
@@ -37,9 +36,8 @@ def gui_drivers(platform: str = sys.platform) -> tuple[str, ...]:
     return ("zenity", "kdialog", "pinentry")
 
 
-def program_of(driver: str, environ: Mapping[str, str] | None = None) -> str:
+def program_of(driver: str, environ: Mapping[str, str]) -> str:
     """The program a driver runs (``pinentry`` may be named by ``ROLECHAIN_PINENTRY``)."""
-    environ = os.environ if environ is None else environ
     if driver == "pinentry":
         return environ.get("ROLECHAIN_PINENTRY", "").strip() or "pinentry"
     return driver
@@ -55,13 +53,12 @@ def check_driver(name: str, where: str) -> str:
 def choose_driver(
     configured: str | None,
     *,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     terminal: bool | None = None,
     platform: str = sys.platform,
 ) -> str:
     """The driver to use: ``ROLECHAIN_MFA_PROMPT``, else ``configured`` (``mfa_prompt``),
     else the terminal when there is one, else the first dialog program on ``PATH``."""
-    environ = os.environ if environ is None else environ
     chosen = environ.get(ENV_VARIABLE, "").strip()
     if chosen:
         return check_driver(chosen, ENV_VARIABLE)
@@ -123,10 +120,9 @@ def prompt_provider(
     role_arn: str | None = None,
     configured: str | None = None,
     mfa_process: str | None = None,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
 ) -> TokenProvider:
-    """The token provider for ``serial`` as ``mfa_prompt`` (or the environment) asks."""
-    environ = os.environ if environ is None else environ
+    """The token provider for ``serial`` as ``mfa_prompt`` (or ``environ``) asks."""
     if mfa_process and not environ.get(ENV_VARIABLE, "").strip() and configured is None:
         return ProcessTokenProvider(mfa_process, serial=serial)
     driver = choose_driver(configured, environ=environ)

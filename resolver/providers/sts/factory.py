@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from resolver.chain.types import StsSettings
 from resolver.config.values import endpoint_problem, region_problem
+from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.errors import ConfigError
+from resolver.providers.outbound import bypassed
 
 if TYPE_CHECKING:
     import botocore.session
@@ -47,20 +49,18 @@ LEGACY_GLOBAL_REGIONS = frozenset(
         "us-west-2",
     }
 )
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 15.0
 MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class StsTarget:
     """Where STS calls go: a signing region and an endpoint (None: botocore's regional),
-    and the variables of the resolving environment a client depends on (``environment``;
-    None: the process environment's)."""
+    and the variables of the resolving environment a client depends on (``environment``,
+    from ``transport_environment``; empty: none, so the defaults)."""
 
     region: str
     endpoint_url: str | None
-    environment: tuple[tuple[str, str], ...] | None = field(default=None, compare=False, repr=False)
+    environment: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
 
 def transport_environment(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -78,15 +78,12 @@ def transport_environment(environ: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 
 def target_environment(target: StsTarget) -> Mapping[str, str]:
-    """What ``target`` was resolved in (the process environment for a bare target)."""
-    if target.environment is None:
-        return dict(transport_environment(os.environ))
+    """What ``target`` was resolved in (the transport variables only)."""
     return dict(target.environment)
 
 
-def sts_target(settings: StsSettings, environ: Mapping[str, str] | None = None) -> StsTarget:
+def sts_target(settings: StsSettings, environ: Mapping[str, str]) -> StsTarget:
     """Apply the environment over the profile's settings, as the AWS SDKs do."""
-    environ = os.environ if environ is None else environ
     ignore_configured = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
     endpoint = None
     if not ignore_configured:
@@ -143,23 +140,6 @@ def _botocore_session() -> botocore.session.Session:
         return _session
 
 
-MAX_TIMEOUT = 120.0
-
-
-def timeout_setting(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
-    """Seconds from ``name`` (0 < value <= 120), else ``default``; ConfigError if invalid."""
-    text = (os.environ if environ is None else environ).get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= MAX_TIMEOUT:
-        raise ConfigError(f"{name} must be seconds between 0 and {MAX_TIMEOUT:g}, got {text!r}")
-    return value
-
-
 def proxies(target: StsTarget, environ: Mapping[str, str]) -> dict[str, str]:
     """The proxies ``environ`` names for ``target`` (``NO_PROXY`` applied): given to
     botocore explicitly, so it never reads the process's own."""
@@ -168,18 +148,10 @@ def proxies(target: StsTarget, environ: Mapping[str, str]) -> dict[str, str]:
     lowered = {name.lower(): value for name, value in sorted(environ.items(), reverse=True)}
     url = target.endpoint_url or f"https://sts.{target.region}.amazonaws.com"
     host = urlsplit(url).hostname or ""
-    if _bypassed(host, lowered.get("no_proxy", "")):
+    if bypassed(host, lowered.get("no_proxy", "")):
         return {}
     found = {scheme: lowered.get(f"{scheme}_proxy", "") for scheme in ("http", "https")}
     return {scheme: value for scheme, value in found.items() if value}
-
-
-def _bypassed(host: str, no_proxy: str) -> bool:
-    """``NO_PROXY``'s rule: ``*``, the host itself, or a domain the host is in."""
-    for entry in (part.strip().lstrip(".").lower() for part in no_proxy.split(",")):
-        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
-            return True
-    return False
 
 
 def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
@@ -190,8 +162,10 @@ def make_sts_client(credentials: Credentials | None, target: StsTarget) -> Any:
 
     environ = target_environment(target)
     config = Config(
-        connect_timeout=timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", CONNECT_TIMEOUT, environ),
-        read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", READ_TIMEOUT, environ),
+        connect_timeout=timeout_setting(
+            "ROLECHAIN_STS_CONNECT_TIMEOUT", STS_CONNECT_TIMEOUT, environ
+        ),
+        read_timeout=timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", STS_READ_TIMEOUT, environ),
         retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         signature_version=UNSIGNED if credentials is None else None,
         proxies=proxies(target, environ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -63,7 +64,7 @@ def error_of(provider: LoginProvider) -> str:
 
 def test_cached_credentials_are_used(isolated_env: IsolatedEnv) -> None:
     write_login_token(isolated_env.home / ".aws" / "login" / "cache")
-    provider = LoginProvider(SESSION, label="dev")
+    provider = LoginProvider(SESSION, environ=os.environ, label="dev")
 
     creds = provider.retrieve()
 
@@ -80,11 +81,16 @@ def test_cache_directory_variable_is_honoured(
     monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", str(tmp_path / "elsewhere"))
     write_login_token(tmp_path / "elsewhere")
 
-    assert LoginProvider(SESSION).retrieve().access_key_id == "ASIALOGINEXAMPLE0001"
+    assert (
+        LoginProvider(SESSION, environ=os.environ).retrieve().access_key_id
+        == "ASIALOGINEXAMPLE0001"
+    )
 
 
 def test_missing_token_names_aws_login(tmp_path: Path) -> None:
-    message = error_of(LoginProvider(SESSION, label="dev", token_cache_dir=tmp_path))
+    message = error_of(
+        LoginProvider(SESSION, environ=os.environ, label="dev", token_cache_dir=tmp_path)
+    )
 
     assert message == (
         f"profile dev: login session '{SESSION}' has no valid credentials (no token in the "
@@ -95,7 +101,7 @@ def test_missing_token_names_aws_login(tmp_path: Path) -> None:
 def test_token_missing_a_field(tmp_path: Path) -> None:
     write_login_token(tmp_path, drop="refreshToken")
 
-    message = error_of(LoginProvider(SESSION, token_cache_dir=tmp_path))
+    message = error_of(LoginProvider(SESSION, environ=os.environ, token_cache_dir=tmp_path))
 
     assert "missing required fields: refreshToken" in message
     assert message.endswith("run `aws login`")
@@ -107,7 +113,9 @@ def test_expired_token_without_the_crt_names_aws_login(
     monkeypatch.setattr("botocore.compat.EC", None)
     write_login_token(tmp_path, expires_in=-timedelta(minutes=1))
 
-    message = error_of(LoginProvider(SESSION, label="dev", token_cache_dir=tmp_path))
+    message = error_of(
+        LoginProvider(SESSION, environ=os.environ, label="dev", token_cache_dir=tmp_path)
+    )
 
     assert "they expired at" in message and "botocore[crt]" in message
     assert message.endswith("run `aws login --profile dev`")
@@ -149,7 +157,7 @@ def signin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
 def test_expiring_token_is_renewed_by_botocore_and_saved(signin: Portal, tmp_path: Path) -> None:
     path = write_login_token(tmp_path, expires_in=timedelta(minutes=2))
 
-    creds = LoginProvider(SESSION, token_cache_dir=tmp_path).retrieve()
+    creds = LoginProvider(SESSION, environ=os.environ, token_cache_dir=tmp_path).retrieve()
 
     assert (creds.access_key_id, creds.session_token) == ("ASIARENEWED000000001", "renewed-token")
     assert creds.expires is not None and creds.expires.tzinfo is timezone.utc
@@ -176,7 +184,9 @@ def test_renewal_refused_names_aws_login(signin: Portal, tmp_path: Path) -> None
         {"error": "TOKEN_EXPIRED", "message": "expired"},
     )
 
-    message = error_of(LoginProvider(SESSION, label="dev", token_cache_dir=tmp_path))
+    message = error_of(
+        LoginProvider(SESSION, environ=os.environ, label="dev", token_cache_dir=tmp_path)
+    )
 
     assert "(the session has expired or its credentials changed)" in message
     assert message.endswith("run `aws login --profile dev`")

@@ -18,6 +18,7 @@ import pytest
 
 from resolver.cache.sso_lock import login_once
 from resolver.cli.main import main
+from resolver.context import Context
 from resolver.errors import ProviderError
 from resolver.providers.bases.sso import SsoProvider
 from resolver.providers.bases.sso_device import SsoLoginTarget, Verification, device_login
@@ -99,7 +100,9 @@ class Clock:
 
 def run_flow(target: SsoLoginTarget = SESSION) -> tuple[dict[str, Any], Clock, list[Verification]]:
     clock, shown = Clock(), []
-    token = device_login(target, shown.append, sleep=clock.sleep, clock=lambda: clock.now)
+    token = device_login(
+        target, shown.append, environ=os.environ, sleep=clock.sleep, clock=lambda: clock.now
+    )
     return token, clock, shown
 
 
@@ -169,7 +172,9 @@ def test_polling_stops_when_the_device_code_runs_out(oidc: Portal) -> None:
     clock = Clock()
 
     with pytest.raises(ProviderError, match="device code expired"):
-        device_login(SESSION, lambda v: None, sleep=clock.sleep, clock=lambda: clock.now)
+        device_login(
+            SESSION, lambda v: None, environ=os.environ, sleep=clock.sleep, clock=lambda: clock.now
+        )
 
     assert clock.sleeps == [2] * 5 and len(oidc.token_requests) == 6  # t = 0, 2, ... 10
 
@@ -179,7 +184,7 @@ def test_token_lands_where_botocore_and_the_cli_read_it(
 ) -> None:
     from botocore.utils import JSONFileCache, SSOTokenLoader
 
-    outcome = login_once(SESSION, lambda v: None)
+    outcome = login_once(SESSION, lambda v: None, ctx=Context.build())
 
     cache = isolated_env.home / ".aws" / "sso" / "cache"
     path = cache / (hashlib.sha1(b"corp").hexdigest() + ".json")
@@ -193,7 +198,7 @@ def test_token_lands_where_botocore_and_the_cli_read_it(
     assert timedelta(hours=7, minutes=58) < left <= timedelta(hours=8)
     # rolechain's own SSO base uses it to fetch role credentials from the portal
     sso = SsoProvider(START_URL, "us-east-1", "111122223333", "Admin", sso_session="corp",
-                      endpoint_url=oidc.url)  # fmt: skip
+                      endpoint_url=oidc.url, environ=os.environ)  # fmt: skip
     assert sso.retrieve().access_key_id == "ASIASSOLOGIN00000001"
     assert oidc.requests[0][2]["x-amz-sso_bearer_token"] == ACCESS_TOKEN
 
@@ -201,7 +206,7 @@ def test_token_lands_where_botocore_and_the_cli_read_it(
 def test_legacy_start_url_token_has_the_cli_legacy_shape(
     oidc: Portal, isolated_env: IsolatedEnv
 ) -> None:
-    outcome = login_once(LEGACY, lambda v: None)
+    outcome = login_once(LEGACY, lambda v: None, ctx=Context.build())
 
     assert Path(outcome.path).name == hashlib.sha1(START_URL.encode()).hexdigest() + ".json"
     saved = json.loads(Path(outcome.path).read_text())
@@ -216,7 +221,7 @@ def test_cache_directory_others_can_write_is_refused(
     cache.chmod(0o777)
 
     with pytest.raises(ProviderError, match="not a directory only you can write"):
-        login_once(SESSION, lambda v: None)
+        login_once(SESSION, lambda v: None, ctx=Context.build())
     assert list(cache.iterdir()) == []
 
 

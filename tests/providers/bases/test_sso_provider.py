@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -70,6 +71,7 @@ def provider(portal: Portal, cache_dir: Path | None, **kwargs: str) -> SsoProvid
         "ReadOnly",
         token_cache_dir=cache_dir,
         endpoint_url=portal.url,
+        environ=os.environ,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -206,7 +208,7 @@ def test_works_when_aws_profile_names_an_unknown_profile(
 
 def test_login_hints() -> None:
     def hint(**kwargs: str) -> str:
-        return SsoProvider(START_URL, "us-east-1", "1", "r", **kwargs).login_hint()  # type: ignore[arg-type]
+        return SsoProvider(START_URL, "us-east-1", "1", "r", environ={}, **kwargs).login_hint()  # type: ignore[arg-type]
 
     assert hint() == "run `rolechain sso login` (or `aws sso login`)"
     assert hint(label="dev") == ("run `rolechain sso login dev` (or `aws sso login --profile dev`)")

@@ -55,7 +55,9 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def ask(driver: str) -> str:
-    provider = prompt_provider(SERIAL, profile="prod", role_arn=ROLE, configured=driver)
+    provider = prompt_provider(
+        SERIAL, profile="prod", role_arn=ROLE, configured=driver, environ=os.environ
+    )
     return get_token_code(provider, SERIAL)
 
 
@@ -84,7 +86,9 @@ def test_kdialog_gets_a_password_dialog(bin_dir: Path) -> None:
 
 def test_osascript_gets_a_hidden_answer_dialog_with_quoted_text(bin_dir: Path) -> None:
     log = fake(bin_dir, "osascript")
-    provider = prompt_provider(SERIAL, profile='a "quoted" one', configured="osascript")
+    provider = prompt_provider(
+        SERIAL, profile='a "quoted" one', configured="osascript", environ=os.environ
+    )
     assert get_token_code(provider, SERIAL) == "123456"
     argv = calls(log)[0]["argv"]
     assert (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -60,7 +61,7 @@ def test_a_chain_builds_one_client_and_every_hop_signs_with_its_caller(
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto.url)
     isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
     isolated_env.aws_config_file.write_text(CHAIN)
-    final = build_provider(plan_chain(load_profiles(), "c")).retrieve()
+    final = build_provider(plan_chain(load_profiles(None, os.environ), "c")).retrieve()
     calls = moto.sts_calls()
     assert [call.action for call in calls] == ["AssumeRole"] * 3
     assert len(built) == 1 and built[0].endpoint_url == moto.url
@@ -126,14 +127,18 @@ def test_unsigned_calls_use_their_own_client_and_send_no_signature(
 
 
 def test_a_changed_ca_bundle_or_proxy_gets_a_new_client(
-    built: list[StsTarget], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    built: list[StsTarget], tmp_path: Any
 ) -> None:
-    target = StsTarget("us-east-1", "http://127.0.0.1:9")
-    first = sts_pool.shared_sts_client(target, signed=True)
+    from resolver.providers.sts.factory import transport_environment
+
+    def target(environ: dict[str, str]) -> StsTarget:
+        return StsTarget("us-east-1", "http://127.0.0.1:9", transport_environment(environ))
+
+    first = sts_pool.shared_sts_client(target({}), signed=True)
     bundle = tmp_path / "ca.pem"
     bundle.write_text("")
-    monkeypatch.setenv("AWS_CA_BUNDLE", str(bundle))
-    second = sts_pool.shared_sts_client(target, signed=True)
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    third = sts_pool.shared_sts_client(target, signed=True)
+    environ = {"AWS_CA_BUNDLE": str(bundle)}
+    second = sts_pool.shared_sts_client(target(environ), signed=True)
+    environ["HTTPS_PROXY"] = "http://127.0.0.1:9"
+    third = sts_pool.shared_sts_client(target(environ), signed=True)
     assert len({id(first), id(second), id(third)}) == 3

@@ -4,37 +4,38 @@ from __future__ import annotations
 
 import pytest
 
+from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT
 from resolver.errors import ConfigError
 from resolver.providers.sts.factory import (
-    CONNECT_TIMEOUT,
-    READ_TIMEOUT,
     StsTarget,
     make_sts_client,
+    transport_environment,
 )
 
+CONNECT_TIMEOUT, READ_TIMEOUT = STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT
 
-def test_defaults_are_seconds_not_botocores_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ROLECHAIN_STS_CONNECT_TIMEOUT", raising=False)
-    monkeypatch.delenv("ROLECHAIN_STS_READ_TIMEOUT", raising=False)
-    config = make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9")).meta.config
+
+def target_in(environ: dict[str, str]) -> StsTarget:
+    """A target resolved in ``environ``: its client's settings come from there only."""
+    return StsTarget("us-east-1", "http://127.0.0.1:9", transport_environment(environ))
+
+
+def test_defaults_are_seconds_not_botocores_minute() -> None:
+    config = make_sts_client(None, target_in({})).meta.config
     assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT, READ_TIMEOUT)
     assert READ_TIMEOUT < 60
 
 
-def test_timeouts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ROLECHAIN_STS_CONNECT_TIMEOUT", "1.5")
-    monkeypatch.setenv("ROLECHAIN_STS_READ_TIMEOUT", "4")
-    config = make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9")).meta.config
+def test_timeouts_come_from_the_environment() -> None:
+    given = {"ROLECHAIN_STS_CONNECT_TIMEOUT": "1.5", "ROLECHAIN_STS_READ_TIMEOUT": "4"}
+    config = make_sts_client(None, target_in(given)).meta.config
     assert (config.connect_timeout, config.read_timeout) == (1.5, 4.0)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "121", "nan", "inf"])
-def test_a_bad_timeout_is_a_config_error_naming_the_variable(
-    value: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ROLECHAIN_STS_READ_TIMEOUT", value)
+def test_a_bad_timeout_is_a_config_error_naming_the_variable(value: str) -> None:
     with pytest.raises(ConfigError, match="ROLECHAIN_STS_READ_TIMEOUT"):
-        make_sts_client(None, StsTarget("us-east-1", "http://127.0.0.1:9"))
+        make_sts_client(None, target_in({"ROLECHAIN_STS_READ_TIMEOUT": value}))
 
 
 def test_a_throttled_call_is_sent_max_attempts_times_in_all() -> None:
