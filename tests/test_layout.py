@@ -304,24 +304,12 @@ PROCESS_READS = frozenset(
 PROCESS_READERS = {
     "resolver/context.py": "the Context: the one place the process's surroundings are read",
     "resolver/cli/entry.py": "the warm entry: answers before any Context is built",
-    "resolver/cache/answers.py": "the warm entry's ready answer (stdlib only, no Context)",
+    "resolver/cli/fastpath.py": "the warm entry's ready answer: the process environment, once",
     "resolver/cache/depends.py": "the warm path's re-check of a `cwd` dependency",
     "resolver/demo/run.py": "the demo sets up its own demo environment, then resolves in it",
     "resolver/demo/localsts.py": "the demo's local STS child gets a clean copy of ours",
 }
 """The short allow-list: every other module takes the ``Context`` (or its values)."""
-NOT_YET_PASSED_A_CONTEXT = {
-    "resolver/cache/keys.py",
-    "resolver/cache/persistent.py",
-    "resolver/providers/executor.py",
-    "resolver/providers/bases/container.py",
-    "resolver/providers/bases/default_chain.py",
-    "resolver/providers/bases/environment.py",
-    "resolver/providers/bases/imds.py",
-    "resolver/providers/bases/process.py",
-}
-"""Modules being rewritten to take ``ctx: Context`` on a sibling branch (issue 20 item 2):
-each is to leave this set when it does (``test_the_pending_set_is_still_pending``)."""
 
 
 def process_reads(path: Path) -> list[str]:
@@ -354,18 +342,11 @@ def test_the_process_reads_check_sees_each_way_of_reading(tmp_path: Path) -> Non
 def test_no_module_but_the_context_reads_the_process_environment() -> None:
     """Issue 20 item 3: the Context is built once (``resolver.api``, the CLI) and passed
     down; no other module reads ``os.environ`` or the working directory after it."""
-    skipped = set(PROCESS_READERS) | NOT_YET_PASSED_A_CONTEXT
+    skipped = set(PROCESS_READERS)
     found = [
         read
         for path in sorted(PACKAGE.rglob("*.py"))
         if str(path.relative_to(ROOT)) not in skipped
         for read in process_reads(path)
     ]
-    print(found)
     assert found == []
-
-
-def test_the_pending_set_is_still_pending() -> None:
-    """A module that no longer reads the process environment leaves the pending set."""
-    done = sorted(name for name in NOT_YET_PASSED_A_CONTEXT if not process_reads(ROOT / name))
-    assert done == []

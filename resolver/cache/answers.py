@@ -49,12 +49,11 @@ def _absolute(name: str, value: str, environ: "Mapping[str, str]") -> str:
 def request_text(
     profile: str | None,
     config: str | None,
-    environ: "Mapping[str, str] | None" = None,
+    environ: "Mapping[str, str]",
     overrides: "Sequence[str]" = (),
 ) -> str:
     """What identifies ``rolechain [--config C] export [P] [overrides]`` in ``environ``
     (no secrets); ``overrides`` are ``resolver.cli.fastpath.override_lines``."""
-    environ = os.environ if environ is None else environ
     from resolver import __version__
 
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
@@ -107,16 +106,13 @@ class Answer:
     def __repr__(self) -> str:
         return f"Answer(profiles={self.profiles!r}, expires={self.expires!r})"
 
-    def servable(
-        self, request: str, now: float, environ: "Mapping[str, str] | None" = None
-    ) -> bool:
+    def servable(self, request: str, now: float, environ: "Mapping[str, str]") -> bool:
         """For ``request``, not yet due, every configuration file exactly as it was, and
         every dependency of the chain's base with the value it had."""
         if request != self.request or now >= self.refresh_at:
             return False
         if files_stamp(entry[0] for entry in self.stamp) != self.stamp:
             return False
-        environ = os.environ if environ is None else environ
         return all(dependency_value(k, n, environ) == v for k, n, v in self.depends)
 
     def encode(self) -> bytes:

@@ -18,7 +18,6 @@ region, and the caller's identity: the previous step's key, or the base's.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ def dependency_stamp(key: StepKey, environ: Mapping[str, str]) -> tuple[Dependen
 
 
 def _environ(step: Step) -> Mapping[str, str]:
-    return step.ctx.environ if step.ctx is not None else os.environ
+    return step.ctx.environ
 
 
 def _caller_identity(step: Step) -> Callable[[], str] | None:

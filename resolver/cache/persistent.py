@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 
@@ -270,11 +269,12 @@ def make_persistent_cache(
     clock: Clock | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> StepWrapper:
-    """A step wrapper bound to ``store`` (default: ``cache_dir(environ)``)."""
-    environ = os.environ if environ is None else environ
+    """A step wrapper bound to ``store`` (default: ``cache_dir(environ)``, without an
+    ``environ`` the cache directory of the Context each step was built in)."""
 
     def wrap(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
-        where = store or CacheStore(cache_dir(environ))
+        settings = step.ctx.environ if environ is None else environ
+        where = store or CacheStore(cache_dir(settings))
         material = step_material(step)  # from ``step.key``: see resolver.cache.keys
         if material is None:
             if step.hop is not None:  # a hop we can't key safely: memory only
@@ -286,7 +286,7 @@ def make_persistent_cache(
             store=where,
             meta=_meta(provider, step),
             window=window,
-            timeout=lock_timeout(environ) if timeout is None else timeout,
+            timeout=lock_timeout(settings) if timeout is None else timeout,
             clock=clock,
         )
         return CachedStep(disk, lambda _: f"step:{disk.key()}", clock=clock)
@@ -299,9 +299,8 @@ def persistent_cache(provider: CredentialsProvider, step: Step) -> CredentialsPr
     return make_persistent_cache()(provider, step)
 
 
-def step_wrapper(environ: Mapping[str, str] | None = None) -> StepWrapper:
+def step_wrapper(environ: Mapping[str, str]) -> StepWrapper:
     """``persistent_cache`` unless ``ROLECHAIN_NO_CACHE`` turns it off (then memory only)."""
-    environ = os.environ if environ is None else environ
     return memory_cache if cache_disabled(environ) else make_persistent_cache(environ=environ)
 
 

@@ -132,7 +132,7 @@ def save_answer(
             continue
     profiles = [p for p in (chain.source.profile, *(hop.profile for hop in chain.hops)) if p]
     profile, config, _, overrides = request_of(vars(args))  # as the warm path reads argv
-    request = request_text(profile, config, overrides=overrides)
+    request = request_text(profile, config, ctx.environ, overrides)
     expires = credentials.expires.timestamp()
     answer = Answer(request, profiles, refresh_at, expires, found.stamp, outputs, found.depends)
     try:

@@ -43,10 +43,10 @@ class Step:
         hop: Hop | None,
         source: Source,
         caller: Any,
-        target: StsTarget | None = None,
-        through: tuple[str, ...] = (),
-        key: StepKey | None = None,
-        ctx: Context | None = None,
+        target: StsTarget | None,
+        through: tuple[str, ...],
+        key: StepKey,
+        ctx: Context,
     ) -> None:
         self.label = label
         self.through = through
@@ -54,7 +54,7 @@ class Step:
         self.source = source
         self.caller = caller
         self.target = target
-        self.key = key or StepKey()
+        self.key = key
         self.ctx = ctx
 
 

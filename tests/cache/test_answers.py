@@ -125,19 +125,19 @@ def test_servable_until_refresh_and_while_files_are_unchanged(tmp_path: Path) ->
     answer = sample(tmp_path)
     config, missing = (Path(entry[0]) for entry in answer.stamp)
     now = time.time()
-    assert answer.servable(answer.request, now)
-    assert not answer.servable(answer.request + "x", now)
-    assert not answer.servable(answer.request, answer.refresh_at)
+    assert answer.servable(answer.request, now, os.environ)
+    assert not answer.servable(answer.request + "x", now, os.environ)
+    assert not answer.servable(answer.request, answer.refresh_at, os.environ)
     missing.write_text("")  # a file that appears
-    assert not answer.servable(answer.request, now)
+    assert not answer.servable(answer.request, now, os.environ)
     missing.unlink()
-    assert answer.servable(answer.request, now)
+    assert answer.servable(answer.request, now, os.environ)
     config.write_text("[profile p]\nregion = x\n")  # an edit
-    assert not answer.servable(answer.request, now)
+    assert not answer.servable(answer.request, now, os.environ)
     info = config.stat()
     config.write_text("[profile p]\n")  # same size as the original, new mtime
     os.utime(config, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))
-    assert not answer.servable(answer.request, now)
+    assert not answer.servable(answer.request, now, os.environ)
 
 
 def test_read_answer_accepts_only_private_regular_files(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ would carry the Authorization header to another host).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Mapping
 from ipaddress import ip_address
@@ -102,14 +101,14 @@ class ContainerProvider:
 
     def __init__(
         self,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
         timeout: float = 2.0,
         *,
         attempts: int = 3,
         retry_delay: float = 0.5,
         ecs_host: str = ECS_HOST,
     ) -> None:
-        self._environ = os.environ if environ is None else environ
+        self._environ = environ
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.retry_delay = retry_delay

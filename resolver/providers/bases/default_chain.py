@@ -3,7 +3,6 @@ container credentials endpoint, then EC2 instance metadata; the first configured
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,8 @@ class DefaultChainProvider:
 
     name = "DefaultChainProvider"
 
-    def __init__(self, environ: Mapping[str, str] | None = None, label: str | None = None):
-        self._environ = os.environ if environ is None else environ
+    def __init__(self, environ: Mapping[str, str], label: str | None = None):
+        self._environ = environ
         self.label = label
 
     def __repr__(self) -> str:

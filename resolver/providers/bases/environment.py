@@ -6,7 +6,6 @@ providers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -29,13 +28,13 @@ ROLE_ARN = "AWS_ROLE_ARN"
 ROLE_SESSION_NAME = "AWS_ROLE_SESSION_NAME"
 
 
-def has_environment_credentials(environ: Mapping[str, str] | None = None) -> bool:
+def has_environment_credentials(environ: Mapping[str, str]) -> bool:
     """True when ``AWS_ACCESS_KEY_ID`` is set and non-empty (botocore's opt-in rule).
 
     A key id without a secret still counts: ``EnvironmentProvider.retrieve`` then
     reports the missing variable instead of silently falling through.
     """
-    env = os.environ if environ is None else environ
+    env = environ
     return bool(env.get(ACCESS_KEY_ID))
 
 
@@ -44,8 +43,8 @@ class EnvironmentProvider:
 
     name = "EnvironmentProvider"
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self._environ = os.environ if environ is None else environ
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
 
     def __repr__(self) -> str:
         return "EnvironmentProvider()"
@@ -87,7 +86,7 @@ class EnvironmentProvider:
 
 
 def web_identity_from_env(
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
 ) -> tuple[str, str, str | None] | None:
     """``(role_arn, token_file, session_name)`` from the environment, or None.
 
@@ -95,7 +94,7 @@ def web_identity_from_env(
     without ``AWS_ROLE_ARN`` is an error. ``session_name`` is None when
     ``AWS_ROLE_SESSION_NAME`` is unset (the caller picks a default).
     """
-    env = os.environ if environ is None else environ
+    env = environ
     token_file = env.get(WEB_IDENTITY_TOKEN_FILE)
     if not token_file:
         return None

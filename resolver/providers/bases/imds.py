@@ -8,7 +8,6 @@ IMDSv1 unless ``AWS_EC2_METADATA_V1_DISABLED`` is true.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -55,12 +54,12 @@ class InstanceMetadataProvider:
 
     def __init__(
         self,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
         endpoint: str | None = None,
         timeout: float = 1.0,
         attempts: int = 1,
     ) -> None:
-        self._environ = os.environ if environ is None else environ
+        self._environ = environ
         self._endpoint = endpoint
         self.timeout = timeout
         self.attempts = max(1, attempts)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 import subprocess
 import sys
@@ -52,9 +51,9 @@ def program_of(argv: list[str] | str) -> str:
     return argv[0] if argv else ""
 
 
-def resolving(environ: Mapping[str, str] | None = None) -> list[str]:
+def resolving(environ: Mapping[str, str]) -> list[str]:
     """The profiles whose credential_process is running above us (``RESOLVING_VARIABLE``)."""
-    value = (os.environ if environ is None else environ).get(RESOLVING_VARIABLE, "")
+    value = environ.get(RESOLVING_VARIABLE, "")
     try:
         names = json.loads(value) if value else []
     except ValueError:
@@ -116,10 +115,10 @@ class ProcessProvider:
         label: str | None = None,
         stderr: TextIO | None = None,
         profile: str | None = None,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self.command = command
-        self._environ = os.environ if environ is None else environ  # the child's, and ours
+        self._environ = environ  # the child's, and ours
         self.timeout = timeout
         self.label = label
         self.profile = profile

@@ -341,6 +341,7 @@ def test_token_times_are_written_in_utc_whatever_the_clock_zone(oidc: Portal) ->
     token = device_login(
         SESSION,
         lambda v: None,
+        environ=os.environ,
         sleep=clock.sleep,
         clock=lambda: clock.now,
         now=lambda: datetime(2030, 1, 2, 3, 4, 5, tzinfo=eastern),
