@@ -76,7 +76,7 @@ def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path,
 
 def runs(command: str) -> bool:
     try:
-        ProcessProvider(command, timeout=30).retrieve()
+        ProcessProvider(command, timeout=30, environ=os.environ).retrieve()
     except ProviderError:
         return False
     return True
@@ -100,7 +100,7 @@ def test_every_consumer_agrees_with_the_execution(
     planned = depends_on_working_directory(chain, (), environ["PATH"])
     assert execution_depends == is_relative_program(command) == key_depends == planned
     program = command_program(command)
-    assert ProcessProvider(command).program == program
+    assert ProcessProvider(command, environ=os.environ).program == program
     if command:
         assert ProcessTokenProvider(command).program == program
     if "~" in command:
@@ -127,7 +127,7 @@ def test_every_parser_names_the_same_program_for_any_command(command: str) -> No
         argv = []  # unbalanced quotes: it never runs, so it depends on nothing
         assert program == "" and not is_relative_program(command)
     assert program == (argv[0] if argv else "")
-    assert ProcessProvider(command).program in (program, "(unparsable command)")
+    assert ProcessProvider(command, environ=os.environ).program in (program, "(unparsable command)")
     if argv:
         assert ProcessTokenProvider(command).program == program
     relative = is_relative_program(command)

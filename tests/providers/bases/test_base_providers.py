@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -90,7 +91,7 @@ def test_environment_provider_reads_all_variables() -> None:
 def test_environment_provider_reads_os_environ_at_retrieve_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    provider = EnvironmentProvider()
+    provider = EnvironmentProvider(os.environ)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
 
@@ -150,9 +151,9 @@ def test_has_environment_credentials_follows_access_key_id() -> None:
 def test_has_environment_credentials_defaults_to_os_environ(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert not has_environment_credentials()
+    assert not has_environment_credentials(os.environ)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY_ID)
-    assert has_environment_credentials()
+    assert has_environment_credentials(os.environ)
 
 
 # --- web identity from the environment -------------------------------------------
@@ -180,7 +181,7 @@ def test_web_identity_from_env() -> None:
 def test_web_identity_absent_without_token_file() -> None:
     assert web_identity_from_env({}) is None
     assert web_identity_from_env({"AWS_ROLE_ARN": "arn:aws:iam::1:role/x"}) is None
-    assert web_identity_from_env() is None  # the isolated os.environ
+    assert web_identity_from_env(os.environ) is None  # the isolated os.environ
 
 
 def test_web_identity_token_file_without_role_arn_is_an_error() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -437,7 +438,7 @@ def test_imds_disabled_makes_no_request(server: FakeServer) -> None:
 
 
 def test_imds_disabled_by_the_isolated_test_environment() -> None:
-    assert "disabled" in error_of(InstanceMetadataProvider())
+    assert "disabled" in error_of(InstanceMetadataProvider(os.environ))
 
 
 def test_imds_endpoint_from_environment(server: FakeServer) -> None:

@@ -4,6 +4,7 @@ accept and refuse the same documents and make the same Credentials from them."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -70,7 +71,7 @@ def both(doc: Any) -> tuple[Credentials | ProviderError, Credentials | ProviderE
         )
     )
     process_doc = as_process(doc) if isinstance(doc, dict) else doc
-    provider = ProcessProvider("helper --flag", label="p")
+    provider = ProcessProvider("helper --flag", label="p", environ=os.environ)
     process = outcome(lambda: provider._parse(json.dumps(process_doc).encode(), b""))
     return container, process
 

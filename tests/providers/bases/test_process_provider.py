@@ -58,7 +58,7 @@ def assert_no_secrets(text: str) -> None:
 
 def failure(command: str, timeout: float = 60) -> str:
     with pytest.raises(ProviderError) as info:
-        ProcessProvider(command, label="build", timeout=timeout).retrieve()
+        ProcessProvider(command, label="build", timeout=timeout, environ=os.environ).retrieve()
     message = str(info.value)
     assert_no_secrets(message)
     assert message.startswith("profile build: credential_process `")
@@ -66,7 +66,9 @@ def failure(command: str, timeout: float = 60) -> str:
 
 
 def test_full_version_1_output(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    provider = ProcessProvider(printing(tmp_path, GOOD, stderr="note: using cached login\n"))
+    provider = ProcessProvider(
+        printing(tmp_path, GOOD, stderr="note: using cached login\n"), environ=os.environ
+    )
 
     creds = provider.retrieve()
 
@@ -85,7 +87,7 @@ def test_full_version_1_output(tmp_path: Path, capfd: pytest.CaptureFixture[str]
 def test_minimal_output_long_term_keys(tmp_path: Path) -> None:
     doc = {"Version": 1, "AccessKeyId": "AKIAPROCESS", "SecretAccessKey": SECRET}
 
-    creds = ProcessProvider(printing(tmp_path, doc)).retrieve()
+    creds = ProcessProvider(printing(tmp_path, doc), environ=os.environ).retrieve()
 
     assert creds.session_token is None
     assert creds.expires is None
@@ -104,7 +106,7 @@ def test_command_is_split_like_the_cli_and_not_run_by_a_shell(tmp_path: Path) ->
     )
     command += " --profile 'two words' \"dq arg\" $HOME ';' a\\ b"
 
-    creds = ProcessProvider(command).retrieve()
+    creds = ProcessProvider(command, environ=os.environ).retrieve()
 
     assert creds.access_key_id == "--profile|two words|dq arg|$HOME|;|a b"
 
@@ -122,7 +124,7 @@ def test_child_inherits_stdin_so_it_can_prompt(tmp_path: Path) -> None:
     typed = tmp_path / "typed.txt"
     typed.write_text("123456\n")
     with redirected_stdin(typed):
-        creds = ProcessProvider(command).retrieve()
+        creds = ProcessProvider(command, environ=os.environ).retrieve()
 
     assert creds.access_key_id == "AKIA123456"
 
@@ -269,7 +271,7 @@ def test_unbalanced_quotes(tmp_path: Path) -> None:
 
 def test_empty_command() -> None:
     with pytest.raises(ProviderError, match="credential_process is empty"):
-        ProcessProvider("   ").retrieve()
+        ProcessProvider("   ", environ=os.environ).retrieve()
 
 
 def test_stderr_in_errors_is_trimmed_to_its_tail(tmp_path: Path) -> None:
@@ -298,7 +300,7 @@ def test_stderr_goes_to_the_given_stream_on_success(tmp_path: Path) -> None:
             pass
 
     sink = Sink()
-    ProcessProvider(printing(tmp_path, GOOD, "hello\n"), stderr=sink).retrieve()  # type: ignore[arg-type]
+    ProcessProvider(printing(tmp_path, GOOD, "hello\n"), stderr=sink, environ=os.environ).retrieve()  # type: ignore[arg-type]
 
     assert "".join(sink.parts) == "hello\n"
 
@@ -306,12 +308,15 @@ def test_stderr_goes_to_the_given_stream_on_success(tmp_path: Path) -> None:
 def test_output_with_extra_fields_is_accepted(tmp_path: Path) -> None:
     doc = dict(GOOD, Extra={"nested": True})
 
-    assert ProcessProvider(printing(tmp_path, doc)).retrieve().account_id == "210987654321"
+    assert (
+        ProcessProvider(printing(tmp_path, doc), environ=os.environ).retrieve().account_id
+        == "210987654321"
+    )
 
 
 def test_repr_shows_program_not_output(tmp_path: Path) -> None:
     command = printing(tmp_path, GOOD)
-    provider = ProcessProvider(command, label="build")
+    provider = ProcessProvider(command, label="build", environ=os.environ)
     provider.retrieve()
 
     assert repr(provider) == f"ProcessProvider(program={sys.executable!r}, label='build')"
@@ -352,7 +357,7 @@ def test_stderr_reaches_the_user_while_the_child_waits(tmp_path: Path) -> None:
     )
     sink = PromptAnswerer("Enter MFA code: ", answer)
 
-    creds = ProcessProvider(command, timeout=15, stderr=sink).retrieve()  # type: ignore[arg-type]
+    creds = ProcessProvider(command, timeout=15, stderr=sink, environ=os.environ).retrieve()  # type: ignore[arg-type]
 
     assert creds.access_key_id == "AKIA654321"
     assert sink.seen == "Enter MFA code: "
@@ -381,7 +386,7 @@ def test_split_utf8_in_stderr_is_forwarded_intact(
         """,
     )
 
-    ProcessProvider(command).retrieve()
+    ProcessProvider(command, environ=os.environ).retrieve()
 
     assert "héllo ✓" in capfd.readouterr().err
 
@@ -417,7 +422,7 @@ def test_a_background_grandchild_does_not_hold_up_success(tmp_path: Path) -> Non
     )
     started = time.monotonic()
 
-    creds = ProcessProvider(command, timeout=30).retrieve()
+    creds = ProcessProvider(command, timeout=30, environ=os.environ).retrieve()
 
     assert creds.access_key_id == "AKIABG"
     assert time.monotonic() - started < 3
@@ -425,7 +430,7 @@ def test_a_background_grandchild_does_not_hold_up_success(tmp_path: Path) -> Non
 
 def test_errors_and_repr_show_the_program_not_its_arguments(tmp_path: Path) -> None:
     command = printing(tmp_path, GOOD, stderr="bad login\n", code=1) + " --password hunter2"
-    provider = ProcessProvider(command, label="build")
+    provider = ProcessProvider(command, label="build", environ=os.environ)
 
     message = failure(command)
 
@@ -490,7 +495,7 @@ def test_a_profile_already_resolving_is_refused(
     monkeypatch.setenv("ROLECHAIN_RESOLVING", json.dumps(["top", "selfref"]))
 
     with pytest.raises(ProviderError, match="credential_process loop: selfref -> selfref"):
-        ProcessProvider(command, label="selfref", profile="selfref").retrieve()
+        ProcessProvider(command, label="selfref", profile="selfref", environ=os.environ).retrieve()
     assert not marker.exists()
 
 
@@ -507,6 +512,6 @@ def test_the_child_learns_which_profiles_are_resolving(
     )
     monkeypatch.setenv("ROLECHAIN_RESOLVING", json.dumps(["outer"]))
 
-    ProcessProvider(command, profile="inner").retrieve()
+    ProcessProvider(command, profile="inner", environ=os.environ).retrieve()
 
     assert json.loads(seen.read_text()) == ["outer", "inner"]
