@@ -51,8 +51,18 @@ def check_line_value(name: str, value: str) -> None:
         raise ResolverError(f"the value of {name} holds a line break or NUL: refused")
 
 
+def _sh_word(value: str) -> str:
+    """``value`` as one sh word that no POSIX shell, nor zsh, expands: ``shlex.quote``, and
+    single quotes also where zsh would expand ``=cmd`` in an assignment's value (at its
+    start, or after a ``:``), which ``shlex`` leaves bare."""
+    quoted = shlex.quote(value)
+    if quoted == value and (value.startswith("=") or ":=" in value):
+        return f"'{value}'"
+    return quoted
+
+
 def _posix(name: str, value: str | None) -> str:
-    return f"export {name}={shlex.quote(value)}" if value is not None else f"unset {name}"
+    return f"export {name}={_sh_word(value)}" if value is not None else f"unset {name}"
 
 
 def _fish(name: str, value: str | None) -> str:
@@ -80,7 +90,7 @@ def _cmd(name: str, value: str | None) -> str:
 def _dotenv(name: str, value: str | None) -> str:
     if value is None:
         return f"{name}="
-    if _BARE.fullmatch(value):
+    if _BARE.fullmatch(value) and _sh_word(value) == value:
         return f"{name}={value}"
     quoted = value.replace("'", "'\\''")  # nothing is special inside '...' for sh
     return f"{name}='{quoted}'"

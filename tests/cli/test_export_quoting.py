@@ -146,6 +146,9 @@ SHELLS = {
 }
 SHELL_BATCH = 100
 ATTACKS = ["$(touch${IFS}%s/1)", "`touch %s/2`", "';touch %s/3;'", "\u2019;touch %s/4"]
+EXPANDED_BARE = ["=ls", "a:=ls", "=Scunthorpe", "x:~root", "~root", "a=b=c"]
+"""Bare to ``shlex`` but expanded by zsh in an assignment (``=cmd``, ``~user``): found
+by this test (``=Scunthorpe`` made zsh stop with "Scunthorpe not found")."""
 
 
 def batch_script(fmt: str, values: list[str], folder: Path) -> tuple[str, list[str]]:
@@ -180,7 +183,7 @@ def test_shell_formats_round_trip_in_the_real_shells(
     folder = tmp_path_factory.mktemp("batch")
     marks = folder / "marks"
     marks.mkdir()
-    values = values + [attack.replace("%s", str(marks)) for attack in ATTACKS]
+    values = values + [attack.replace("%s", str(marks)) for attack in ATTACKS] + EXPANDED_BARE
     script, printed = batch_script(fmt, values, folder)
     env = {"PATH": os.environ["PATH"], "HOME": str(folder), "LC_ALL": "C.UTF-8"}
     for program in SHELLS[fmt]:
