@@ -35,11 +35,16 @@ ALLOWED_HTTP_HOSTS = frozenset({"169.254.170.2", "169.254.170.23", "fd00:ec2::23
 
 
 def http_request(
-    method: str, url: str, headers: Mapping[str, str], timeout: float
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    timeout: float,
+    ca_bundle: str | None = None,
 ) -> tuple[int, bytes]:
     """One request, no proxy nor redirects, within ``timeout`` seconds in all (connect and
-    every read): ``(status, body)``, or TransportError."""
-    status, _, body = outbound.request(method, url, headers, seconds=timeout)
+    every read), https verified with ``ca_bundle`` when given: ``(status, body)``, or
+    TransportError."""
+    status, _, body = outbound.request(method, url, headers, seconds=timeout, ca_bundle=ca_bundle)
     return status, body
 
 
@@ -179,7 +184,8 @@ class ContainerProvider:
             if attempt:
                 time.sleep(self.retry_delay)
             try:
-                status, body = http_request("GET", url, headers, self.timeout)
+                bundle = self._environ.get("AWS_CA_BUNDLE") or None
+                status, body = http_request("GET", url, headers, self.timeout, bundle)
             except TransportError as exc:
                 problem = exc.reason
                 continue
