@@ -17,6 +17,7 @@ from functools import cached_property
 
 from resolver.environment import cache_directory as cache_directory
 from resolver.environment import cache_disabled as cache_disabled
+from resolver.environment import current_directory as current_directory
 from resolver.environment import expand_home as expand_home
 from resolver.environment import home_directory as home_directory
 
@@ -72,14 +73,6 @@ class Context:
     def expand(self, path: str) -> str:
         """``path`` with a leading ``~`` taken from this context's home."""
         return expand_home(path, self.environ)
-
-
-def current_directory() -> str:
-    """The process's working directory, or ``?`` when it no longer exists."""
-    try:
-        return os.getcwd()
-    except OSError:
-        return "?"
 
 
 def process_reader(names: tuple[str, ...]) -> Callable[[], tuple[object, ...]]:

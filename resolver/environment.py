@@ -17,6 +17,14 @@ _TRUE = ("1", "true", "yes", "on")
 _PLATFORM_DIRS = ("win32", "cygwin", "darwin", "ios", "android", "emscripten", "wasi")
 
 
+def current_directory() -> str:
+    """The process's working directory, or ``?`` when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "?"
+
+
 def home_directory(environ: "Mapping[str, str]") -> str:
     """``HOME`` (on Windows ``USERPROFILE``) in ``environ``, else the password database's."""
     named = environ.get("HOME") or (environ.get("USERPROFILE") if os.name == "nt" else None)

@@ -305,7 +305,7 @@ PROCESS_READERS = {
     "resolver/context.py": "the Context: the one place the process's surroundings are read",
     "resolver/cli/entry.py": "the warm entry: answers before any Context is built",
     "resolver/cli/fastpath.py": "the warm entry's ready answer: the process environment, once",
-    "resolver/cache/depends.py": "the warm path's re-check of a `cwd` dependency",
+    "resolver/environment.py": "the Context's readings the warm path shares (the cwd)",
     "resolver/demo/run.py": "the demo sets up its own demo environment, then resolves in it",
     "resolver/demo/localsts.py": "the demo's local STS child gets a clean copy of ours",
 }

@@ -24,10 +24,10 @@ exactly.
 
 import os
 
-from resolver.cache.depends import dependency_value, working_directory
+from resolver.cache.depends import dependency_value
 from resolver.cache.private import read_private
 from resolver.cache.stamps import Dependency, FileStamp, Stamp, files_stamp
-from resolver.environment import expand_home
+from resolver.environment import current_directory, expand_home
 
 TYPE_CHECKING = False  # typing and __future__ would cost this hot path 10%: quoted hints
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def request_text(
     lines = [f"{_HEADER} {__version__}", f"profile {profile or ''}"]
     lines.append(f"config {os.path.abspath(expand_home(config, environ)) if config else ''}")
     lines += overrides
-    lines.append(f"cwd {working_directory()}")
+    lines.append(f"cwd {current_directory()}")
     keyed = (n for n in environ if n.startswith(_KEYED_PREFIXES) or n in _KEYED_NAMES)
     for name in sorted(keyed):
         secret = ("SECRET" in name or "TOKEN" in name) and not name.endswith("_FILE")

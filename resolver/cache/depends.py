@@ -13,19 +13,13 @@ is on the warm path); the built-in sha256 module only for an answer with a file.
 import os
 import stat
 
+from resolver.environment import current_directory
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 MAX_DEPENDENCY_BYTES = 1024 * 1024
-
-
-def working_directory() -> str:
-    """The working directory, or ``?`` when it no longer exists."""
-    try:
-        return os.getcwd()
-    except OSError:
-        return "?"
 
 
 def file_digest(path: str) -> str:
@@ -77,4 +71,4 @@ def dependency_value(kind: str, name: str, environ: "Mapping[str, str]") -> str:
         return file_digest(name)
     if kind == "program":
         return find_program(name, environ)
-    return working_directory() if kind == "cwd" else "?"
+    return current_directory() if kind == "cwd" else "?"
