@@ -169,24 +169,52 @@ def _forms(value: str) -> list[str]:
 
 def scrub(text: str, *, fields: bool = True) -> str:
     """``text`` without any remembered secret (an all-digit one, such as an MFA code, only
-    where no digit touches it) and, with ``fields``, no value of a secret-named field."""
+    where no digit touches it) and, with ``fields``, no value of a secret-named field.
+
+    Every span is found in the original text and overlapping spans are merged before any
+    is replaced, so a secret that overlaps a field name, or a field value, cannot hide the
+    other by being redacted first."""
+    spans = _secret_spans(text) + (_field_spans(text) if fields else [])
+    if not spans:
+        return text
+    pieces, end = [], 0
+    for start, stop in _merged(spans):
+        pieces += [text[end:start], REDACTED]
+        end = stop
+    return "".join(pieces) + text[end:]
+
+
+def _secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where a remembered secret, in any of its forms, occurs in ``text``."""
     import re
 
-    for value in sorted(_SEEN, key=len, reverse=True):
+    spans = []
+    for value in _SEEN:
         for form in _forms(value):
-            if form.isdigit():
-                text = re.sub(rf"(?<!\d){form}(?!\d)", REDACTED, text)
-            else:
-                text = text.replace(form, REDACTED)
-    if not fields:
-        return text
-    # sessionKey%22%3A%22VALUE%22 (URL-encoded JSON), then KEY=VALUE and "KEY": "VALUE"
-    encoded = re.compile(rf"(?i)((?:{SECRET_FIELDS})%22%3A(?:\+|%20)*%22)(.*?)(?=%22|&|\s|$)")
-    text = encoded.sub(lambda match: match.group(1) + REDACTED, text)
-    plain = re.compile(
-        rf"(?i)(\b(?:{SECRET_FIELDS})\b['\"]?\s*(?:=|:|%3D)\s*['\"]?)([^\s&'\",;}}<]+)"
-    )
-    return plain.sub(lambda match: match.group(1) + REDACTED, text)
+            pattern = rf"(?<!\d){form}(?!\d)" if form.isdigit() else re.escape(form)
+            spans += [match.span() for match in re.finditer(pattern, text)]
+    return spans
+
+
+def _field_spans(text: str) -> list[tuple[int, int]]:
+    """Where the value of a secret-named field occurs: sessionKey%22%3A%22VALUE%22
+    (URL-encoded JSON), KEY=VALUE and "KEY": "VALUE"."""
+    import re
+
+    encoded = re.compile(rf"(?i)(?:{SECRET_FIELDS})%22%3A(?:\+|%20)*%22(.*?)(?=%22|&|\s|$)")
+    plain = re.compile(rf"(?i)\b(?:{SECRET_FIELDS})\b['\"]?\s*(?:=|:|%3D)\s*['\"]?([^\s&'\",;}}]+)")
+    return [match.span(1) for pattern in (encoded, plain) for match in pattern.finditer(text)]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted, overlapping and touching ones joined, empty ones dropped."""
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(span for span in spans if span[1] > span[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(stop, merged[-1][1]))
+        else:
+            merged.append((start, stop))
+    return merged
 
 
 def format_exception(exc: BaseException) -> str:
