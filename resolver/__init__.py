@@ -8,7 +8,7 @@ Importing this package is cheap: each public name is imported from ``resolver.ap
 (pydantic, boto3) only when called.
 """
 
-TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see cli.entry)
+TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see resolver.cli)
 if TYPE_CHECKING:
     from resolver.api import plan, resolve, session
     from resolver.errors import (

@@ -1,5 +1,5 @@
 """``python -m resolver``: the rolechain CLI."""
 
-from resolver.cli.entry import main
+from resolver.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from resolver import cli
 from resolver.api import clear
-from resolver.cli import entry
 from tests.conftest import IsolatedEnv
 from tests.hostile import fuzz_settings, hostile_text
 
@@ -173,5 +173,5 @@ def run(argv: list[str], environment: dict[str, str]) -> tuple[int, str, str]:
             else:
                 patch.setenv(name, value)
         clear()
-        status = entry.main(argv)
+        status = cli.run(argv)
     return status, out.getvalue(), err.getvalue()

@@ -24,9 +24,8 @@ exactly.
 
 import os
 
-from resolver.cache.depends import dependency_value
 from resolver.cache.private import read_private
-from resolver.cache.stamps import Dependency, FileStamp, Stamp, files_stamp
+from resolver.cache.stamps import Dependency, FileStamp, Stamp, dependency_value, files_stamp
 from resolver.environment import current_directory, expand_home
 
 TYPE_CHECKING = False  # typing and __future__ would cost this hot path 10%: quoted hints

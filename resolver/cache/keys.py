@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from resolver.cache.depends import dependency_value
-from resolver.cache.stamps import Dependency
+from resolver.cache.stamps import Dependency, dependency_value
 from resolver.providers.bases.built import GENERATED as GENERATED
 from resolver.providers.bases.built import StepKey
 from resolver.providers.executor import Step

@@ -2,7 +2,7 @@
 and profile names.
 
 The scripts are generated from the argparse parser, so they follow the CLI. Profile names
-come from ``rolechain __complete-profiles``, which ``resolver.cli.entry`` answers before
+come from ``rolechain __complete-profiles``, which ``resolver.cli`` answers before
 argparse is imported (``resolver.cli.names``: a line scan, saved in the cache directory).
 """
 

@@ -5,7 +5,7 @@ builds a few thousand objects that all stay alive until it exits. The collector 
 next to nothing to free in such a run, yet the heap those imports leave makes it run
 full (generation 2) collections of 25-45 ms. So the CLI pauses it for the run and
 restores the previous state afterwards (which matters when the CLI is called in process,
-as the tests do). The console script (``resolver.cli.entry``) turns it off for good
+as the tests do). The console script (``resolver.cli``) turns it off for good
 before it gets here: re-enabling it at the end would start a full collection of
 everything the run allocated (about 25 ms) just before the process exits. Long-lived
 children (``exec``'s command) are separate processes and are not affected.

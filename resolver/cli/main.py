@@ -1,6 +1,6 @@
 """The ``rolechain`` CLI: argparse only; each command's module loads on demand.
 
-The console script enters at ``resolver.cli.entry.main``, which answers a warm ``export``
+The console script enters at ``resolver.cli.run``, which answers a warm ``export``
 before argparse or anything else is imported, and hands everything else to ``main``.
 """
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 
 from resolver.cache.answers import Answer
-from resolver.cache.depends import file_digest
+from resolver.cache.stamps import file_digest
 from resolver.chain.types import (
     ContainerSource,
     InstanceMetadataSource,

@@ -402,3 +402,25 @@ def test_resolve_sees_an_environment_change_at_once(
     environ["AWS_CONFIG_FILE"] = str(other)  # (isolated_env's monkeypatch restores it)
     assert api.resolve("s", environ=environ).access_key_id == "AKIASECOND"
     api.clear()
+
+
+def test_a_ready_answer_reaches_a_file_whole_though_the_process_skips_its_teardown(
+    moto: MotoServer, isolated_env: IsolatedEnv, tmp_path: Path
+) -> None:
+    """The console script leaves with ``os._exit`` after a ready answer: the output, block
+    buffered into a regular file, must be flushed first, and the status is 0."""
+    write_ini(isolated_env)
+    env = cli_env(moto, isolated_env)
+    cold = run_cli(EXPORT, env)
+    assert cold.returncode == 0, cold.stderr
+    moto.reset_recording()
+    target = tmp_path / "out.txt"
+    for _ in range(2):
+        with target.open("wb") as stream:
+            warm = subprocess.run(
+                [sys.executable, "-m", "resolver", *EXPORT],
+                env=env, stdout=stream, stderr=subprocess.PIPE, cwd=ROOT,
+            )  # fmt: skip
+        assert warm.returncode == 0 and warm.stderr == b""
+        assert target.read_text() == cold.stdout
+    assert moto.sts_calls() == []

@@ -56,7 +56,7 @@ def test_names_are_listed_cheaply_and_served_from_the_cache_directory(
     profiles: Path, isolated_env: IsolatedEnv
 ) -> None:
     code = (
-        "import sys; from resolver.cli.entry import main; main(['__complete-profiles']);"
+        "import sys; from resolver.cli import run; run(['__complete-profiles']);"
         "heavy = {'pydantic', 'boto3', 'botocore', 'argparse'} & set(sys.modules);"
         "sys.exit(f'imported {heavy}' if heavy else 0)"
     )

@@ -17,9 +17,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import resolver
-from resolver import errors
+from resolver import cli, errors
 from resolver.api import clear
-from resolver.cli import entry
 from resolver.config.values import environment_endpoint
 from resolver.console.urls import PARTITIONS, federation_endpoint
 from resolver.errors import ResolverError, remember, scrub
@@ -47,7 +46,7 @@ def encodings(value: str) -> list[str]:
     return [value, quote(value, safe=""), quote_plus(value), quote_plus(inner), repr(value)[1:-1]]
 
 
-def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "resolver", *argv],
         capture_output=True, text=True, timeout=120, check=False,
@@ -67,7 +66,7 @@ def test_a_bad_federation_endpoint_never_shows_the_session(
     monkeypatch.setenv("ROLECHAIN_FEDERATION_ENDPOINT", endpoint)
     isolated_env.rolechain_config.write_text(PROFILES)
     clear()
-    done = cli(*(["--debug"] if debug else []), "console", "admin", "--print")
+    done = run_cli(*(["--debug"] if debug else []), "console", "admin", "--print")
     session = resolver.resolve("admin")  # the cached session, if the run got one
     assert done.returncode != 0 and done.stdout == ""
     for secret in (session.secret_access_key, session.session_token or "", TEST_SECRET_ACCESS_KEY):
@@ -85,7 +84,7 @@ def test_environment_session_keys_never_reach_a_traceback(monkeypatch: pytest.Mo
     monkeypatch.setenv("AWS_SESSION_TOKEN", token)
     monkeypatch.setenv("ROLECHAIN_FEDERATION_ENDPOINT", BAD_ENDPOINTS[0])
     for debug in ([], ["--debug"]):
-        done = cli(*debug, "console", "--print")
+        done = run_cli(*debug, "console", "--print")
         assert done.returncode != 0
         assert not any(form in done.stderr for s in (key, token) for form in encodings(s))
         assert done.stderr.splitlines()[-1].startswith("rolechain: error: ")
@@ -138,7 +137,7 @@ def test_any_escaping_exception_is_one_line_without_secrets(
     for debug in ([], ["--debug"]):
         with pytest.MonkeyPatch.context() as patch, captured() as (out, err):
             patch.setattr("resolver.cli.cmd_schema.run", command)
-            status = entry.main([*debug, "schema"])
+            status = cli.run([*debug, "schema"])
         assert status == 70 and out.getvalue() == ""
         text = err.getvalue()
         assert text.endswith(f"rolechain: error: internal error ({kind.__name__}); " + (
@@ -209,7 +208,7 @@ def test_an_unexpected_os_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr("resolver.cli.cmd_schema.run", command)
     with captured() as (_, err):
-        status = entry.main(["schema"])
+        status = cli.run(["schema"])
     assert status == 70
     assert err.getvalue() == (
         "rolechain: error: internal error (PermissionError); run with --debug for the traceback\n"
@@ -236,7 +235,7 @@ def test_a_failing_completion_keypress_is_one_line(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr("resolver.cli.names.profile_names", names)
     with captured() as (out, err):
-        status = entry.main(["__complete-profiles"])
+        status = cli.run(["__complete-profiles"])
     assert status == 70
     assert out.getvalue() == ""
     assert err.getvalue() == (

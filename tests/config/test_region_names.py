@@ -9,7 +9,7 @@ from botocore.utils import validate_region_name
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolver.cli import entry
+from resolver import cli
 from resolver.config.values import region_problem
 from tests.conftest import IsolatedEnv
 from tests.hostile import fuzz_settings, hostile_text
@@ -46,7 +46,7 @@ def test_a_digits_region_in_the_environment_is_one_line_from_the_cli(
         'role_arn = "arn:aws:iam::123456789012:role/r"\n'
     )
     monkeypatch.setenv("AWS_REGION", "0")
-    status = entry.main(["--no-cache", "export", "role"])
+    status = cli.run(["--no-cache", "export", "role"])
     err = capsys.readouterr().err
     assert status != 0 and "internal error" not in err
     assert err.count("\n") == 1 and "invalid region '0'" in err

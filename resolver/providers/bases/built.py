@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from resolver.stscreds.tokens import TokenProvider
 
 DependencyName = tuple[str, str]
-"""(kind, name) of a dependency: ``file``, ``program`` or ``cwd`` (``resolver.cache.depends``)."""
+"""(kind, name) of a dependency: ``file``, ``program`` or ``cwd`` (``resolver.cache.stamps``)."""
 
 GENERATED = "generated"
 """Stands in a key for a RoleSessionName generated afresh on every call."""

@@ -12,7 +12,7 @@ import pytest
 
 from resolver import api
 from resolver.cache import keys
-from resolver.cache.depends import file_digest
+from resolver.cache.stamps import file_digest
 from resolver.chain.types import (
     Chain,
     ContainerSource,
