@@ -61,7 +61,7 @@ PATH_ENVIRONMENT = (
 """The ``CHAIN_ENVIRONMENT`` variables that hold paths (relative ones key the cwd)."""
 
 
-_process_values = process_reader(CHAIN_ENVIRONMENT)
+_PROCESS_GET, _PROCESS_KEYS = process_reader(CHAIN_ENVIRONMENT)
 
 
 @dataclass
@@ -156,14 +156,16 @@ def _entry(
 ) -> _Resolved:
     """The cached chain and provider, rebuilt when a configuration file changed; ``given``:
     the call's ``Context``, or the ``environ`` to build one from (None: the process's)."""
-    ctx = given if isinstance(given, Context) else None
-    if given is None:
-        values = _process_values()
+    if given is None:  # the warm path: no call but the lookups
+        ctx = None
+        values = tuple(map(_PROCESS_GET, _PROCESS_KEYS))
+        key = (profile, config, id(token_provider), values, True, overrides or None)
     else:
+        ctx = given if isinstance(given, Context) else None
         environ = ctx.environ if ctx is not None else given
         values = tuple(map(environ.get, CHAIN_ENVIRONMENT))  # type: ignore[union-attr]
-    enabled = ctx is None or ctx.cache_enabled
-    key = (profile, config, id(token_provider), values, enabled, overrides or None)
+        enabled = ctx is None or ctx.cache_enabled
+        key = (profile, config, id(token_provider), values, enabled, overrides or None)
     entry = _resolved.get(key)
     now = time.monotonic()
     if entry is not None and now - entry.checked_at < RECHECK_SECONDS and entry.valid_here(ctx):

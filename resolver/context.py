@@ -75,17 +75,17 @@ class Context:
         return expand_home(path, self.environ)
 
 
-def process_reader(names: tuple[str, ...]) -> Callable[[], tuple[object, ...]]:
-    """A function returning the process environment's current values of ``names`` (None:
-    unset), as a cache key, not as text: read from ``os.environ``'s encoded store, since
-    ``os.environ.get`` of an unset name costs microseconds (it raises and catches KeyError
-    inside), a dozen of them a whole warm ``resolve()``. The store follows every change
-    made through ``os.environ``."""
+def process_reader(names: tuple[str, ...]) -> tuple[Callable[[object], object], tuple[object, ...]]:
+    """A getter and keys such that ``tuple(map(getter, keys))`` is the process environment's
+    current values of ``names`` (None: unset), as a cache key, not as text: read from
+    ``os.environ``'s encoded store, since ``os.environ.get`` of an unset name costs
+    microseconds (it raises and catches KeyError inside), a dozen of them a whole warm
+    ``resolve()``. The store follows every change made through ``os.environ``. A pair, not
+    a function, so that the hot path spends no call on it."""
     store = getattr(os.environ, "_data", None)
     if not isinstance(store, dict):  # pragma: no cover - not CPython's os.environ
-        return lambda: tuple(map(os.environ.get, names))
-    keys = tuple(map(getattr(os.environ, "encodekey", str), names))
-    return lambda: tuple(map(store.get, keys))
+        return os.environ.get, names  # type: ignore[return-value]
+    return store.get, tuple(map(getattr(os.environ, "encodekey", str), names))
 
 
 def library_setting(name: str) -> str:
