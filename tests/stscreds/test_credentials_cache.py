@@ -19,6 +19,7 @@ T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
 TOKEN = "FwoGZXIvYXdzEXAMPLECACHETOKEN"
+WINDOW = timedelta(minutes=5)
 
 
 class Clock:
@@ -69,6 +70,7 @@ def make(
 ) -> tuple[CredentialsCache, FakeProvider, Clock]:
     clock = Clock()
     provider = FakeProvider(clock, lifetime)
+    kwargs.setdefault("expiry_window", WINDOW)  # the window these tests were written for
     cache = CredentialsCache(provider, clock=clock, rand=lambda: rand, **kwargs)
     return cache, provider, clock
 
@@ -113,7 +115,7 @@ def test_non_expiring_credentials_cached_forever() -> None:
 
 
 def test_refreshes_at_window_before_expiry() -> None:
-    cache, provider, clock = make(expiry_window=timedelta(minutes=5), jitter=0.0)
+    cache, provider, clock = make(expiry_window=timedelta(minutes=5), expiry_window_jitter_frac=0.0)
     first = cache.retrieve()
     clock.advance(timedelta(minutes=54, seconds=59))
     assert cache.retrieve() is first
@@ -124,9 +126,11 @@ def test_refreshes_at_window_before_expiry() -> None:
     assert provider.calls == 2
 
 
-def test_jitter_moves_refresh_earlier_by_at_most_fraction_of_window() -> None:
-    # rand 0.5, jitter 0.2, window 10 min: due at expires - 11 min.
-    cache, provider, clock = make(expiry_window=timedelta(minutes=10), jitter=0.2, rand=0.5)
+def test_jitter_narrows_the_window_by_at_most_its_fraction() -> None:
+    # Go's formula: rand 0.5, frac 1/6, window 12 min: due at expires - (12 - 1) min.
+    cache, provider, clock = make(
+        expiry_window=timedelta(minutes=12), expiry_window_jitter_frac=1 / 6, rand=0.5
+    )
     cache.retrieve()
     clock.advance(timedelta(minutes=48, seconds=59))
     cache.retrieve()
@@ -137,8 +141,10 @@ def test_jitter_moves_refresh_earlier_by_at_most_fraction_of_window() -> None:
 
 
 def test_jitter_bounds_with_real_randomness() -> None:
-    window = timedelta(minutes=5)
-    cache = CredentialsCache(FakeProvider(), expiry_window=window, jitter=0.1)
+    window = timedelta(minutes=5)  # the resolver's: 5.5 minutes narrowed by up to 1/11
+    cache = CredentialsCache(
+        FakeProvider(), expiry_window=window * 1.1, expiry_window_jitter_frac=1 / 11
+    )
     creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
     dues = {cache.due_at(creds, T0) for _ in range(500)}
     assert all(T0 + HOUR - window * 1.1 <= due <= T0 + HOUR - window for due in dues if due)
@@ -164,7 +170,7 @@ def test_jitter_drawn_once_per_credential_set() -> None:
 @pytest.mark.parametrize("jitter", [-0.1, 1.5])
 def test_jitter_must_be_a_fraction(jitter: float) -> None:
     with pytest.raises(ValueError):
-        CredentialsCache(FakeProvider(), jitter=jitter)
+        CredentialsCache(FakeProvider(), expiry_window_jitter_frac=jitter)
 
 
 def test_short_lived_credentials_not_refetched_immediately() -> None:
@@ -361,7 +367,7 @@ def test_no_secrets_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) ->
             raise RuntimeError(f"oops {SECRET} {TOKEN}")
 
     leaky_clock = Clock()
-    leaky = CredentialsCache(provider, clock=leaky_clock)
+    leaky = CredentialsCache(provider, clock=leaky_clock, expiry_window=WINDOW)
     leaky.retrieve()
     leaky._provider = Leaky()
     leaky_clock.advance(timedelta(minutes=58))
