@@ -10,10 +10,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resolver.errors import ProviderError, StsError
 from resolver.stscreds.cache import CredentialsCache
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
+from tests.hostile import fuzz_settings
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -378,3 +381,62 @@ def test_no_secrets_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) ->
     for text in texts:
         assert SECRET not in text
         assert TOKEN not in text
+
+
+def test_gos_defaults_no_window_no_jitter_refresh_at_expiry() -> None:
+    clock = Clock()
+    provider = FakeProvider(clock)
+    cache = CredentialsCache(provider, clock=clock)
+    assert (cache.expiry_window, cache.expiry_window_jitter_frac) == (timedelta(0), 0.0)
+    first = cache.retrieve()
+    clock.advance(HOUR - timedelta(microseconds=1))
+    assert cache.retrieve() is first
+    clock.advance(timedelta(microseconds=1))
+    assert cache.retrieve() is not first
+    assert provider.calls == 2
+
+
+@fuzz_settings(300)
+@given(
+    window=st.timedeltas(min_value=timedelta(0), max_value=timedelta(minutes=29)),
+    frac=st.floats(min_value=0.0, max_value=1.0),
+    rand=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+)
+def test_due_time_is_gos_formula(window: timedelta, frac: float, rand: float) -> None:
+    # Go: refresh at expires - (window - rand * frac * window): the jitter narrows it.
+    cache = CredentialsCache(
+        FakeProvider(), expiry_window=window, expiry_window_jitter_frac=frac, rand=lambda: rand
+    )
+    creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
+    due = cache.due_at(creds, T0)
+    assert due is not None
+    go = T0 + HOUR - (window - window * (frac * rand))
+    assert abs(due - go) <= timedelta(microseconds=1)
+    assert T0 + HOUR - window <= due <= T0 + HOUR
+
+
+def test_the_resolver_refreshes_5_to_5_5_minutes_before_expiry() -> None:
+    from resolver.cache.persistent import CachedStep
+    from resolver.providers.executor import (
+        MIN_REFRESH_WINDOW,
+        REFRESH_JITTER_FRAC,
+        REFRESH_WINDOW,
+        memory_cache,
+    )
+
+    assert timedelta(minutes=5) == MIN_REFRESH_WINDOW
+    caches = [
+        memory_cache(FakeProvider(), None),  # type: ignore[arg-type]
+        CachedStep(FakeProvider(), lambda _: "id"),
+    ]
+    creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
+    for cache in caches:
+        assert isinstance(cache, CredentialsCache)
+        assert cache.expiry_window == REFRESH_WINDOW == timedelta(minutes=5, seconds=30)
+        assert cache.expiry_window_jitter_frac == REFRESH_JITTER_FRAC
+        for rand, before in (
+            (0.0, timedelta(minutes=5, seconds=30)),
+            (0.5, timedelta(minutes=5, seconds=15)),
+        ):
+            cache._rand = lambda rand=rand: rand  # type: ignore[misc]
+            assert cache.due_at(creds, T0) == T0 + HOUR - before
