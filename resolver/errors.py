@@ -9,6 +9,10 @@ Stdlib only, and nothing is imported until text is scrubbed: remembering stays c
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no import of typing at run time: the warm path loads this module
+    from typing import Any
+
 
 class ResolverError(Exception):
     """Base class: a one-line, user-facing error with optional context fields.
@@ -125,9 +129,18 @@ class TokenError(ProviderError):
 class StsError(ResolverError):
     """An STS call failed; ``code`` is the STS error code, ``hop`` names profile and role.
 
-    ``reason`` stays ``sts-error``: what AWS said is ``code`` (``AccessDenied``...)."""
+    ``reason`` stays ``sts-error``: what AWS said is ``code`` (``AccessDenied``...).
+    ``response`` is botocore's error response (a dict: ``Error``, ``ResponseMetadata``;
+    None when STS was not reached); it is kept out of ``str`` and ``repr``, and the
+    botocore exception stays on ``__cause__``."""
 
     reason = "sts-error"
+
+    def __init__(
+        self, message: str, *, response: dict[str, Any] | None = None, **context: Any
+    ) -> None:
+        super().__init__(message, **context)
+        self.response = response
 
 
 class CacheError(ResolverError):

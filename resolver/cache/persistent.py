@@ -34,8 +34,16 @@ from resolver.cache.locks import lock_timeout
 from resolver.cache.store import CacheStore, Entry, cache_dir, make_key
 from resolver.context import cache_disabled
 from resolver.errors import CacheError, ResolverError, StsError
-from resolver.providers.executor import Step, StepWrapper, memory_cache
-from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW, CredentialsCache
+from resolver.providers.executor import (
+    MIN_REFRESH_WINDOW,
+    REFRESH_JITTER_FRAC,
+    REFRESH_WINDOW,
+    Step,
+    StepWrapper,
+    memory_cache,
+    resolver_cache,
+)
+from resolver.stscreds.cache import CredentialsCache
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 from resolver.stscreds.tokens import counting_waiters, watching_codes
 
@@ -63,7 +71,12 @@ class CachedStep(CredentialsCache):
         *,
         clock: Clock | None = None,
     ) -> None:
-        super().__init__(provider, clock=clock)
+        super().__init__(
+            provider,
+            expiry_window=REFRESH_WINDOW,
+            expiry_window_jitter_frac=REFRESH_JITTER_FRAC,
+            clock=clock,
+        )
         self._identity = identity
 
     def identity(self) -> str:
@@ -87,7 +100,7 @@ class DiskCachedProvider:
         *,
         store: CacheStore,
         meta: Mapping[str, str | None],
-        window: timedelta = DEFAULT_EXPIRY_WINDOW,
+        window: timedelta = MIN_REFRESH_WINDOW,
         timeout: float = 120.0,
         clock: Clock | None = None,
     ) -> None:
@@ -265,7 +278,7 @@ def make_persistent_cache(
     store: CacheStore | None = None,
     *,
     timeout: float | None = None,
-    window: timedelta = DEFAULT_EXPIRY_WINDOW,
+    window: timedelta = MIN_REFRESH_WINDOW,
     clock: Clock | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> StepWrapper:
@@ -278,7 +291,7 @@ def make_persistent_cache(
         material = step_material(step)  # from ``step.key``: see resolver.cache.keys
         if material is None:
             if step.hop is not None:  # a hop we can't key safely: memory only
-                return CredentialsCache(provider, clock=clock)
+                return resolver_cache(provider, clock=clock)
             return CachedStep(provider, base_identity(step), clock=clock)
         disk = DiskCachedProvider(
             provider,

@@ -114,14 +114,14 @@ def save_answer(
     from resolver.cache.answers import Answer, request_key, request_text
     from resolver.cache.store import CacheStore
     from resolver.errors import CacheError, ResolverError
-    from resolver.stscreds.cache import DEFAULT_EXPIRY_WINDOW
+    from resolver.providers.executor import MIN_REFRESH_WINDOW
 
     credentials, chain = found.credentials, found.chain
     if chain is None or not found.persistent or credentials.expires is None:
         return
     if found.depends is None:  # e.g. a container or IMDS base: see resolver.cache.keys
         return
-    refresh_at = (credentials.expires - DEFAULT_EXPIRY_WINDOW).timestamp()
+    refresh_at = (credentials.expires - MIN_REFRESH_WINDOW).timestamp()
     if refresh_at <= time.time():
         return
     outputs = {}

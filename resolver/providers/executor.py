@@ -8,6 +8,7 @@ previous step's cached credentials (rebuilt whenever those credentials refresh).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from resolver.chain.types import Chain, Hop, Source, mfa_session_serial
@@ -30,6 +31,27 @@ from resolver.stscreds.tokens import TokenProvider
 
 # Wraps each step's provider; issue-level caches (memory, disk) plug in here.
 StepWrapper = Callable[[CredentialsProvider, "Step"], CredentialsProvider]
+
+REFRESH_WINDOW = timedelta(minutes=5, seconds=30)
+REFRESH_JITTER_FRAC = 1 / 11
+"""The resolver's ``CredentialsCache`` options (the library's defaults are Go's: none):
+refresh between 5 and 5.5 minutes before expiry, uniformly (the jitter narrows the
+window by at most 1/11 of 5.5 minutes)."""
+
+MIN_REFRESH_WINDOW = REFRESH_WINDOW - REFRESH_WINDOW * REFRESH_JITTER_FRAC
+"""The narrowest of those windows, 5 minutes: the disk cache's and the ready answer's."""
+
+
+def resolver_cache(
+    provider: CredentialsProvider, *, clock: Callable[[], datetime] | None = None
+) -> CredentialsCache:
+    """A ``CredentialsCache`` with the resolver's refresh window."""
+    return CredentialsCache(
+        provider,
+        expiry_window=REFRESH_WINDOW,
+        expiry_window_jitter_frac=REFRESH_JITTER_FRAC,
+        clock=clock,
+    )
 
 
 class Step:
@@ -60,7 +82,7 @@ class Step:
 
 def memory_cache(provider: CredentialsProvider, step: Step) -> CredentialsProvider:
     """The default wrapper: an in-process, single-flight ``CredentialsCache``."""
-    return CredentialsCache(provider)
+    return resolver_cache(provider)
 
 
 def build_provider(
@@ -132,7 +154,7 @@ def build_hop(
         label=label,
     )
     params = provider.request()
-    params["RoleSessionName"] = provider.role_session_name or GENERATED
+    params["RoleSessionName"] = hop.role_session_name or GENERATED
     params.pop("TokenCode", None)
     material = {"kind": "assume-role", "params": params, "target": inputs.target_material()}
     return Built(provider, StepKey(material))

@@ -1,17 +1,38 @@
 """The Go SDK's ``credentials/stscreds`` for Python: AssumeRole, web identity and
 GetSessionToken providers, MFA token providers, and a synchronized credentials cache.
 
+Each name mirrors its Go counterpart: ``AssumeRoleProvider`` (``NewAssumeRoleProvider``),
+``WebIdentityRoleProvider`` (``NewWebIdentityRoleProvider``), ``IdentityTokenFile``,
+``IdentityTokenRetriever``, ``CredentialsCache`` / ``Credentials`` /
+``CredentialsProvider`` / ``provider_func`` (``aws.CredentialsCache``,
+``aws.Credentials``, ``aws.CredentialsProvider``, ``aws.CredentialsProviderFunc``),
+``stdin_token_provider`` (``StdinTokenProvider``), ``AssumeRoleClient`` and
+``AssumeRoleWithWebIdentityClient`` (``AssumeRoleAPIClient``,
+``AssumeRoleWithWebIdentityAPIClient``), ``DEFAULT_DURATION`` (``DefaultDuration``),
+``PROVIDER_NAME`` (``ProviderName``), ``WEB_IDENTITY_PROVIDER_NAME``
+(``WebIdentityProviderName``). ``SessionTokenProvider`` / ``GetSessionTokenClient``
+(GetSessionToken, for MFA sessions) and ``TerminalTokenPrompt`` / ``terminal_prompt``
+(an MFA prompt on the controlling terminal) have no Go counterpart.
+
 Below every stage: it imports only ``resolver.errors`` (and botocore, lazily) and knows
-nothing of profiles, files or the CLI. The names below are imported on first use
-(PEP 562), so importing one module of this package does not import its siblings.
+nothing of profiles, files or the CLI. The names are imported on first use (PEP 562), so
+importing this package imports none of its modules, nor botocore.
 """
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from resolver.stscreds.assume_role import AssumeRoleProvider
+    from resolver.stscreds.assume_role import (
+        DEFAULT_DURATION,
+        PROVIDER_NAME,
+        AssumeRoleProvider,
+    )
     from resolver.stscreds.cache import CredentialsCache
-    from resolver.stscreds.client import StsClient
-    from resolver.stscreds.credentials import Credentials, CredentialsProvider
+    from resolver.stscreds.client import (
+        AssumeRoleClient,
+        AssumeRoleWithWebIdentityClient,
+        GetSessionTokenClient,
+    )
+    from resolver.stscreds.credentials import Credentials, CredentialsProvider, provider_func
     from resolver.stscreds.session_token import SessionTokenProvider
     from resolver.stscreds.tokens import (
         TerminalTokenPrompt,
@@ -19,33 +40,52 @@ if TYPE_CHECKING:
         stdin_token_provider,
         terminal_prompt,
     )
-    from resolver.stscreds.web_identity import IdentityTokenRetriever, WebIdentityRoleProvider
+    from resolver.stscreds.web_identity import (
+        WEB_IDENTITY_PROVIDER_NAME,
+        IdentityTokenFile,
+        IdentityTokenRetriever,
+        WebIdentityRoleProvider,
+    )
 
 _HOMES = {
     "AssumeRoleProvider": "assume_role",
+    "DEFAULT_DURATION": "assume_role",
+    "PROVIDER_NAME": "assume_role",
     "CredentialsCache": "cache",
-    "StsClient": "client",
+    "AssumeRoleClient": "client",
+    "AssumeRoleWithWebIdentityClient": "client",
+    "GetSessionTokenClient": "client",
     "Credentials": "credentials",
     "CredentialsProvider": "credentials",
+    "provider_func": "credentials",
     "SessionTokenProvider": "session_token",
     "TerminalTokenPrompt": "tokens",
     "TokenProvider": "tokens",
     "stdin_token_provider": "tokens",
     "terminal_prompt": "tokens",
+    "IdentityTokenFile": "web_identity",
     "IdentityTokenRetriever": "web_identity",
+    "WEB_IDENTITY_PROVIDER_NAME": "web_identity",
     "WebIdentityRoleProvider": "web_identity",
 }
 __all__ = [
+    "DEFAULT_DURATION",
+    "PROVIDER_NAME",
+    "WEB_IDENTITY_PROVIDER_NAME",
+    "AssumeRoleClient",
     "AssumeRoleProvider",
+    "AssumeRoleWithWebIdentityClient",
     "Credentials",
     "CredentialsCache",
     "CredentialsProvider",
+    "GetSessionTokenClient",
+    "IdentityTokenFile",
     "IdentityTokenRetriever",
     "SessionTokenProvider",
-    "StsClient",
     "TerminalTokenPrompt",
     "TokenProvider",
     "WebIdentityRoleProvider",
+    "provider_func",
     "stdin_token_provider",
     "terminal_prompt",
 ]
@@ -61,3 +101,8 @@ def __getattr__(name: str) -> object:
     value = getattr(import_module(f"resolver.stscreds.{home}"), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public names (what ``dir()``, ``help()`` and REPL completion list)."""
+    return list(__all__)

@@ -2,76 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import Any, TypeAlias
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from resolver.errors import TokenError
 from resolver.stscreds.client import (
-    StsClient,
+    AssumeRoleClient,
     credentials_from_response,
     duration_seconds,
     generate_session_name,
-    policy_descriptors,
     translating_errors,
 )
 from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.options import PolicyArns, Tags, policy_arn_list, string_list, tag_pairs
 from resolver.stscreds.tokens import TokenProvider, get_token_code
 
 DEFAULT_DURATION = timedelta(minutes=15)
 """Go's ``DefaultDuration``: refresh as often as STS allows."""
 
-Tags: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
-
-
-def _tag_pairs(tags: Tags) -> tuple[tuple[str, str], ...]:
-    items = tags.items() if isinstance(tags, Mapping) else tags
-    return tuple((str(key), str(value)) for key, value in items)
+PROVIDER_NAME = "AssumeRoleProvider"
+"""Go's ``ProviderName``: the ``source`` of the credentials this provider returns."""
 
 
 class AssumeRoleProvider:
-    """Assume ``role_arn`` with ``client`` (which holds the caller's credentials).
+    """Assume ``role_arn`` with ``client`` (which holds the caller's credentials): Go's
+    ``NewAssumeRoleProvider`` with its ``AssumeRoleOptions`` as keyword arguments.
 
-    Options mirror Go's ``AssumeRoleOptions``; only options that are set are sent.
-    Without ``role_session_name`` each call uses a fresh generated name. With
+    Only options that are set are sent. ``duration`` is a ``timedelta`` or int seconds
+    (default ``DEFAULT_DURATION``). ``policy_arns`` takes ARN strings or boto3's
+    ``[{"arn": ...}]``; ``tags`` a mapping, boto3's ``[{"Key": ..., "Value": ...}]`` or
+    ``(key, value)`` pairs; a bare ``str`` where a sequence is expected is a ``TypeError``.
+    Without ``role_session_name`` one is generated at construction
+    (``rolechain-<unix ns>-<hex>``, see ``SESSION_NAME_PREFIX``; ``clock`` gives its time)
+    and kept for every retrieve, as Go keeps its ``aws-go-sdk-<ns>``. With
     ``serial_number`` the ``token_provider`` is called on every retrieve and its code
-    (checked to be 6 digits) is sent as TokenCode; ``token_provider`` without a serial is
-    ignored, as in Go. ``label`` names the hop in errors (default: the role ARN).
-    Not caching: wrap in ``CredentialsCache``. Safe to share between threads.
+    (checked to be 6 digits, a deliberate difference) is sent as TokenCode;
+    ``serial_number`` without ``token_provider`` is a ``TokenError`` at construction, and
+    ``token_provider`` without ``serial_number`` is ignored, as in Go.
+    ``label`` names the hop in errors (default: the role ARN). Not caching: wrap it in
+    ``CredentialsCache``. Safe to share between threads.
     """
 
-    name = "AssumeRoleProvider"
+    name = PROVIDER_NAME
 
     def __init__(
         self,
-        client: StsClient,
+        client: AssumeRoleClient,
         role_arn: str,
         *,
         role_session_name: str | None = None,
         duration: timedelta | int | None = DEFAULT_DURATION,
         external_id: str | None = None,
         policy: str | None = None,
-        policy_arns: Iterable[str] = (),
+        policy_arns: PolicyArns = (),
         serial_number: str | None = None,
         token_provider: TokenProvider | None = None,
         source_identity: str | None = None,
         tags: Tags = (),
         transitive_tag_keys: Iterable[str] = (),
         label: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.client = client
         self.role_arn = role_arn
         self.label = label
-        self.role_session_name = role_session_name
+        self.role_session_name = role_session_name or generate_session_name(clock=clock)
         self.duration_seconds = duration_seconds(duration, DEFAULT_DURATION)
         self.external_id = external_id
         self.policy = policy
-        self.policy_arns = tuple(policy_arns)
+        self.policy_arns = policy_arn_list(policy_arns)
         self.serial_number = serial_number
         self.token_provider = token_provider
         self.source_identity = source_identity
-        self.tags = _tag_pairs(tags)
-        self.transitive_tag_keys = tuple(transitive_tag_keys)
+        self.tags = tag_pairs(tags)
+        self.transitive_tag_keys = string_list("transitive_tag_keys", transitive_tag_keys)
         if serial_number and token_provider is None:
             raise TokenError(
                 f"role requires MFA device {serial_number} but no token_provider was given",
@@ -90,13 +95,13 @@ class AssumeRoleProvider:
         """The AssumeRole parameters, without the MFA code (not yet asked for)."""
         params: dict[str, Any] = {
             "RoleArn": self.role_arn,
-            "RoleSessionName": self.role_session_name or generate_session_name(),
+            "RoleSessionName": self.role_session_name,
         }
         optional: dict[str, Any] = {
             "DurationSeconds": self.duration_seconds,
             "ExternalId": self.external_id,
             "Policy": self.policy,
-            "PolicyArns": policy_descriptors(self.policy_arns),
+            "PolicyArns": [{"arn": arn} for arn in self.policy_arns],
             "SourceIdentity": self.source_identity,
             "Tags": [{"Key": key, "Value": value} for key, value in self.tags],
             "TransitiveTagKeys": list(self.transitive_tag_keys),

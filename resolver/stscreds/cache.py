@@ -1,19 +1,29 @@
-"""``CredentialsCache``: thread-safe, single-flight caching with refresh ahead of expiry.
+"""``CredentialsCache``: Go's ``aws.CredentialsCache``, thread-safe and single-flight.
 
-Credentials are *due* for refresh at ``expires - expiry_window - jitter``, where jitter
-is drawn once per credential set from ``[0, jitter * expiry_window]``. A refresh never
-starts in the first half of a credential set's remaining life, so short-lived credentials
-are not re-fetched (or an MFA code re-asked) on every call.
+Go's options, by Go's names and with Go's defaults: credentials are *due* for refresh
+``expiry_window`` before they expire (default: no window, i.e. at expiry), and
+``expiry_window_jitter_frac`` (0..1, default 0) narrows that window by a random part of
+it, drawn once per credential set: due at
+``expires - (expiry_window - rand * expiry_window_jitter_frac * expiry_window)``.
+
+Deliberate differences with Go:
+
+- a refresh never starts in the first half of a credential set's remaining life, so
+  credentials issued already inside the window (say 15-minute credentials and a
+  20-minute window) are not re-fetched, nor an MFA code re-asked, on every call;
+- if an early refresh fails while the current credentials are still valid, those keep
+  being served, and the next attempt waits ``retry_backoff`` (or until expiry, whichever
+  comes first); expired credentials are never served;
+- the credentials returned keep their real ``expires`` (Go moves it back by the window);
+- an out-of-range window or fraction is a ``ValueError`` (Go clamps it);
+- ``clock`` (a callable returning an aware datetime, as Go's tests swap ``sdk.NowTime``)
+  and ``rand`` (a float in [0, 1)) can be injected.
 
 Concurrency: at most one ``provider.retrieve()`` runs at a time (the *leader*). Callers
 that arrive while it runs get the current credentials at once if those have not
 expired, and otherwise wait and share the leader's outcome: its credentials, or its
 error (they do not retry; the next call after the failure starts a new retrieve).
-
-Failures: if an early refresh fails while the current credentials are still valid,
-those keep being served, and the next attempt waits ``retry_backoff`` (or until
-expiry, whichever comes first). Expired credentials are never served. Credentials
-without an expiry are cached until ``invalidate()``.
+Credentials without an expiry are cached until ``invalidate()``.
 """
 
 from __future__ import annotations
@@ -33,8 +43,6 @@ from resolver.stscreds.flight import Flight, join
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EXPIRY_WINDOW = timedelta(minutes=5)
-DEFAULT_JITTER = 0.1
 DEFAULT_RETRY_BACKOFF = timedelta(seconds=30)
 
 Clock = Callable[[], datetime]
@@ -62,33 +70,28 @@ def _describe(exc: BaseException) -> str:
 
 
 class CredentialsCache:
-    """Cache ``provider``'s credentials; itself a ``CredentialsProvider``.
-
-    ``jitter`` is a fraction (0..1) of ``expiry_window``, like Go's
-    ``ExpiryWindowJitterFrac``, but it moves the refresh *earlier* than the window.
-    ``clock`` returns the current aware datetime and ``rand`` a float in [0, 1);
-    both are injectable for tests.
-    """
+    """Cache ``provider``'s credentials; itself a ``CredentialsProvider`` (Go's
+    ``aws.NewCredentialsCache``; see the module docstring for the options)."""
 
     def __init__(
         self,
         provider: CredentialsProvider,
         *,
-        expiry_window: timedelta = DEFAULT_EXPIRY_WINDOW,
-        jitter: float = DEFAULT_JITTER,
+        expiry_window: timedelta = timedelta(0),
+        expiry_window_jitter_frac: float = 0.0,
         clock: Clock | None = None,
         retry_backoff: timedelta = DEFAULT_RETRY_BACKOFF,
         rand: Callable[[], float] | None = None,
     ) -> None:
         if expiry_window < timedelta(0):
             raise ValueError("expiry_window must not be negative")
-        if not 0.0 <= jitter <= 1.0:
-            raise ValueError("jitter must be a fraction between 0 and 1")
+        if not 0.0 <= expiry_window_jitter_frac <= 1.0:
+            raise ValueError("expiry_window_jitter_frac must be a fraction between 0 and 1")
         if retry_backoff <= timedelta(0):
             raise ValueError("retry_backoff must be positive")
         self._provider = provider
         self.expiry_window = expiry_window
-        self.jitter = jitter
+        self.expiry_window_jitter_frac = expiry_window_jitter_frac
         self.retry_backoff = retry_backoff
         self._clock: Clock = clock or _utcnow
         self._timestamp: Callable[[], float] = (
@@ -136,7 +139,9 @@ class CredentialsCache:
         expires = credentials.expires
         if expires is None:
             return None
-        window = self.expiry_window * (1.0 + self.jitter * self._rand())
+        window = self.expiry_window - self.expiry_window * (
+            self.expiry_window_jitter_frac * self._rand()
+        )
         return refresh_due(now, expires, window)
 
     def _refresh(self) -> Credentials:

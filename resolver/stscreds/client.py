@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
@@ -23,17 +23,27 @@ _MAX_MESSAGE = 500
 
 
 @runtime_checkable
-class StsClient(Protocol):
-    """The subset of a boto3 STS client the providers call.
+class AssumeRoleClient(Protocol):
+    """What ``AssumeRoleProvider`` calls: Go's ``AssumeRoleAPIClient``.
 
-    The methods take ``*args: Any, **kwargs: Any`` rather than only ``**kwargs`` so that
-    the typed boto3 client (``mypy_boto3_sts.STSClient``) satisfies this protocol under
-    mypy; the providers only ever pass keyword arguments.
+    A boto3 STS client, a typed ``mypy_boto3_sts.STSClient`` or any stub with this method.
+    The signature is ``(*args, **kwargs)`` so that mypy accepts the typed client's
+    keyword-only parameters; the providers only ever pass keyword arguments.
     """
 
     def assume_role(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]: ...
 
+
+@runtime_checkable
+class AssumeRoleWithWebIdentityClient(Protocol):
+    """What ``WebIdentityRoleProvider`` calls: Go's ``AssumeRoleWithWebIdentityAPIClient``."""
+
     def assume_role_with_web_identity(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]: ...
+
+
+@runtime_checkable
+class GetSessionTokenClient(Protocol):
+    """What ``SessionTokenProvider`` calls (GetSessionToken; no Go counterpart)."""
 
     def get_session_token(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]: ...
 
@@ -76,7 +86,12 @@ def sts_error(
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "") or None
         message = str(error.get("Message") or "") or str(code or "unknown error")
-        return StsError(f"{operation} failed: {one_line(message)}", code=code, hop=hop)
+        return StsError(
+            f"{operation} failed: {one_line(message)}",
+            code=code,
+            hop=hop,
+            response=dict(exc.response),
+        )
     if isinstance(exc, (BotoConnectionError, HTTPClientError)):
         url = exc.kwargs.get("endpoint_url") or endpoint or "the STS endpoint"
         what = type(exc).__name__.removesuffix("Error")
@@ -144,14 +159,23 @@ def duration_seconds(value: timedelta | int | None, default: timedelta | None) -
     return value
 
 
-def generate_session_name(prefix: str = "rolechain") -> str:
-    """A unique, valid RoleSessionName: ``<prefix>-<unix ns>-<8 random hex>`` (≤ 64 chars)."""
-    return f"{prefix}-{time.time_ns()}-{secrets.token_hex(4)}"[:64]
+SESSION_NAME_PREFIX = "rolechain"
+"""Generated RoleSessionNames are ``rolechain-<unix ns>-<8 random hex>`` (Go:
+``aws-go-sdk-<unix ns>``)."""
 
 
-def policy_descriptors(arns: Iterable[str]) -> list[dict[str, str]]:
-    """PolicyArns in the STS shape: ``[{"arn": ...}, ...]``."""
-    return [{"arn": arn} for arn in arns]
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def generate_session_name(
+    prefix: str = SESSION_NAME_PREFIX, clock: Callable[[], datetime] | None = None
+) -> str:
+    """A unique, valid RoleSessionName: ``<prefix>-<unix ns>-<8 random hex>`` (≤ 64 chars);
+    the time is ``clock()`` when given (an aware datetime), else the system's."""
+    nanos = (
+        time.time_ns() if clock is None else (clock() - _EPOCH) // timedelta(microseconds=1) * 1000
+    )
+    return f"{prefix}-{nanos}-{secrets.token_hex(4)}"[:64]
 
 
 def parse_expiration(value: object) -> datetime:

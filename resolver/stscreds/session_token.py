@@ -11,7 +11,7 @@ from typing import Any
 
 from resolver.errors import TokenError
 from resolver.stscreds.client import (
-    StsClient,
+    GetSessionTokenClient,
     credentials_from_response,
     duration_seconds,
     translating_errors,
@@ -23,7 +23,8 @@ DEFAULT_SESSION_DURATION = timedelta(hours=12)
 
 
 class SessionTokenProvider:
-    """Call GetSessionToken with ``client`` (long-term IAM user keys).
+    """Call GetSessionToken with ``client`` (long-term IAM user keys). Not in Go's
+    ``stscreds``; kept because an MFA session lets one code serve a whole chain.
 
     With ``serial_number`` the ``token_provider`` is called on every retrieve and its
     code (checked to be 6 digits) is sent as TokenCode. ``duration`` None lets STS choose.
@@ -34,7 +35,7 @@ class SessionTokenProvider:
 
     def __init__(
         self,
-        client: StsClient,
+        client: GetSessionTokenClient,
         *,
         duration: timedelta | int | None = DEFAULT_SESSION_DURATION,
         serial_number: str | None = None,

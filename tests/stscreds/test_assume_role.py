@@ -17,7 +17,13 @@ from botocore.stub import ANY, Stubber
 from resolver.demo.localsts import free_port
 from resolver.errors import StsError, TokenError
 from resolver.stscreds.assume_role import DEFAULT_DURATION, AssumeRoleProvider
-from resolver.stscreds.client import StsClient, parse_expiration, sts_error
+from resolver.stscreds.client import (
+    AssumeRoleClient,
+    AssumeRoleWithWebIdentityClient,
+    GetSessionTokenClient,
+    parse_expiration,
+    sts_error,
+)
 from resolver.stscreds.credentials import Credentials
 
 ARN = "arn:aws:iam::123456789012:role/ops"
@@ -76,8 +82,9 @@ class RecordingClient:
 
 
 def test_boto3_client_satisfies_protocol(sts: Any) -> None:
-    assert isinstance(sts, StsClient)
-    assert isinstance(RecordingClient(), StsClient)
+    for protocol in (AssumeRoleClient, AssumeRoleWithWebIdentityClient, GetSessionTokenClient):
+        assert isinstance(sts, protocol)
+        assert isinstance(RecordingClient(), protocol)
 
 
 def test_minimal_call_sends_only_role_session_name_and_default_duration(
@@ -177,9 +184,8 @@ def test_generated_session_names_are_valid_unique_and_accepted_by_botocore(
     sts: Any, stub: Stubber
 ) -> None:
     client = RecordingClient()
-    provider = AssumeRoleProvider(client, ARN)
-    for _ in range(300):
-        provider.retrieve()
+    for _ in range(300):  # one name per provider (kept across its retrieves)
+        AssumeRoleProvider(client, ARN).retrieve()
     names = [call["RoleSessionName"] for call in client.calls]
     assert len(set(names)) == 300
     assert all(SESSION_NAME.fullmatch(name) for name in names)
@@ -193,9 +199,11 @@ def test_generated_session_names_are_valid_unique_and_accepted_by_botocore(
 
 def test_generated_names_unique_across_threads() -> None:
     client = RecordingClient()
-    provider = AssumeRoleProvider(client, ARN)
     threads = [
-        threading.Thread(target=lambda: [provider.retrieve() for _ in range(50)]) for _ in range(8)
+        threading.Thread(
+            target=lambda: [AssumeRoleProvider(client, ARN).retrieve() for _ in range(50)]
+        )
+        for _ in range(8)
     ]
     for thread in threads:
         thread.start()

@@ -10,15 +10,19 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resolver.errors import ProviderError, StsError
 from resolver.stscreds.cache import CredentialsCache
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
+from tests.hostile import fuzz_settings
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
 TOKEN = "FwoGZXIvYXdzEXAMPLECACHETOKEN"
+WINDOW = timedelta(minutes=5)
 
 
 class Clock:
@@ -69,6 +73,7 @@ def make(
 ) -> tuple[CredentialsCache, FakeProvider, Clock]:
     clock = Clock()
     provider = FakeProvider(clock, lifetime)
+    kwargs.setdefault("expiry_window", WINDOW)  # the window these tests were written for
     cache = CredentialsCache(provider, clock=clock, rand=lambda: rand, **kwargs)
     return cache, provider, clock
 
@@ -113,7 +118,7 @@ def test_non_expiring_credentials_cached_forever() -> None:
 
 
 def test_refreshes_at_window_before_expiry() -> None:
-    cache, provider, clock = make(expiry_window=timedelta(minutes=5), jitter=0.0)
+    cache, provider, clock = make(expiry_window=timedelta(minutes=5), expiry_window_jitter_frac=0.0)
     first = cache.retrieve()
     clock.advance(timedelta(minutes=54, seconds=59))
     assert cache.retrieve() is first
@@ -124,9 +129,11 @@ def test_refreshes_at_window_before_expiry() -> None:
     assert provider.calls == 2
 
 
-def test_jitter_moves_refresh_earlier_by_at_most_fraction_of_window() -> None:
-    # rand 0.5, jitter 0.2, window 10 min: due at expires - 11 min.
-    cache, provider, clock = make(expiry_window=timedelta(minutes=10), jitter=0.2, rand=0.5)
+def test_jitter_narrows_the_window_by_at_most_its_fraction() -> None:
+    # Go's formula: rand 0.5, frac 1/6, window 12 min: due at expires - (12 - 1) min.
+    cache, provider, clock = make(
+        expiry_window=timedelta(minutes=12), expiry_window_jitter_frac=1 / 6, rand=0.5
+    )
     cache.retrieve()
     clock.advance(timedelta(minutes=48, seconds=59))
     cache.retrieve()
@@ -137,8 +144,10 @@ def test_jitter_moves_refresh_earlier_by_at_most_fraction_of_window() -> None:
 
 
 def test_jitter_bounds_with_real_randomness() -> None:
-    window = timedelta(minutes=5)
-    cache = CredentialsCache(FakeProvider(), expiry_window=window, jitter=0.1)
+    window = timedelta(minutes=5)  # the resolver's: 5.5 minutes narrowed by up to 1/11
+    cache = CredentialsCache(
+        FakeProvider(), expiry_window=window * 1.1, expiry_window_jitter_frac=1 / 11
+    )
     creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
     dues = {cache.due_at(creds, T0) for _ in range(500)}
     assert all(T0 + HOUR - window * 1.1 <= due <= T0 + HOUR - window for due in dues if due)
@@ -164,7 +173,7 @@ def test_jitter_drawn_once_per_credential_set() -> None:
 @pytest.mark.parametrize("jitter", [-0.1, 1.5])
 def test_jitter_must_be_a_fraction(jitter: float) -> None:
     with pytest.raises(ValueError):
-        CredentialsCache(FakeProvider(), jitter=jitter)
+        CredentialsCache(FakeProvider(), expiry_window_jitter_frac=jitter)
 
 
 def test_short_lived_credentials_not_refetched_immediately() -> None:
@@ -361,7 +370,7 @@ def test_no_secrets_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) ->
             raise RuntimeError(f"oops {SECRET} {TOKEN}")
 
     leaky_clock = Clock()
-    leaky = CredentialsCache(provider, clock=leaky_clock)
+    leaky = CredentialsCache(provider, clock=leaky_clock, expiry_window=WINDOW)
     leaky.retrieve()
     leaky._provider = Leaky()
     leaky_clock.advance(timedelta(minutes=58))
@@ -372,3 +381,62 @@ def test_no_secrets_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixture) ->
     for text in texts:
         assert SECRET not in text
         assert TOKEN not in text
+
+
+def test_gos_defaults_no_window_no_jitter_refresh_at_expiry() -> None:
+    clock = Clock()
+    provider = FakeProvider(clock)
+    cache = CredentialsCache(provider, clock=clock)
+    assert (cache.expiry_window, cache.expiry_window_jitter_frac) == (timedelta(0), 0.0)
+    first = cache.retrieve()
+    clock.advance(HOUR - timedelta(microseconds=1))
+    assert cache.retrieve() is first
+    clock.advance(timedelta(microseconds=1))
+    assert cache.retrieve() is not first
+    assert provider.calls == 2
+
+
+@fuzz_settings(300)
+@given(
+    window=st.timedeltas(min_value=timedelta(0), max_value=timedelta(minutes=29)),
+    frac=st.floats(min_value=0.0, max_value=1.0),
+    rand=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+)
+def test_due_time_is_gos_formula(window: timedelta, frac: float, rand: float) -> None:
+    # Go: refresh at expires - (window - rand * frac * window): the jitter narrows it.
+    cache = CredentialsCache(
+        FakeProvider(), expiry_window=window, expiry_window_jitter_frac=frac, rand=lambda: rand
+    )
+    creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
+    due = cache.due_at(creds, T0)
+    assert due is not None
+    go = T0 + HOUR - (window - window * (frac * rand))
+    assert abs(due - go) <= timedelta(microseconds=1)
+    assert T0 + HOUR - window <= due <= T0 + HOUR
+
+
+def test_the_resolver_refreshes_5_to_5_5_minutes_before_expiry() -> None:
+    from resolver.cache.persistent import CachedStep
+    from resolver.providers.executor import (
+        MIN_REFRESH_WINDOW,
+        REFRESH_JITTER_FRAC,
+        REFRESH_WINDOW,
+        memory_cache,
+    )
+
+    assert timedelta(minutes=5) == MIN_REFRESH_WINDOW
+    caches = [
+        memory_cache(FakeProvider(), None),  # type: ignore[arg-type]
+        CachedStep(FakeProvider(), lambda _: "id"),
+    ]
+    creds = Credentials("AKID", SECRET, expires=T0 + HOUR)
+    for cache in caches:
+        assert isinstance(cache, CredentialsCache)
+        assert cache.expiry_window == REFRESH_WINDOW == timedelta(minutes=5, seconds=30)
+        assert cache.expiry_window_jitter_frac == REFRESH_JITTER_FRAC
+        for rand, before in (
+            (0.0, timedelta(minutes=5, seconds=30)),
+            (0.5, timedelta(minutes=5, seconds=15)),
+        ):
+            cache._rand = lambda rand=rand: rand  # type: ignore[misc]
+            assert cache.due_at(creds, T0) == T0 + HOUR - before

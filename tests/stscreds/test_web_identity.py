@@ -13,9 +13,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from resolver.errors import ProviderError, StsError
-from resolver.providers.bases.web_identity import IdentityTokenFile
 from resolver.stscreds import web_identity
-from resolver.stscreds.web_identity import WebIdentityRoleProvider
+from resolver.stscreds.web_identity import IdentityTokenFile, WebIdentityRoleProvider
 
 ARN = "arn:aws:iam::123456789012:role/ci"
 LABEL = f"profile ci ({ARN})"
@@ -139,9 +138,8 @@ def test_generated_session_names_valid_and_unique(token_file: Path) -> None:
             names.append(kwargs["RoleSessionName"])
             return response()
 
-    provider = WebIdentityRoleProvider(Client(), ARN, IdentityTokenFile(token_file))
-    for _ in range(100):
-        provider.retrieve()
+    for _ in range(100):  # one name per provider (kept across its retrieves)
+        WebIdentityRoleProvider(Client(), ARN, IdentityTokenFile(token_file)).retrieve()
     assert len(set(names)) == 100
     assert all(re.fullmatch(r"[\w+=,.@-]{2,64}", name) for name in names)
 
@@ -206,12 +204,28 @@ def test_retries_stop_after_max_attempts(sts: Any, stub: Stubber) -> None:
     for _ in range(3):
         stub.add_client_error(
             "assume_role_with_web_identity",
-            service_error_code="IDPCommunicationError",
+            service_error_code="InvalidIdentityToken",
             http_status_code=400,
         )
+    retriever = CountingRetriever(JWT_A)
     with pytest.raises(StsError) as info:
-        WebIdentityRoleProvider(sts, ARN, CountingRetriever(JWT_A), max_attempts=3).retrieve()
+        WebIdentityRoleProvider(sts, ARN, retriever, max_attempts=3).retrieve()
+    assert info.value.code == "InvalidIdentityToken"
+    assert retriever.calls == 3
+
+
+def test_idp_communication_error_is_left_to_the_client(sts: Any, stub: Stubber) -> None:
+    # botocore's retry handler retries it for STS; the provider must not multiply that.
+    stub.add_client_error(
+        "assume_role_with_web_identity",
+        service_error_code="IDPCommunicationError",
+        http_status_code=400,
+    )
+    retriever = CountingRetriever(JWT_A)
+    with pytest.raises(StsError) as info:
+        WebIdentityRoleProvider(sts, ARN, retriever).retrieve()
     assert info.value.code == "IDPCommunicationError"
+    assert retriever.calls == 1
 
 
 @pytest.mark.parametrize("code", ["AccessDenied", "ExpiredTokenException", "Throttling"])

@@ -27,7 +27,7 @@ DependencyName = tuple[str, str]
 """(kind, name) of a dependency: ``file``, ``program`` or ``cwd`` (``resolver.cache.stamps``)."""
 
 GENERATED = "generated"
-"""Stands in a key for a RoleSessionName generated afresh on every call."""
+"""Stands in a key for a RoleSessionName the provider generates (once per provider)."""
 
 # Serializes OS keyring access across processes (see resolver.cache.keyring_lock).
 KeyringLock = Callable[[], AbstractContextManager[object]]

@@ -11,7 +11,8 @@ from resolver.stscreds.credentials import CredentialsProvider
 
 
 class CallerBoundStsClient:
-    """An ``StsClient`` signed by a caller provider's current credentials.
+    """An STS client (``resolver.stscreds``' client protocols) signed by a caller
+    provider's current credentials.
 
     Every call goes through the process's one botocore client for the STS target
     (``resolver.providers.sts.pool``), signed by exactly the credentials the caller gives
@@ -21,6 +22,11 @@ class CallerBoundStsClient:
     def __init__(self, caller: CredentialsProvider | None, target: StsTarget) -> None:
         self._caller = caller
         self._target = target
+
+    @property
+    def meta(self) -> Any:
+        """The shared botocore client's ``meta`` (its retry configuration, endpoint)."""
+        return shared_sts_client(self._target, signed=self._caller is not None).meta
 
     def _call(self, operation: str, kwargs: dict[str, Any]) -> Mapping[str, Any]:
         credentials = self._caller.retrieve() if self._caller is not None else None

@@ -1,4 +1,4 @@
-"""IdentityTokenFile: the web identity base's token, read from its file on every call."""
+"""IdentityTokenFile (Go's IdentityTokenFile): a bounded regular file, read on every call."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from resolver.errors import ProviderError
-from resolver.providers.bases.web_identity import MAX_TOKEN_FILE_BYTES, IdentityTokenFile
-from resolver.stscreds.web_identity import IdentityTokenRetriever
+from resolver.stscreds.web_identity import (
+    MAX_TOKEN_FILE_BYTES,
+    IdentityTokenFile,
+    IdentityTokenRetriever,
+)
 from tests.stscreds.test_web_identity import JWT_A
 
 
@@ -48,3 +51,30 @@ def test_a_token_fifo_or_oversized_file_is_refused_without_blocking(tmp_path: Pa
     big.write_text("x" * (MAX_TOKEN_FILE_BYTES + 1))
     with pytest.raises(ProviderError, match="larger than"):
         IdentityTokenFile(big).get_identity_token()
+
+
+def test_a_device_is_refused_without_blocking() -> None:
+    with pytest.raises(ProviderError, match="not a regular file") as info:
+        IdentityTokenFile("/dev/zero").get_identity_token()
+    assert info.value.file == "/dev/zero"
+
+
+def test_a_file_of_exactly_the_cap_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text("y" * MAX_TOKEN_FILE_BYTES)
+    assert IdentityTokenFile(path).get_identity_token() == "y" * MAX_TOKEN_FILE_BYTES
+
+
+def test_the_token_is_reread_and_never_shown(token_file: Path) -> None:
+    retriever = IdentityTokenFile(token_file)
+    assert retriever.get_identity_token() == JWT_A
+    token_file.write_text("  rotated-token-value\n")
+    assert retriever.get_identity_token() == "rotated-token-value"
+    assert "rotated" not in repr(retriever) and str(token_file) in repr(retriever)
+
+
+def test_the_declarative_base_has_no_copy_of_the_reader() -> None:
+    import resolver.providers.bases.web_identity as base
+
+    assert not hasattr(base, "IdentityTokenFile")
+    assert not hasattr(base, "read_regular")
