@@ -14,6 +14,7 @@ import asyncio
 import sys
 
 from aiobotocore.session import get_session
+
 from resolver.stscreds.aio import (
     AsyncAssumeRoleProvider,
     AsyncCredentialsCache,
