@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import os
 import pkgutil
 import pydoc
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -353,3 +356,54 @@ def test_dir_lists_the_public_names_before_first_use() -> None:
     code = "import resolver.stscreds as s\nprint(' '.join(dir(s)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert set(STSCREDS_NAMES) <= set(done.stdout.split())
+
+
+GO_ITEMS = [
+    "NewAssumeRoleProvider",
+    "NewWebIdentityRoleProvider",
+    "AssumeRoleOptions.RoleSessionName",
+    "AssumeRoleOptions.Duration",
+    "AssumeRoleOptions.ExternalID",
+    "AssumeRoleOptions.Policy",
+    "AssumeRoleOptions.PolicyARNs",
+    "AssumeRoleOptions.SerialNumber",
+    "AssumeRoleOptions.SourceIdentity",
+    "AssumeRoleOptions.TokenProvider",
+    "AssumeRoleOptions.Tags",
+    "AssumeRoleOptions.TransitiveTagKeys",
+    "WebIdentityRoleOptions.RoleSessionName",
+    "IdentityTokenRetriever",
+    "IdentityTokenFile",
+    "StdinTokenProvider",
+    "AssumeRoleAPIClient",
+    "AssumeRoleWithWebIdentityAPIClient",
+    "DefaultDuration",
+    "ProviderName",
+    "WebIdentityProviderName",
+    "aws.NewCredentialsCache",
+    "CredentialsCacheOptions.ExpiryWindow",
+    "CredentialsCacheOptions.ExpiryWindowJitterFrac",
+    "aws.Credentials",
+    "aws.CredentialsProvider",
+    "aws.CredentialsProviderFunc",
+]
+
+
+def library_section() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = readme.index("## Library: the stscreds port")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_the_readme_table_names_every_go_item_and_every_public_name() -> None:
+    section = library_section()
+    missing = [f"`{name}" for name in GO_ITEMS if f"`{name}" not in section]
+    missing += [f"`{n}" for n in STSCREDS_NAMES + AIO_NAMES if f"`{n}" not in section]
+    assert missing == []
+
+
+def test_the_readme_python_snippets_compile() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", library_section(), flags=re.DOTALL)
+    assert len(blocks) >= 6
+    for block in blocks:
+        compile(block, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
