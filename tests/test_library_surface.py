@@ -94,6 +94,7 @@ STSCREDS_NAMES = [
     "IdentityTokenRetriever",
     "PROVIDER_NAME",
     "SessionTokenProvider",
+    "TerminalTokenPrompt",
     "TokenProvider",
     "WEB_IDENTITY_PROVIDER_NAME",
     "WebIdentityRoleProvider",
@@ -101,6 +102,7 @@ STSCREDS_NAMES = [
     "botocore_credentials",
     "provider_func",
     "stdin_token_provider",
+    "terminal_prompt",
 ]
 AIO_NAMES = [
     "AsyncAssumeRoleProvider",
@@ -133,11 +135,11 @@ SIGNATURES = {
     ),
     "WebIdentityRoleProvider": (
         "(client, role_arn, token_retriever, *, role_session_name=None, duration=None,"
-        " policy=None, policy_arns=(), label=None, clock=None)"
+        " policy=None, policy_arns=(), label=None, max_attempts=None, clock=None)"
     ),
     "SessionTokenProvider": (
         "(client, *, duration=datetime.timedelta(seconds=43200), serial_number=None,"
-        " token_provider=None, label=None, clock=None)"
+        " token_provider=None, label=None)"
     ),
     "CredentialsCache": (
         "(provider, *, expiry_window=datetime.timedelta(0), expiry_window_jitter_frac=0.0,"
@@ -291,8 +293,12 @@ def instances_holding_secrets(tmp_path: Any) -> list[Any]:
 
 
 def shown(value: Any) -> str:
-    """Everything a user sees of ``value``: ``help()``, ``repr`` and ``str``."""
-    return pydoc.render_doc(value, renderer=pydoc.plaintext) + repr(value) + str(value)
+    """Everything a user sees of ``value``: ``help()``, ``repr`` and ``str``. (``help`` of
+    a string looks the string up as a name: a string constant is shown as itself.)"""
+    seen = repr(value) + str(value)
+    if isinstance(value, str):
+        return seen
+    return pydoc.render_doc(value, renderer=pydoc.plaintext) + seen
 
 
 @pytest.mark.parametrize("name", STSCREDS_NAMES)
