@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,17 @@ def run(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
     return done.stdout
 
 
-def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Installed:
+    """rolechain's wheel installed into a fresh venv, and how to run things from it."""
+
+    venv: Path
+    python: Path
+    neutral: Path  # an empty directory outside the repository, to run from
+    env: dict[str, str]  # the environment without PYTHONPATH or VIRTUAL_ENV
+
+
+def install_wheel(tmp_path: Path) -> Installed:
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT)
     (wheel,) = wheels.glob("rolechain-*.whl")
@@ -43,5 +54,35 @@ def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     where = run(python, "-c", "import resolver; print(resolver.__file__)", cwd=neutral, env=env)
     assert Path(where.strip()).is_relative_to(venv), where
-    out = run(venv / "bin" / "rolechain", "demo", cwd=neutral, env=env)
+    return Installed(venv, python, neutral, env)
+
+
+def test_demo_runs_from_an_installed_wheel(tmp_path: Path) -> None:
+    installed = install_wheel(tmp_path)
+    out = run(
+        installed.venv / "bin" / "rolechain", "demo", cwd=installed.neutral, env=installed.env
+    )
     assert "arn:aws:sts::" in out
+
+
+# The examples type-checked from the install; asyncio_bridge.py needs aiobotocore's types.
+TYPED_EXAMPLES = ("assume_role", "mfa_custom_token", "mfa_stdin", "web_identity", "boto3_bridge")
+
+
+def test_mypy_strict_passes_on_every_public_name_from_a_regular_install(tmp_path: Path) -> None:
+    """``resolver/py.typed`` ships: a user's code that uses every public name of
+    ``resolver.stscreds`` and ``resolver.stscreds.aio`` (tests/surface_user.py) and the
+    examples pass ``mypy --strict`` against the installed wheel, not the source tree."""
+    installed = install_wheel(tmp_path)
+    found = list(installed.venv.glob("lib/python3*/site-packages/resolver/py.typed"))
+    assert len(found) == 1, found
+    user = installed.neutral / "uses_every_public_name.py"
+    user.write_text((ROOT / "tests" / "surface_user.py").read_text())
+    for name in TYPED_EXAMPLES:
+        source = ROOT / "examples" / "stscreds" / f"{name}.py"
+        (installed.neutral / f"example_{name}.py").write_text(source.read_text())
+    checked = sorted(path.name for path in installed.neutral.glob("*.py"))
+    mypy = (sys.executable, "-m", "mypy", "--strict", "--python-executable", installed.python)
+    cache = ("--cache-dir", tmp_path / "mypy-cache")
+    out = run(*mypy, *cache, *checked, cwd=installed.neutral, env=installed.env)
+    assert f"no issues found in {len(checked)} source files" in out
