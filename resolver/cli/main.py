@@ -27,8 +27,13 @@ examples:
 EPILOGS = {
     "profiles": """\
 Lists every profile of ~/.aws/config, ~/.aws/credentials and the rolechain TOML file
-with its kind (static, role, sso, process, ...) and the file it comes from. --json
-prints a list of objects; --raw adds each profile's merged properties, secrets redacted.
+with its kind and the file it comes from. The kinds are explain's: role (an AssumeRole
+hop), or the base it stands for: static, keyring, sso, login, credential-process,
+web-identity, environment, ec2-instance-metadata, ecs-container, default-chain (no
+credentials of its own: the SDKs' default chain); invalid: a credential_source value no
+SDK knows (validate says more). --json prints a list of
+{"name", "kind", "file", "line"}; --raw adds "properties", each profile's merged
+properties as explain shows them (secrets redacted, helper commands by program only).
 
 example:
   rolechain profiles --json
@@ -159,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("profiles", help="list profiles with their kind and file")
     cmd.add_argument("--json", action="store_true", help="print JSON")
-    cmd.add_argument("--raw", action="store_true", help="with --json: merged raw properties")
+    cmd.add_argument(
+        "--raw", action="store_true", help="with --json: add each profile's properties"
+    )
 
     cmd = commands.add_parser("explain", help="print the chain a profile resolves through")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
