@@ -1,11 +1,20 @@
 """rolechain: resolve AWS credentials from declarative role chains.
 
-The public names are ``plan``, ``resolve``, ``session``, ``serve`` (a local credential
-server, as a context manager) and the error classes
-(``ResolverError`` and its subclasses); everything else may move between releases.
-Importing this package is cheap: each public name is imported from ``resolver.api`` or
-``resolver.errors`` on first use (PEP 562), and those import their heavy dependencies
-(pydantic, boto3) only when called.
+The public names (``from resolver import NAME``; ``help(resolver.NAME)`` for each):
+
+- ``plan(profile)``: the checked ``Chain`` a profile resolves through; nothing is called.
+- ``resolve(profile)``: the chain's final credentials (a ``Credentials`` value).
+- ``session(profile)``: a boto3 ``Session`` whose credentials come from the chain and refresh.
+- ``serve(profiles)``: a local credential server (container credentials protocol), as a
+  context manager.
+- ``ResolverError``: the base of every error, with its subclasses ``ConfigError``,
+  ``ChainError``, ``LimitError``, ``ProviderError``, ``StsError``, ``TokenError`` and
+  ``CacheError``.
+
+Everything else may move between releases. Importing this package is cheap: each public
+name is imported from ``resolver.api``, ``resolver.errors`` or ``resolver.server`` on first
+use (PEP 562), and those import their heavy dependencies (pydantic, boto3) only when
+called; ``dir(resolver)`` lists the names without importing them.
 """
 
 TYPE_CHECKING = False  # importing typing would cost a warm ``export`` 10% (see resolver.cli)
@@ -52,3 +61,9 @@ def __getattr__(name: str) -> object:
     value = getattr(import_module(home), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public names and the module's own dunders (what ``help()`` and completion list)."""
+    dunders = (name for name in globals() if name.startswith("__") and name.endswith("__"))
+    return sorted({*__all__, *dunders})

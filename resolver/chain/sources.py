@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from resolver.chain.kinds import NAMED_SOURCES
 from resolver.chain.types import (
     ContainerSource,
-    EnvironmentSource,
-    InstanceMetadataSource,
     KeyringSource,
     LoginSource,
     ProcessSource,
@@ -214,10 +213,6 @@ def web_identity_source(entry: ProfileEntry) -> WebIdentitySource:
 
 
 def named_source(entry: ProfileEntry) -> Source:
-    kind = entry.data.credential_source
-    where = where_of(entry, ("credential_source",))
-    if kind == "Environment":
-        return EnvironmentSource(profile=entry.name, where=where)
-    if kind == "Ec2InstanceMetadata":
-        return InstanceMetadataSource(profile=entry.name, where=where)
-    return ContainerSource(profile=entry.name, where=where)
+    """The base ``credential_source`` names (``chain.kinds``: the same table names kinds)."""
+    named = NAMED_SOURCES.get(entry.data.credential_source or "", ContainerSource)
+    return named(profile=entry.name, where=where_of(entry, ("credential_source",)))

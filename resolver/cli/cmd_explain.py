@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from resolver.chain.types import (
     mfa_session_serial,
 )
 from resolver.config.durations import format_duration
+from resolver.config.secrets import helper_program as program  # never its arguments
 from resolver.context import Context
 from resolver.errors import printable
 
@@ -34,17 +34,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         # values come from the user's files: no terminal escapes reach the terminal
         print("\n".join(printable(line) for line in render(chain).split("\n")))
     return 0
-
-
-def program(command: str | None) -> str | None:
-    """The program a helper command runs, never its arguments (they may hold a password)."""
-    if not command:
-        return None
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        words = command.split()
-    return words[0] if words else None
 
 
 def sts_json(chain: Chain, environ: Mapping[str, str]) -> dict[str, Any]:

@@ -15,11 +15,25 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+ROOT_EPILOG = """\
+`rolechain COMMAND --help` shows a command's options with an example. Without a
+command, rolechain prints this list and exits 0.
+
+examples:
+  rolechain explain prod-admin
+  eval "$(rolechain export prod-admin)"
+"""
+
 EPILOGS = {
     "profiles": """\
 Lists every profile of ~/.aws/config, ~/.aws/credentials and the rolechain TOML file
-with its kind (static, role, sso, process, ...) and the file it comes from. --json
-prints a list of objects; --raw adds each profile's merged properties, secrets redacted.
+with its kind and the file it comes from. The kinds are explain's: role (an AssumeRole
+hop), or the base it stands for: static, keyring, sso, login, credential-process,
+web-identity, environment, ec2-instance-metadata, ecs-container, default-chain (no
+credentials of its own: the SDKs' default chain); invalid: a credential_source value no
+SDK knows (validate says more). --json prints a list of
+{"name", "kind", "file", "line"}; --raw adds "properties", each profile's merged
+properties as explain shows them (secrets redacted, helper commands by program only).
 
 example:
   rolechain profiles --json
@@ -54,17 +68,6 @@ Prints the JSON Schema of the rolechain TOML format (for editors and CI checks).
 
 example:
   rolechain schema > rolechain.schema.json
-""",
-    "export": """\
-Resolves the profile's chain and prints its credentials. Formats:
-  env                 export lines for a POSIX shell; unsets what it does not set
-  json                the environment variables as a JSON object
-  credential-process  the AWS credential_process JSON (Version 1)
-  ini                 a [profile] section for a credentials file
-
-examples:
-  eval "$(rolechain export prod-admin)"
-  credential_process = /abs/path/rolechain export prod-admin --format credential-process
 """,
     "exec": """\
 Resolves the profile (default: $AWS_PROFILE, else default) and runs CMD with its
@@ -105,6 +108,16 @@ the signing key id. Needs the `moto` extra; talks to 127.0.0.1 only.
 example:
   rolechain demo
 """,
+    "completion": """\
+Prints a completion script for the shell: subcommands, flags, export formats, profile
+names (read from the configured files, cached until they change) and, after
+`exec PROFILE --`, the shell's own command completion.
+
+examples:
+  eval "$(rolechain completion bash)"     # in ~/.bashrc
+  eval "$(rolechain completion zsh)"      # in ~/.zshrc
+  rolechain completion fish > ~/.config/fish/completions/rolechain.fish
+""",
     "cache": """\
 list shows each cached session (profile, hop, caller, role, expiry; never a secret);
 clear removes all of them, or those of one profile and the chains built on it.
@@ -125,20 +138,25 @@ def build_parser() -> argparse.ArgumentParser:
     from resolver.cli.overrides_args import add_flags, add_override_flags
 
     parser = argparse.ArgumentParser(
-        prog="rolechain", description="Resolve AWS credentials from declarative role chains."
+        prog="rolechain",
+        description="Resolve AWS credentials from declarative role chains.",
+        epilog=ROOT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"rolechain {__version__}")
     add_flags(parser, GLOBAL_FLAGS)  # the table the warm path reads them with too
     # An explicit prog spares argparse a HelpFormatter (and shutil) just to compute it.
     subparsers = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True, prog="rolechain"
-    )
+        dest="command", metavar="COMMAND", prog="rolechain"
+    )  # no COMMAND: the help, on stdout, and exit 0 (see ``_run``)
 
     class Commands:
         """``add_parser`` with each command's epilog, formatted as written."""
 
         def add_parser(self, name: str, **options: Any) -> argparse.ArgumentParser:
             options.setdefault("epilog", EPILOGS.get(name))
+            help_text = options.get("help", "")
+            options.setdefault("description", help_text[:1].upper() + help_text[1:] + ".")
             options.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
             return subparsers.add_parser(name, **options)
 
@@ -146,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("profiles", help="list profiles with their kind and file")
     cmd.add_argument("--json", action="store_true", help="print JSON")
-    cmd.add_argument("--raw", action="store_true", help="with --json: merged raw properties")
+    cmd.add_argument(
+        "--raw", action="store_true", help="with --json: add each profile's properties"
+    )
 
     cmd = commands.add_parser("explain", help="print the chain a profile resolves through")
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
@@ -218,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_parser("list", help="list cached sessions (no secrets)")
     clear = cache.add_parser("clear", help="remove cached sessions")
     clear.add_argument("profile", nargs="?", help="only this profile's entries")
+    from resolver.cli.parsers import describe_actions
+
+    describe_actions(cache, "cache")
     return parser
 
 
@@ -240,7 +263,11 @@ def _run(argv: Sequence[str] | None) -> int:
     from resolver.context import Context
     from resolver.errors import ChainError, ConfigError, ResolverError, scrub
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # `rolechain` alone: what it can do, as git and kubectl show it
+        parser.print_help()
+        return 0
     ctx = Context.build()  # the one read of the process's surroundings; passed down
     if args.no_cache:
         ctx = dataclasses.replace(ctx, cache_enabled=False)

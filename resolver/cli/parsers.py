@@ -4,7 +4,90 @@ out of ``main.py``, which only registers them)."""
 from __future__ import annotations
 
 import argparse
+import textwrap
+from collections.abc import Mapping
 from typing import Any
+
+EXPORT_FORMAT_HELP = {
+    "env": "export lines for sh, bash and zsh; unset what it does not set",
+    "fish": "set -gx lines for fish; set -e what it does not set",
+    "powershell": "$Env: lines for PowerShell; Remove-Item what it does not set",
+    "cmd": 'set "NAME=value" lines for cmd.exe; clear what it does not set',
+    "dotenv": "NAME=value lines (docker run --env-file); empty what it does not set",
+    "json": "the environment variables as a JSON object",
+    "credential-process": "the AWS credential_process JSON (Version 1)",
+    "ini": "a [profile] section for a credentials file",
+}
+"""One line per ``--format`` (``resolver.cli.fastpath.EXPORT_FORMATS``), for ``--help``."""
+
+
+def export_epilog(formats: tuple[str, ...]) -> str:
+    """``export --help``'s text: every format of ``formats``, then examples."""
+    width = max(map(len, formats))
+    lines = [f"  {name:<{width}}  {EXPORT_FORMAT_HELP[name]}" for name in formats]
+    return (
+        "Resolves the profile's chain and prints its credentials. Formats:\n"
+        + "\n".join(lines)
+        + """
+
+examples:
+  eval "$(rolechain export prod-admin)"
+  rolechain export prod-admin --format fish | source
+  credential_process = /abs/path/rolechain export prod-admin --format credential-process
+"""
+    )
+
+
+ACTION_HELP: Mapping[str, tuple[str, str]] = {
+    "keys add": (
+        "Store a profile's long-term keys in the OS keyring: typed at a prompt (the secret "
+        "is not echoed), or read with --stdin as JSON.",
+        "  rolechain keys add work\n  rolechain keys add ci --stdin < keys.json",
+    ),
+    "keys import": (
+        "Copy a profile's keys from the shared credentials file into the OS keyring. With "
+        "--remove-plaintext the keys are then deleted from the file (after a 0600 backup) and "
+        "the profile gets credential_store = keyring.",
+        "  rolechain keys import work --remove-plaintext",
+    ),
+    "keys list": (
+        "List the profiles whose keys are in the OS keyring, with their access key ids "
+        "(never a secret).",
+        "  rolechain keys list",
+    ),
+    "keys remove": (
+        "Delete a profile's keys from the OS keyring, after asking (--yes: without asking).",
+        "  rolechain keys remove work\n  rolechain keys remove ci --yes",
+    ),
+    "keys rotate": (
+        "Rotate the long-term keys at the base of a profile's chain: IAM CreateAccessKey, "
+        "wait until the new key works, store it where the old one was (keyring or "
+        "credentials file), then DeleteAccessKey of the old one.",
+        "  rolechain keys rotate work",
+    ),
+    "cache list": (
+        "List the cached sessions: profile, hop, caller, role and expiry (never a secret).",
+        "  rolechain cache list",
+    ),
+    "cache clear": (
+        "Remove every cached session, or those of one profile and the chains built on it.",
+        "  rolechain cache clear\n  rolechain cache clear prod-admin",
+    ),
+}
+"""Description and examples of each action of ``keys`` and ``cache`` (``describe_actions``)."""
+
+
+def describe_actions(actions: Any, command: str) -> None:
+    """Give each parser of ``actions`` without its own text the description and examples
+    of ``ACTION_HELP``, formatted as written."""
+    for name, parser in actions.choices.items():
+        texts = ACTION_HELP.get(f"{command} {name}")
+        if parser.description is None and texts is not None:
+            description, examples = texts
+            parser.description = textwrap.fill(description, 88)
+            parser.epilog = f"example{'s' if chr(10) in examples else ''}:\n{examples}\n"
+            parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
 
 CONSOLE_EPILOG = """\
 The profile's chain is resolved, then the federation endpoint (getSigninToken) turns the
@@ -27,6 +110,13 @@ examples:
   rolechain console prod-admin --print | pbcopy
 """
 
+SSO_EPILOG = """\
+Run `rolechain sso ACTION --help` for an action's options.
+
+example:
+  rolechain sso login dev-admin
+"""
+
 SSO_LOGIN_EPILOG = """\
 Runs IAM Identity Center's device authorization (sso-oidc RegisterClient,
 StartDeviceAuthorization, then CreateToken at the pace the service asks for) and saves
@@ -45,10 +135,12 @@ examples:
 def add_export_parser(commands: Any) -> None:
     """``rolechain export``: its flags are ``resolver.cli.fastpath.EXPORT_FLAGS``, the
     table the warm path's parser is made from too."""
-    from resolver.cli.fastpath import EXPORT_FLAGS, OVERRIDE_FLAGS
+    from resolver.cli.fastpath import EXPORT_FLAGS, EXPORT_FORMATS, OVERRIDE_FLAGS
     from resolver.cli.overrides_args import add_flags, add_override_flags
 
-    cmd = commands.add_parser("export", help="print credentials for a profile")
+    cmd = commands.add_parser(
+        "export", help="print credentials for a profile", epilog=export_epilog(EXPORT_FORMATS)
+    )
     cmd.add_argument("profile", nargs="?", help="profile (default: $AWS_PROFILE or default)")
     add_flags(cmd, (flag for flag in EXPORT_FLAGS if flag not in OVERRIDE_FLAGS))
     add_override_flags(cmd)
@@ -86,7 +178,10 @@ def add_sso_parser(commands: Any) -> None:
     cmd = commands.add_parser(
         "sso",
         help="IAM Identity Center: log in",
-        description="IAM Identity Center (SSO) commands.",
+        description="IAM Identity Center (SSO) commands: `login` starts a device "
+        "authorization\nand caches the token where the AWS CLI and boto3 find it.",
+        epilog=SSO_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = cmd.add_subparsers(
         dest="sso_command", metavar="ACTION", required=True, prog="rolechain sso"
@@ -149,3 +244,4 @@ def add_keys_parser(commands: Any) -> None:
         "rotate", help="create a new IAM access key, store it, delete the old one"
     )
     rotate.add_argument("profile", help="profile whose base keys to rotate")
+    describe_actions(actions, "keys")

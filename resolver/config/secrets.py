@@ -27,3 +27,30 @@ def redact(key: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {inner: redact(inner, item) for inner, item in value.items()}
     return value
+
+
+HELPER_COMMANDS = frozenset({"credential_process", "mfa_process"})
+"""Keys holding a command line, whose arguments may hold a password: shown by program."""
+
+
+def helper_program(command: str | None) -> str | None:
+    """The program a helper command runs, never its arguments (they may hold a password)."""
+    if not command:
+        return None
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    return words[0] if words else None
+
+
+def shown(key: str, value: Any) -> Any:
+    """``value`` as ``profiles`` and ``explain`` show it: secrets redacted, a helper
+    command cut to its program, both searched inside sub-tables."""
+    if key.lower() in HELPER_COMMANDS:
+        return helper_program(value) if isinstance(value, str) else REDACTED
+    if isinstance(value, dict):
+        return {inner: shown(inner, item) for inner, item in value.items()}
+    return redact(key, value)

@@ -45,7 +45,10 @@ def run_demo(out: Callable[[str], None] = print) -> int:
     try:
         import moto.server  # noqa: F401
     except ImportError:
-        raise ResolverError("the demo needs moto: pip install 'rolechain[demo]'") from None
+        raise ResolverError(
+            "the demo needs moto: pip install 'moto[server]' in rolechain's environment "
+            "(from a clone of rolechain: pip install '.[demo]')"
+        ) from None
     from importlib.resources import files
 
     example = files("resolver.demo").joinpath("profiles.toml").read_text(encoding="utf-8")

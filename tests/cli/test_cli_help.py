@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import resolver
+from resolver.cli.fastpath import EXPORT_FORMATS
 from resolver.cli.main import build_parser, main
 from tests.conftest import IsolatedEnv
 
@@ -78,3 +82,48 @@ def test_explain_json_names_the_regional_endpoint(
         "us-west-2",
         "https://sts.us-west-2.amazonaws.com",
     )
+
+
+def every_parser(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ("rolechain",)
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """The parser and each of its subcommands' parsers, named by the words that run them."""
+    yield " ".join(path), parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from every_parser(sub, (*path, name))
+
+
+def test_every_command_and_subcommand_has_a_description_and_an_example() -> None:
+    found = dict(every_parser(build_parser()))
+    assert {"rolechain keys rotate", "rolechain cache clear", "rolechain sso login"} <= set(found)
+    for path, parser in found.items():
+        assert parser.description and parser.description.strip(), path
+        epilog = parser.epilog or ""
+        heading = re.search(r"^examples?:\n", epilog, re.M)
+        assert heading, path
+        examples = epilog[heading.end() :].splitlines()
+        assert any(line.startswith("  ") and path in line for line in examples), path
+        text = f"{parser.description}\n{epilog}"
+        assert max(map(len, text.splitlines())) <= 90, path  # laid out as written
+
+
+def test_export_help_lists_every_format() -> None:
+    (export,) = (p for path, p in every_parser(build_parser()) if path == "rolechain export")
+    listed = re.findall(r"^  (\S+)  ", export.format_help(), re.M)
+    assert [name for name in listed if name in EXPORT_FORMATS] == list(EXPORT_FORMATS)
+
+
+def test_no_command_prints_the_command_list_and_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from resolver.cli import run
+
+    assert run([]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    commands = {path.split()[1] for path, _ in every_parser(build_parser()) if " " in path}
+    for command in commands:
+        assert re.search(rf"^    {command}\s", captured.out, re.M), command
+    assert "rolechain COMMAND --help" in captured.out

@@ -150,7 +150,7 @@ def test_profiles_lists_kind_and_file(capsys: pytest.CaptureFixture[str], org_in
 
 def test_profiles_raw_redacts_secrets(capsys: pytest.CaptureFixture[str], org_ini: Path) -> None:
     _, out, _ = run_cli(capsys, "profiles", "--json", "--raw")
-    raw = json.loads(out)["profiles"]
+    raw = {row["name"]: row["properties"] for row in json.loads(out)}
     assert raw["alice"]["aws_secret_access_key"] == "<redacted>"
     assert raw["alice"]["aws_access_key_id"] == "AKIAIOSFODNN7EXAMPLE"
     assert raw["ops"]["session_tags"] == {

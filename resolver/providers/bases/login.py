@@ -123,7 +123,7 @@ class LoginProvider:
                 state = "expired" if expires <= moment else "expires"
                 raise self._error(
                     f"they {state} at {stamp}; renewing them needs botocore[crt]: "
-                    "pip install 'rolechain[login]'"
+                    "pip install 'botocore[crt]' in rolechain's environment"
                 )
             try:
                 values = fetcher.refresh_credentials()
