@@ -23,12 +23,14 @@ from resolver.cache.stamps import Dependency, Stamp, files_stamp
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.context import Context, current_directory, process_reader
+from resolver.errors import ResolverError
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
     import boto3
 
     from resolver.chain.overrides import Overrides
+    from resolver.config.profiles import ProfileSet
     from resolver.stscreds.tokens import TokenProvider
 
 RECHECK_SECONDS = 1.0
@@ -101,12 +103,25 @@ def plan(
 ) -> Chain:
     """The checked ``Chain`` for ``profile`` (the argument, else ``AWS_PROFILE``, else
     ``default``), with this run's ``overrides``: pure, no network and no boto3."""
-    from resolver.chain.planner import plan_chain
     from resolver.config.loading import load_profiles, selected_profile
 
     ctx = context_of(environ, context)
     profiles = load_profiles(config, ctx.environ)
-    return plan_chain(profiles, selected_profile(profile, ctx.environ), overrides)
+    return _checked_plan(profiles, selected_profile(profile, ctx.environ), overrides)
+
+
+def _checked_plan(profiles: ProfileSet, name: str, overrides: Overrides | None) -> Chain:
+    """``plan_chain``, then the files' other problems as warnings (``report_problems``)."""
+    from resolver.chain.planner import plan_chain
+    from resolver.config.loading import report_problems
+
+    try:
+        chain = plan_chain(profiles, name, overrides)
+    except ResolverError as exc:
+        report_problems(profiles, exc)
+        raise
+    report_problems(profiles)
+    return chain
 
 
 def config_paths(config: str | None, environ: Mapping[str, str]) -> tuple[Path, ...]:
@@ -124,7 +139,6 @@ def _plan(
     overrides: Overrides | None = None,
 ) -> tuple[Chain, bool]:
     """The chain for ``profile``; None means "no profile named": default, else env web identity."""
-    from resolver.chain.planner import plan_chain
     from resolver.config.loading import load_profiles
 
     environ = ctx.environ
@@ -144,7 +158,7 @@ def _plan(
                 chain = apply_overrides(chain, overrides)  # no hop: a clear error
             return chain, False
     raw = profiles.raw(name)
-    return plan_chain(profiles, name, overrides), raw is not None and raw.format == "ini"
+    return _checked_plan(profiles, name, overrides), raw is not None and raw.format == "ini"
 
 
 def _entry(
