@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     except ResolverError as exc:
         found.append(finding_of(exc))
     else:
-        names = args.profiles or profiles.names()
+        names = list(dict.fromkeys(args.profiles or profiles.names()))  # a duplicate once
         found.extend(findings_for(profiles, names))
         checked = len(names)
     found.extend(finding_of(problem) for problem in problems)
@@ -52,5 +52,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     for finding in found:
         print(finding)
     errors = sum(1 for finding in found if finding.severity == "error")
-    print(f"{checked} profile(s) checked: {errors} error(s)", file=sys.stderr)
+    warnings = len(found) - errors
+    summary = f"{checked} profile(s) checked: {errors} error(s), {warnings} warning(s)"
+    print(summary, file=sys.stderr)
     return 1 if errors else 0
