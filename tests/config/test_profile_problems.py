@@ -212,3 +212,53 @@ def test_validate_reports_every_finding_with_its_place_sorted(
         f"{config}:3: profile a: defined in both {ini_file}:4 and {config}:3; rename one",
     ]
     assert captured.err.splitlines()[-1] == "4 profile(s) checked: 3 error(s), 0 warning(s)"
+
+
+def test_a_bom_is_read_but_validate_warns_that_the_sdks_fail_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 6: botocore (so boto3 and the AWS CLI) refuses a file that starts with a BOM."""
+    import botocore.exceptions
+    import botocore.session
+
+    config, environ = write_files(tmp_path, ini=BASE)
+    ini_file = Path(environ["AWS_CONFIG_FILE"])
+    ini_file.write_bytes(b"\xef\xbb\xbf" + ini_file.read_bytes())
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(botocore.exceptions.ConfigParseError):
+        botocore.session.Session(profile="base").get_credentials()
+    from resolver.cli.main import main
+
+    assert main(["--config", config, "validate"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{ini_file}:1: warning: the file starts with a UTF-8 byte order mark (bytes EF BB BF, "
+        "U+FEFF): rolechain skips it, but boto3, botocore and the AWS CLI fail on it "
+        '("Unable to parse config file"); save the file as UTF-8 without a BOM'
+    ]
+    assert captured.err.endswith("1 profile(s) checked: 0 error(s), 1 warning(s)\n")
+    assert resolver.plan("base", config=config).source.profile == "base"
+
+
+def test_dev_null_reads_as_empty_other_special_files_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 6: ``AWS_SHARED_CREDENTIALS_FILE=/dev/null`` (and the config file) is empty;
+    a symlink to it too (the device decides, not the name); a FIFO or /dev/zero is not."""
+    from resolver.config.loading import load_profiles
+
+    (tmp_path / "null-link").symlink_to(os.devnull)
+    config, environ = write_files(tmp_path, ini=BASE)
+    for name in (os.devnull, str(tmp_path / "null-link")):
+        assert load_profiles(config, {**environ, "AWS_SHARED_CREDENTIALS_FILE": name}).names() == [
+            "base"
+        ]
+        assert load_profiles(config, {**environ, "AWS_CONFIG_FILE": name}).names() == []
+    os.mkfifo(tmp_path / "fifo")
+    for name in (str(tmp_path / "fifo"), "/dev/zero"):
+        with pytest.raises(ConfigError) as caught:
+            load_profiles(config, {**environ, "AWS_SHARED_CREDENTIALS_FILE": name})
+        assert caught.value.reason == "unreadable-file" and "not a regular file" in str(
+            caught.value
+        )
