@@ -23,14 +23,12 @@ from resolver.cache.stamps import Dependency, Stamp, files_stamp
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.context import Context, current_directory, process_reader
-from resolver.errors import ResolverError
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
     import boto3
 
     from resolver.chain.overrides import Overrides
-    from resolver.config.profiles import ProfileSet
     from resolver.stscreds.tokens import TokenProvider
 
 RECHECK_SECONDS = 1.0
@@ -104,24 +102,12 @@ def plan(
     """The checked ``Chain`` for ``profile`` (the argument, else ``AWS_PROFILE``, else
     ``default``), with this run's ``overrides``: pure, no network and no boto3."""
     from resolver.config.loading import load_profiles, selected_profile
+    from resolver.planning import checked_plan
 
     ctx = context_of(environ, context)
     profiles = load_profiles(config, ctx.environ)
-    return _checked_plan(profiles, selected_profile(profile, ctx.environ), overrides)
-
-
-def _checked_plan(profiles: ProfileSet, name: str, overrides: Overrides | None) -> Chain:
-    """``plan_chain``, then the files' other problems as warnings (``report_problems``)."""
-    from resolver.chain.planner import plan_chain
-    from resolver.config.loading import report_problems
-
-    try:
-        chain = plan_chain(profiles, name, overrides)
-    except ResolverError as exc:
-        report_problems(profiles, exc)
-        raise
-    report_problems(profiles)
-    return chain
+    name = selected_profile(profile, ctx.environ)
+    return checked_plan(profiles, name, overrides, (config, ctx.environ), not profile)
 
 
 def config_paths(config: str | None, environ: Mapping[str, str]) -> tuple[Path, ...]:
@@ -140,6 +126,7 @@ def _plan(
 ) -> tuple[Chain, bool]:
     """The chain for ``profile``; None means "no profile named": default, else env web identity."""
     from resolver.config.loading import load_profiles
+    from resolver.planning import checked_plan
 
     environ = ctx.environ
     profiles = load_profiles(config, environ)
@@ -158,7 +145,9 @@ def _plan(
                 chain = apply_overrides(chain, overrides)  # no hop: a clear error
             return chain, False
     raw = profiles.raw(name)
-    return _checked_plan(profiles, name, overrides), raw is not None and raw.format == "ini"
+    named_by_environment = profile is not None and profile == environ.get("AWS_PROFILE")
+    chain = checked_plan(profiles, name, overrides, (config, environ), named_by_environment)
+    return chain, raw is not None and raw.format == "ini"
 
 
 def _entry(

@@ -153,9 +153,7 @@ def _lookup(
     if referenced_from is not None:
         message = f"source profile {name!r} does not exist, referenced from {referenced_from.name}"
         message += suggest(name, names)
-        raise error_at(
-            referenced_from, "source_profile", message, reason="missing-source-profile"
-        )
+        raise error_at(referenced_from, "source_profile", message, reason="missing-source-profile")
     raise ChainError(f"unknown profile {name!r}{suggest(name, names)}", reason="missing-profile")
 
 

@@ -105,8 +105,8 @@ def _read_at_most(fd: int, size: int) -> bytes:
 PathArg = str | os.PathLike[str]
 BOM_WARNING = (
     "the file starts with a UTF-8 byte order mark (bytes EF BB BF, U+FEFF): rolechain "
-    "skips it, but boto3, botocore and the AWS CLI fail on it (\"Unable to parse config "
-    "file\"); save the file as UTF-8 without a BOM"
+    'skips it, but boto3, botocore and the AWS CLI fail on it ("Unable to parse config '
+    'file"); save the file as UTF-8 without a BOM'
 )
 
 
