@@ -101,12 +101,13 @@ def plan(
 ) -> Chain:
     """The checked ``Chain`` for ``profile`` (the argument, else ``AWS_PROFILE``, else
     ``default``), with this run's ``overrides``: pure, no network and no boto3."""
-    from resolver.chain.planner import plan_chain
     from resolver.config.loading import load_profiles, selected_profile
+    from resolver.planning import checked_plan
 
     ctx = context_of(environ, context)
     profiles = load_profiles(config, ctx.environ)
-    return plan_chain(profiles, selected_profile(profile, ctx.environ), overrides)
+    name = selected_profile(profile, ctx.environ)
+    return checked_plan(profiles, name, overrides, (config, ctx.environ), not profile)
 
 
 def config_paths(config: str | None, environ: Mapping[str, str]) -> tuple[Path, ...]:
@@ -124,8 +125,8 @@ def _plan(
     overrides: Overrides | None = None,
 ) -> tuple[Chain, bool]:
     """The chain for ``profile``; None means "no profile named": default, else env web identity."""
-    from resolver.chain.planner import plan_chain
     from resolver.config.loading import load_profiles
+    from resolver.planning import checked_plan
 
     environ = ctx.environ
     profiles = load_profiles(config, environ)
@@ -144,7 +145,9 @@ def _plan(
                 chain = apply_overrides(chain, overrides)  # no hop: a clear error
             return chain, False
     raw = profiles.raw(name)
-    return plan_chain(profiles, name, overrides), raw is not None and raw.format == "ini"
+    named_by_environment = profile is not None and profile == environ.get("AWS_PROFILE")
+    chain = checked_plan(profiles, name, overrides, (config, environ), named_by_environment)
+    return chain, raw is not None and raw.format == "ini"
 
 
 def _entry(

@@ -125,13 +125,13 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             source = named_source(entry)
             break
         if not data.source_profile:
-            message = "role_arn needs source_profile or credential_source"
+            message = "role_arn needs source_profile or credential_source" + _typo_hint(entry)
             raise error_at(entry, "role_arn", message, reason="missing-source")
         if data.source_profile == entry.name:
             source = _base_source(profiles, entry, used_by=entry.name)  # rule 3: own keys
             break
         previous = entry
-        entry = _lookup(profiles, data.source_profile, referenced_from=entry.name)
+        entry = _lookup(profiles, data.source_profile, referenced_from=entry)
     return Chain(
         profile=selected.name,
         source=source,
@@ -140,7 +140,9 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
     )
 
 
-def _lookup(profiles: ProfileLookup, name: str, *, referenced_from: str | None) -> ProfileEntry:
+def _lookup(
+    profiles: ProfileLookup, name: str, *, referenced_from: ProfileEntry | None
+) -> ProfileEntry:
     entry = profiles.get(name)
     if entry is not None:
         return entry
@@ -149,13 +151,19 @@ def _lookup(profiles: ProfileLookup, name: str, *, referenced_from: str | None) 
         message = "no profiles found; write ~/.aws/config or a rolechain TOML file"
         raise ChainError(message, reason="no-profiles")
     if referenced_from is not None:
-        raise ChainError(
-            f"source profile {name!r} does not exist, referenced from {referenced_from}",
-            profile=referenced_from,
-            key="source_profile",
-            reason="missing-source-profile",
-        )
+        message = f"source profile {name!r} does not exist, referenced from {referenced_from.name}"
+        message += suggest(name, names)
+        raise error_at(referenced_from, "source_profile", message, reason="missing-source-profile")
     raise ChainError(f"unknown profile {name!r}{suggest(name, names)}", reason="missing-profile")
+
+
+def _typo_hint(entry: ProfileEntry) -> str:
+    """``; X is not a key: did you mean source_profile?`` for a key the profile sets that
+    is close to one of the missing keys; else an empty string."""
+    for key in entry.ignored:
+        if close := suggest(key, ("source_profile", "credential_source")):
+            return f"; {key} is not a key{close.replace(';', ':', 1)}"
+    return ""
 
 
 def _check_token_file(entry: ProfileEntry) -> None:

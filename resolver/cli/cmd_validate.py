@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from resolver.chain.checks.ignored import ignored_keys
 from resolver.chain.limits import check_chain
 from resolver.chain.planner import build_chain
+from resolver.cli.selfcalls import refuse_process_loop
 from resolver.config.findings import Finding, finding_of, sorted_findings
 from resolver.config.loading import load_profiles
 from resolver.config.profiles import ProfileSet
@@ -17,8 +19,16 @@ from resolver.context import Context
 from resolver.errors import ConfigError, ResolverError
 
 
-def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
-    """Warnings and errors for ``names``: their values, chains, limits and unknown INI keys."""
+def findings_for(
+    profiles: ProfileSet,
+    names: Iterable[str],
+    config: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Warnings and errors for ``names``: their values, chains, limits, unknown INI keys,
+    keys the SDKs ignore, and credential_process loops through rolechain (``config`` and
+    ``environ``: what ``profiles`` were loaded with)."""
+    environ = {} if environ is None else environ
     found: list[Finding] = []
     for name in names:
         try:
@@ -27,7 +37,10 @@ def findings_for(profiles: ProfileSet, names: Iterable[str]) -> list[Finding]:
             if invalid:  # every bad value; the chain cannot be built from them
                 found.extend(finding_of(error, name) for error in invalid)
                 continue
-            found.extend(check_chain(build_chain(profiles, name)))
+            chain = build_chain(profiles, name)
+            found.extend(check_chain(chain))
+            found.extend(ignored_keys(profiles.get(name), chain))
+            refuse_process_loop(chain, profiles, config, environ)
         except ResolverError as exc:
             found.append(finding_of(exc, name))
     found.extend(profiles.load_warnings)  # after the lazy parses above have added theirs
@@ -44,13 +57,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     except ResolverError as exc:
         found.append(finding_of(exc))
     else:
-        names = args.profiles or profiles.names()
-        found.extend(findings_for(profiles, names))
+        names = list(dict.fromkeys(args.profiles or profiles.names()))  # a duplicate once
+        found.extend(findings_for(profiles, names, args.config, ctx.environ))
         checked = len(names)
     found.extend(finding_of(problem) for problem in problems)
     found = sorted_findings(found)
     for finding in found:
         print(finding)
     errors = sum(1 for finding in found if finding.severity == "error")
-    print(f"{checked} profile(s) checked: {errors} error(s)", file=sys.stderr)
+    warnings = len(found) - errors
+    summary = f"{checked} profile(s) checked: {errors} error(s), {warnings} warning(s)"
+    print(summary, file=sys.stderr)
     return 1 if errors else 0

@@ -54,7 +54,7 @@ def finding_of(error: ResolverError, profile: str | None = None) -> Finding:
 
 
 def sorted_findings(findings: list[Finding]) -> list[Finding]:
-    """Without repeats, by file then line (findings without a place first), stable.
+    """Without repeats, by file, line, then profile (findings without a place first).
 
     One problem found twice (the eager check of a file and the lazy parse of a profile)
     is one finding: the copy that names the profile is kept.
@@ -67,8 +67,9 @@ def sorted_findings(findings: list[Finding]) -> list[Finding]:
         if kept is None or (kept.profile is None and finding.profile is not None):
             unique[same] = finding
 
-    def place(finding: Finding) -> tuple[str, int]:
+    def place(finding: Finding) -> tuple[str, int, str]:
         location = finding.location
-        return (location.file, location.line or 0) if location else ("", 0)
+        where = (location.file, location.line or 0) if location else ("", 0)
+        return (*where, finding.profile or "")
 
     return sorted(unique.values(), key=place)

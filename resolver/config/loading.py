@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from resolver.config.profiles import ProfileSet
@@ -19,10 +20,33 @@ def load_profiles(
     problems: list[ConfigError] | None = None,
 ) -> ProfileSet:
     """Read the AWS shared files and the rolechain TOML file (``config`` overrides its path),
-    as ``environ`` names them. With ``problems``, problems of the TOML file are appended
-    there and what they affect is left out (``validate``); without it, the first raises."""
+    as ``environ`` names them.
+
+    With ``problems`` (``validate``), every problem of the files is appended there and
+    what it affects is left out. Without it, a file that cannot be read or parsed raises;
+    a problem in a profile fails only that profile and the chains through it (see
+    ``ProfileSet``), and ``report_problems`` shows the rest as warnings.
+    """
     from resolver.config.sources.files import ini_paths, load_ini
     from resolver.config.sources.tomlfile import load_toml
 
-    toml = load_toml(config, problems, environ)
-    return ProfileSet(load_ini(*ini_paths(environ)), toml, problems)
+    found: list[ConfigError] = [] if problems is None else problems
+    toml = load_toml(config, found, environ)
+    if problems is None and toml.broken is not None:
+        raise toml.broken
+    ini = load_ini(*ini_paths(environ))
+    return ProfileSet(ini, toml, found, block=problems is None)
+
+
+_reported: set[str] = set()
+logger = logging.getLogger("rolechain")
+
+
+def report_problems(profiles: ProfileSet, raised: BaseException | None = None) -> None:
+    """Each problem found loading ``profiles`` as a warning on stderr (logging), once per
+    process, with its file:line; not ``raised``, which the caller is raising."""
+    for finding in profiles.warnings(raised):
+        text = str(finding)
+        if text not in _reported:
+            _reported.add(text)
+            logger.warning("rolechain: %s", text)

@@ -7,11 +7,11 @@ one cheap parse plus the profiles on the chain being resolved.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from resolver.config.fastprofile import FastProfile, fast_profile
-from resolver.config.findings import Finding, Location
+from resolver.config.findings import Finding, Location, finding_of
 from resolver.config.profile_table import PROFILE_KEYS, SSO_SESSION_KEYS, TOML_ONLY_KEYS
 from resolver.config.sources.raw import RawConfig, RawSection
 from resolver.errors import ConfigError, invalid_reason
@@ -74,13 +74,15 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class ProfileEntry:
-    """A validated profile with its name and the location of each key."""
+    """A validated profile with its name, the location of each key, and the keys it sets
+    that rolechain does not read (``ignored``: a typo's did-you-mean)."""
 
     name: str
     data: Profile | FastProfile
     where: Mapping[str, Location]
     location: Location
     format: str
+    ignored: tuple[str, ...] = ()
 
 
 class ProfileSet:
@@ -91,38 +93,44 @@ class ProfileSet:
         ini: RawConfig,
         toml: RawConfig | None = None,
         problems: list[ConfigError] | None = None,
+        *,
+        block: bool = False,
     ) -> None:
-        """``problems``: append unknown TOML keys there (``validate``) instead of raising."""
+        """``problems``: the TOML file's problems (``load_toml`` put them there), where this
+        set appends its own (a name in both files, unknown TOML keys); None raises the
+        first. With ``block``, a problem that names a profile or sso-session makes ``get``
+        (``sso_session``) raise it for that one, so only chains through it fail; the
+        others resolve, and ``warnings`` lists every problem."""
         toml = toml or RawConfig()
-        both = set(ini.profiles).intersection(toml.profiles)
-        if both:
-            name = sorted(both)[0]
-            where = toml.profiles[name].location
-            other = ini.profiles[name].location
-            raise ConfigError(
-                f"defined in both {other} and {where}; rename one",
-                file=where.file,
-                line=where.line,
-                profile=name,
-                reason="duplicate-profile",
-            )
+        found: list[ConfigError] = [] if problems is None else problems
+        found.extend(_duplicates(ini, toml))
         self._sources: tuple[Mapping[str, RawSection], ...] = (ini.profiles, toml.profiles)
         self._sso: tuple[Mapping[str, RawSection], ...] = (ini.sso_sessions, toml.sso_sessions)
         self._services: tuple[Mapping[str, RawSection], ...] = (ini.services, toml.services)
         self.files = ini.files + toml.files
         self._warnings = (ini.warnings, toml.warnings)  # lazy parsing appends to these
         self._entries: dict[str, ProfileEntry] = {}
-        unknown: list[ConfigError] = []
-        for kind, sections, keys in (
-            ("profiles", toml.profiles, _TOML_PROFILE_KEYS),
-            ("sso_sessions", toml.sso_sessions, SSO_SESSION_KEYS),
-        ):
-            for name, section in sections.items():
-                unknown.extend(_unknown_toml_keys(f"{kind}.{name}", section, keys))
-        for error in unknown:
-            if problems is None:
-                raise error
-            problems.append(error)
+        self._blocked: dict[str, ConfigError] = {}
+        self._blocked_sso: dict[str, ConfigError] = {}
+        for name, section in toml.profiles.items():
+            found.extend(_unknown_toml_keys(f"profiles.{name}", section, _TOML_PROFILE_KEYS))
+        for name, section in toml.sso_sessions.items():
+            unknown = _unknown_toml_keys(f"sso_sessions.{name}", section, SSO_SESSION_KEYS)
+            found.extend(unknown)
+            if unknown:
+                self._blocked_sso[name] = unknown[0]
+        if problems is None and found:
+            raise found[0]
+        for problem in found:
+            if problem.profile is not None:
+                self._blocked.setdefault(problem.profile, problem)
+        self._problems = found
+        self._block = block
+
+    def warnings(self, raised: BaseException | None = None) -> list[Finding]:
+        """Every problem found while loading, as a warning (not ``raised``, being raised)."""
+        found = (finding_of(problem) for problem in self._problems if problem is not raised)
+        return [replace(finding, severity="warning") for finding in found]
 
     @property
     def load_warnings(self) -> list[Finding]:
@@ -155,14 +163,26 @@ class ProfileSet:
         return None
 
     def get(self, name: str) -> ProfileEntry | None:
-        """The validated profile, or None when no profile has that name."""
+        """The validated profile, or None when no profile has that name. With ``block``:
+        the problem found in that profile, raised; for a missing name, the first problem
+        of the files that names no profile (it may be what hid the profile), raised."""
         entry = self._entries.get(name)
         if entry is None:
+            if self._block:
+                self._raise_problem(name)
             section = self.raw(name)
             if section is None:
                 return None
             entry = self._entries[name] = _validate_profile(section)
         return entry
+
+    def _raise_problem(self, name: str) -> None:
+        if name in self._blocked:
+            raise self._blocked[name]
+        if self.raw(name) is None:
+            for problem in self._problems:
+                if problem.profile is None:
+                    raise problem
 
     def problems(self, name: str) -> list[ConfigError]:
         """Every invalid value of profile ``name`` (``get`` raises only the first)."""
@@ -194,6 +214,8 @@ class ProfileSet:
 
     def sso_session(self, name: str) -> SsoSession | None:
         """The validated ``[sso-session NAME]``, or None."""
+        if self._block and name in self._blocked_sso:
+            raise self._blocked_sso[name]
         section = _first(self._sso, name)
         if section is None:
             return None
@@ -218,16 +240,36 @@ def _first(sources: tuple[Mapping[str, RawSection], ...], name: str) -> RawSecti
     return None
 
 
+def _duplicates(ini: RawConfig, toml: RawConfig) -> list[ConfigError]:
+    """One error per profile name defined in both the INI files and the TOML file."""
+    return [
+        ConfigError(
+            f"defined in both {ini.profiles[name].location} and {where}; rename one",
+            file=where.file,
+            line=where.line,
+            profile=name,
+            reason="duplicate-profile",
+        )
+        for name in toml.profiles
+        if name in ini.profiles and (where := toml.profiles[name].location)
+    ]
+
+
 def _ours(section: RawSection, keys: frozenset[str]) -> dict[str, Any]:
     return {key: raw.value for key, raw in section.values.items() if key in keys}
 
 
 def _unknown_toml_keys(path: str, section: RawSection, keys: frozenset[str]) -> list[ConfigError]:
+    """An error per unknown key; one of a profile names the profile (it cannot resolve)."""
+    kind, _, name = path.partition(".")
+    profile = name if kind == "profiles" else None
     return [
         ConfigError(
-            f"{path}.{key}: unknown key{suggest(key, keys)}",
+            f"{key if profile else f'{path}.{key}'}: unknown key{suggest(key, keys)}",
             file=raw.location.file,
             line=raw.location.line,
+            profile=profile,
+            key=key if profile else None,
             reason="unknown-key",
         )
         for key, raw in section.values.items()
@@ -244,7 +286,8 @@ def _validate_profile(section: RawSection) -> ProfileEntry:
 
         profile = _validated(Profile, data, section, section.name)
     where = {key: raw.location for key, raw in section.values.items() if key in keys}
-    return ProfileEntry(section.name, profile, where, section.location, section.format)
+    ignored = tuple(key for key in section.values if key not in keys)
+    return ProfileEntry(section.name, profile, where, section.location, section.format, ignored)
 
 
 def _validated(

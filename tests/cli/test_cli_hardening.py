@@ -118,7 +118,7 @@ def test_validate_reports_every_finding_of_every_file_sorted(
     ]  # fmt: skip
     assert "did you mean region?" in lines[4]
     assert "did you mean external_id?" in lines[7]
-    assert err.endswith(": 8 error(s)\n")
+    assert err.endswith(": 8 error(s), 0 warning(s)\n")
 
 
 def test_a_key_is_named_once_and_loops_have_a_line(

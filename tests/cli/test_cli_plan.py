@@ -240,7 +240,7 @@ def test_unknown_toml_key_is_an_error_with_a_suggestion(
     config.write_text('[profiles.prod]\nrolearn = "arn:aws:iam::111111111111:role/x"\n')
     status, _, err = run_cli(capsys, "--config", str(config), "explain", "prod")
     assert status == 2
-    assert f"{config}:2: profiles.prod.rolearn: unknown key; did you mean role_arn?" in err
+    assert f"{config}:2: profile prod: rolearn: unknown key; did you mean role_arn?" in err
 
 
 MFA_SESSION_CHAIN = """\

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from resolver.config.findings import Finding, Location
 from resolver.config.secrets import redact
+from resolver.errors import ConfigError
 
 SourceFormat = Literal["ini", "toml"]
 
@@ -61,3 +62,4 @@ class RawConfig:
     services: Mapping[str, RawSection] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
     files: tuple[str, ...] = ()
+    broken: ConfigError | None = None  # the error that kept a whole file from being read

@@ -126,7 +126,7 @@ def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = Non
         _check_depth(data, path, lines)
     except ConfigError as unreadable:
         report(unreadable)
-        return RawConfig(files=(path,))
+        return RawConfig(files=(path,), broken=unreadable)
 
     def where(*keys: str) -> Location:
         """The key's line, else its section's (inline tables), else unknown."""
@@ -213,7 +213,8 @@ def _tables(
             )
             report(_error(message, where(kind, name)))
         elif not isinstance(table, dict):
-            report(_error(f"'{kind}.{name}' must be a table", where(kind, name)))
+            profile = name if kind == "profiles" else None  # that profile cannot resolve
+            report(_error(f"'{kind}.{name}' must be a table", where(kind, name), profile))
         else:
             tables[name] = table
     return tables

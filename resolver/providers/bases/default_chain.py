@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from resolver.errors import ProviderError
 from resolver.providers.bases.built import FETCHED, Built, Inputs
 from resolver.providers.bases.environment import EnvironmentProvider, has_environment_credentials
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
@@ -47,7 +48,26 @@ class DefaultChainProvider:
         return InstanceMetadataProvider(environ)
 
     def retrieve(self) -> Credentials:
-        return self.chosen().retrieve()
+        """The chosen provider's credentials; when instance metadata, the last link, fails
+        too, an error naming the profile and every link tried, with what to do."""
+        chosen = self.chosen()
+        try:
+            return chosen.retrieve()
+        except ProviderError as exc:
+            if chosen.name != "InstanceMetadataProvider":
+                raise
+            raise ProviderError(
+                "no credentials: the profile holds only settings, so the SDKs' default "
+                "chain was tried: environment keys (AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY: not set), the container endpoint "
+                "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI: not set), EC2 "
+                f"instance metadata ({exc.message}); give the profile credentials "
+                "(static keys, credential_store, sso_session, credential_process, or "
+                "role_arn with source_profile), set the environment keys, or select "
+                "another profile",
+                profile=self.label,
+                reason="no-credentials",
+            ) from None
 
 
 def build(source: DefaultChainSource, inputs: Inputs) -> Built:
