@@ -1,13 +1,15 @@
-"""``rolechain convert --to toml|ini [FILE ...]``: the equivalent file on stdout."""
+"""``rolechain convert --to toml|ini [PROFILE|FILE ...]``: the equivalent file on stdout,
+or with ``--write`` the profiles moved into the TOML file (``convert_write``)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from resolver.config.convert import to_ini, to_toml
+from resolver.config.convert import Converted, to_ini, to_toml
 from resolver.config.findings import Finding
 from resolver.config.profiles import ProfileSet
 from resolver.context import Context
@@ -50,18 +52,58 @@ def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
     return toml, credentials, config
 
 
+def split_operands(operands: list[str]) -> tuple[list[str], list[str]]:
+    """(files, profile names): an operand naming an existing file is a file."""
+    files = [word for word in operands if os.path.isfile(word)]
+    return files, [word for word in operands if word not in files]
+
+
+def check_names(profiles: ProfileSet, names: list[str], files: list[str]) -> None:
+    """ConfigError for a name that is no profile, or a relative file that is also one."""
+    from resolver.config.profiles import suggest
+
+    for word in files:
+        if not os.path.isabs(word) and word in profiles:
+            raise ConfigError(
+                f"{word} is both a file here and a profile: for the file write ./{word}; "
+                "for the profile run convert from another directory",
+                profile=word,
+            )
+    for name in names:
+        if name not in profiles:
+            raise ConfigError(
+                f"no such profile, nor a file of that name{suggest(name, profiles.names())}",
+                profile=name,
+                reason="missing-profile",
+            )
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Write the profiles in the other format on stdout (never to a file: redirect it);
-    what was left out or dropped is listed on stderr."""
-    if args.files:
-        profiles = load_files(args.files, ctx.environ)
+    what was left out or dropped is listed on stderr. ``--write``: ``convert_write``."""
+    files, names = split_operands(args.operands)
+    if args.write:
+        from resolver.cli.convert_write import write_toml
+
+        if args.to != "toml":
+            raise ConfigError("--write moves profiles into the TOML file: use --to toml")
+        return write_toml(args, ctx, files, names)
+    if files:
+        profiles = load_files(files, ctx.environ)
     else:
         from resolver.config.loading import load_profiles
 
         profiles = load_profiles(args.config, ctx.environ)
+    check_names(profiles, names, files)
     convert = to_toml if args.to == "toml" else to_ini
-    result = convert(profiles, include_secrets=args.include_secrets)
+    result = convert(profiles, include_secrets=args.include_secrets, names=names or None)
     print(result.text, end="")
+    report(result)
+    return 0
+
+
+def report(result: Converted) -> None:
+    """What was left out or not converted, on stderr."""
     if result.left_out:
         print(
             f"rolechain: {len(result.left_out)} secret(s) left out (marked in the output; "
@@ -73,4 +115,3 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             f"rolechain: warning: not converted (no equivalent): {', '.join(result.dropped)}",
             file=sys.stderr,
         )
-    return 0
