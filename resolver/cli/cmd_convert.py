@@ -4,11 +4,11 @@ or with ``--write`` the profiles moved into the TOML file (``convert_write``).""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from resolver.cli.convert_write import check_names, sorted_files, split_operands
 from resolver.config.convert import Converted, to_ini, to_toml
 from resolver.config.findings import Finding
 from resolver.config.profiles import ProfileSet
@@ -25,7 +25,7 @@ def load_files(files: list[str], environ: Mapping[str, str]) -> ProfileSet:
     from resolver.config.sources.raw import RawConfig
     from resolver.config.sources.tomlfile import load_toml
 
-    toml, credentials, config = _sorted_files(files)
+    toml, credentials, config = sorted_files(files)
     warnings: list[Finding] = []
     kinds: list[tuple[FileKind, list[str]]] = [("config", config), ("credentials", credentials)]
     documents = [
@@ -35,47 +35,6 @@ def load_files(files: list[str], environ: Mapping[str, str]) -> ProfileSet:
     ]
     ini = raw_config(documents, warnings) if documents else RawConfig()
     return ProfileSet(ini, load_toml(toml[0], None, environ) if toml else RawConfig())
-
-
-def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """The TOML, credentials and config files named (at most one of each, all regular
-    files); ConfigError otherwise."""
-    toml = [f for f in files if Path(f).suffix == ".toml"]
-    credentials = [f for f in files if f not in toml and Path(f).name == "credentials"]
-    config = [f for f in files if f not in toml and f not in credentials]
-    for kind, chosen in (("TOML", toml), ("credentials", credentials), ("config", config)):
-        if len(chosen) > 1:
-            raise ConfigError(f"convert reads at most one {kind} file; got {len(chosen)}")
-    for name in files:
-        if not Path(name).is_file():
-            raise ConfigError("not a regular file", file=name)
-    return toml, credentials, config
-
-
-def split_operands(operands: list[str]) -> tuple[list[str], list[str]]:
-    """(files, profile names): an operand naming an existing file is a file."""
-    files = [word for word in operands if os.path.isfile(word)]
-    return files, [word for word in operands if word not in files]
-
-
-def check_names(profiles: ProfileSet, names: list[str], files: list[str]) -> None:
-    """ConfigError for a name that is no profile, or a relative file that is also one."""
-    from resolver.config.profiles import suggest
-
-    for word in files:
-        if not os.path.isabs(word) and word in profiles:
-            raise ConfigError(
-                f"{word} is both a file here and a profile: for the file write ./{word}; "
-                "for the profile run convert from another directory",
-                profile=word,
-            )
-    for name in names:
-        if name not in profiles:
-            raise ConfigError(
-                f"no such profile, nor a file of that name{suggest(name, profiles.names())}",
-                profile=name,
-                reason="missing-profile",
-            )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

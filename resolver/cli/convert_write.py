@@ -46,19 +46,59 @@ class Move:
 
 def ini_files(files: list[str], ctx: Context) -> dict[Path, FileKind]:
     """The AWS files to move profiles out of: those given, else the configured ones."""
-    from resolver.cli.cmd_convert import _sorted_files
     from resolver.config.sources.files import ini_paths
 
     if not files:
         config, credentials = ini_paths(ctx.environ)
         return {config: "config", credentials: "credentials"}
-    toml, credentials_files, config_files = _sorted_files(files)
+    toml, credentials_files, config_files = sorted_files(files)
     if toml:
         raise ConfigError("--write moves profiles out of AWS files; a TOML file was given")
     return {
         **{Path(name): "config" for name in config_files},
         **{Path(name): "credentials" for name in credentials_files},
     }
+
+
+def split_operands(operands: list[str]) -> tuple[list[str], list[str]]:
+    """(files, profile names): an operand naming an existing file is a file."""
+    files = [word for word in operands if os.path.isfile(word)]
+    return files, [word for word in operands if word not in files]
+
+
+def sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The TOML, credentials and config files named (at most one of each, all regular
+    files); ConfigError otherwise."""
+    toml = [f for f in files if Path(f).suffix == ".toml"]
+    credentials = [f for f in files if f not in toml and Path(f).name == "credentials"]
+    config = [f for f in files if f not in toml and f not in credentials]
+    for kind, chosen in (("TOML", toml), ("credentials", credentials), ("config", config)):
+        if len(chosen) > 1:
+            raise ConfigError(f"convert reads at most one {kind} file; got {len(chosen)}")
+    for name in files:
+        if not Path(name).is_file():
+            raise ConfigError("not a regular file", file=name)
+    return toml, credentials, config
+
+
+def check_names(profiles: ProfileSet, names: list[str], files: list[str]) -> None:
+    """ConfigError for a name that is no profile, or a relative file that is also one."""
+    from resolver.config.profiles import suggest
+
+    for word in files:
+        if not os.path.isabs(word) and word in profiles:
+            raise ConfigError(
+                f"{word} is both a file here and a profile: for the file write ./{word}; "
+                "for the profile run convert from another directory",
+                profile=word,
+            )
+    for name in names:
+        if name not in profiles:
+            raise ConfigError(
+                f"no such profile, nor a file of that name{suggest(name, profiles.names())}",
+                profile=name,
+                reason="missing-profile",
+            )
 
 
 def write_toml(args: argparse.Namespace, ctx: Context, files: list[str], names: list[str]) -> int:
@@ -126,8 +166,6 @@ def _plan(
             f"already in {target}: {', '.join(already)}; nothing was written (remove them "
             "from the TOML file, or leave them out of the profiles to convert)"
         )
-    from resolver.cli.cmd_convert import check_names
-
     check_names(before, names, [])
     _sort_keys(move, before, chosen, args.include_secrets, ctx)
     keyring = frozenset(move.keyring)
@@ -181,14 +219,9 @@ def _sort_keys(
 def _to_keyring(move: Move, name: str, key_id: object, secret: object, ctx: Context) -> str:
     """Store the profile's keys in the OS keyring (read back); the reason it stays if not."""
     from resolver.cli.keys_store import KeyringEntries
-    from resolver.providers.bases.keyring_store import checked_keys
 
     try:
-        keys = checked_keys(key_id, secret, what=f"profile {name}")
-        store = KeyringEntries(ctx)
-        store.put(name, keys)
-        if store.get(name) != keys:
-            raise ConfigError("the OS keyring did not keep the keys")
+        keys = KeyringEntries(ctx).put_checked(name, key_id, secret)
     except ResolverError as exc:
         return (
             f"its keys need the OS keyring ({exc.message}); once a keyring works run "

@@ -65,9 +65,9 @@ def ask(
         old = termios.tcgetattr(fd)
         quiet = list(old)
         quiet[3] &= ~termios.ECHO
-        os.write(fd, prompt.encode("utf-8", "replace"))
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)  # before the prompt: no answer lost
         try:
+            os.write(fd, prompt.encode("utf-8", "replace"))
             return _read_line(fd, timeout)
         finally:
             termios.tcsetattr(fd, termios.TCSAFLUSH, old)
