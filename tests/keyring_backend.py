@@ -5,6 +5,11 @@ Chosen with ``PYTHON_KEYRING_BACKEND=tests.keyring_backend.FileKeyring`` and
 ``reads.log`` (``O_APPEND``: safe across processes), and fails on request: a file
 ``locked`` in the store raises ``KeyringLocked``, ``refuse`` raises the error macOS gives
 when the user clicks Deny.
+
+Two more behave as ``keyrings.alt``'s ``EncryptedKeyring`` does: ``NeedsCryptoKeyring``
+fails to load as it does without pycryptodome, and ``PromptingKeyring`` asks for its
+password with ``getpass.getpass`` on first use (the password is the store's ``password``
+file; a wrong one raises ``ValueError("Incorrect Password")``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, KeyringLocked, PasswordDeleteError
 
@@ -74,6 +80,33 @@ class FileKeyring(KeyringBackend):
         if entries.pop(f"{service}/{username}", None) is None:
             raise PasswordDeleteError("no such entry")
         self._save(entries)
+
+
+class NeedsCryptoKeyring(FileKeyring):
+    """Unloadable, as ``EncryptedKeyring`` without pycryptodome: its priority raises."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("pycryptodome/x required")
+
+
+PASSWORD_PROMPT = "Please enter password for encrypted keyring: "
+
+
+class PromptingKeyring(FileKeyring):
+    """Asks for its password (``getpass``) before its first read or write."""
+
+    unlocked = False
+
+    def _check(self) -> None:
+        if not self.unlocked:
+            import getpass
+
+            answer = getpass.getpass(PASSWORD_PROMPT)
+            if answer != (store_dir() / "password").read_text():
+                raise ValueError("Incorrect Password")
+            self.unlocked = True
+        super()._check()
 
 
 @pytest.fixture

@@ -101,6 +101,13 @@ def static_keys(entry: ProfileEntry) -> bool:
             else "aws_session_token"
         )
         message = f"incomplete static credentials: {missing} is missing"
+        if key_id and not secret:  # as `convert` leaves a secret out
+            message += (
+                f"; to keep the secret out of files, put the keys in the OS keyring "
+                f"(`rolechain keys add {entry.name}`, or `rolechain keys import "
+                f"{entry.name}` from the credentials file) and set credential_store = "
+                "keyring in place of aws_access_key_id"
+            )
         raise error_at(entry, present, message, reason="incomplete-keys")
     return False
 

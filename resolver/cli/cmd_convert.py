@@ -1,4 +1,5 @@
-"""``rolechain convert --to toml|ini [FILE ...]``: the equivalent file on stdout."""
+"""``rolechain convert --to toml|ini [PROFILE|FILE ...]``: the equivalent file on stdout,
+or with ``--write`` the profiles moved into the TOML file (``convert_write``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from resolver.config.convert import to_ini, to_toml
+from resolver.cli.convert_write import check_names, sorted_files, split_operands
+from resolver.config.convert import Converted, to_ini, to_toml
 from resolver.config.findings import Finding
 from resolver.config.profiles import ProfileSet
 from resolver.context import Context
@@ -23,7 +25,7 @@ def load_files(files: list[str], environ: Mapping[str, str]) -> ProfileSet:
     from resolver.config.sources.raw import RawConfig
     from resolver.config.sources.tomlfile import load_toml
 
-    toml, credentials, config = _sorted_files(files)
+    toml, credentials, config = sorted_files(files)
     warnings: list[Finding] = []
     kinds: list[tuple[FileKind, list[str]]] = [("config", config), ("credentials", credentials)]
     documents = [
@@ -35,33 +37,32 @@ def load_files(files: list[str], environ: Mapping[str, str]) -> ProfileSet:
     return ProfileSet(ini, load_toml(toml[0], None, environ) if toml else RawConfig())
 
 
-def _sorted_files(files: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """The TOML, credentials and config files named (at most one of each, all regular
-    files); ConfigError otherwise."""
-    toml = [f for f in files if Path(f).suffix == ".toml"]
-    credentials = [f for f in files if f not in toml and Path(f).name == "credentials"]
-    config = [f for f in files if f not in toml and f not in credentials]
-    for kind, chosen in (("TOML", toml), ("credentials", credentials), ("config", config)):
-        if len(chosen) > 1:
-            raise ConfigError(f"convert reads at most one {kind} file; got {len(chosen)}")
-    for name in files:
-        if not Path(name).is_file():
-            raise ConfigError("not a regular file", file=name)
-    return toml, credentials, config
-
-
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Write the profiles in the other format on stdout (never to a file: redirect it);
-    what was left out or dropped is listed on stderr."""
-    if args.files:
-        profiles = load_files(args.files, ctx.environ)
+    what was left out or dropped is listed on stderr. ``--write``: ``convert_write``."""
+    files, names = split_operands(args.operands)
+    if args.write:
+        from resolver.cli.convert_write import write_toml
+
+        if args.to != "toml":
+            raise ConfigError("--write moves profiles into the TOML file: use --to toml")
+        return write_toml(args, ctx, files, names)
+    if files:
+        profiles = load_files(files, ctx.environ)
     else:
         from resolver.config.loading import load_profiles
 
         profiles = load_profiles(args.config, ctx.environ)
+    check_names(profiles, names, files)
     convert = to_toml if args.to == "toml" else to_ini
-    result = convert(profiles, include_secrets=args.include_secrets)
+    result = convert(profiles, include_secrets=args.include_secrets, names=names or None)
     print(result.text, end="")
+    report(result)
+    return 0
+
+
+def report(result: Converted) -> None:
+    """What was left out or not converted, on stderr."""
     if result.left_out:
         print(
             f"rolechain: {len(result.left_out)} secret(s) left out (marked in the output; "
@@ -73,4 +74,3 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             f"rolechain: warning: not converted (no equivalent): {', '.join(result.dropped)}",
             file=sys.stderr,
         )
-    return 0

@@ -48,6 +48,15 @@ class KeyringEntries:
             self._save_index(index)
         record_key_id(profile, keys.access_key_id, self._ctx)
 
+    def put_checked(self, profile: str, key_id: object, secret: object) -> StoredKeys:
+        """Store a key pair found in a file (checked first), read back: ``ProviderError``
+        unless the keyring kept it."""
+        keys = keyring_store.checked_keys(key_id, secret, what=f"profile {profile}")
+        self.put(profile, keys)
+        if self.get(profile) != keys:
+            raise ProviderError("the OS keyring did not keep the keys", profile=profile)
+        return keys
+
     def remove(self, profile: str) -> bool:
         """Delete the profile's entry (and its index line); False if it had none."""
         with self._lock():

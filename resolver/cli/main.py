@@ -55,13 +55,21 @@ example:
   rolechain validate prod-admin staging
 """,
     "convert": """\
-Writes the profiles read from the given files (default: the configured ones) in the
-other format on stdout. Keys rolechain does not own (output, cli_pager, s3 = ...) pass
-through; secrets are left out (marked in a comment) unless --include-secrets.
+Writes the profiles (PROFILE ..., default all) read from the given files (default: the
+configured ones) in the other format on stdout. Keys rolechain does not own (output,
+cli_pager, s3 = ...) pass through; secrets are left out (marked in a comment) unless
+--include-secrets. An operand naming an existing file is a file, any other a profile.
+
+--write (with --to toml) moves the profiles instead: into the TOML file rolechain reads
+(or --output), never over a profile already there, then out of the AWS files (each
+backed up first, rewritten atomically, every other byte kept). Long-term keys go to the
+OS keyring (credential_store = "keyring"); a profile that cannot move stays, with the
+reason and the next step.
 
 examples:
-  rolechain convert --to toml ~/.aws/config > ~/.config/rolechain/config.toml
-  rolechain convert --to ini ~/.config/rolechain/config.toml
+  rolechain convert --to toml > ~/.config/rolechain/profiles.toml.new
+  rolechain convert --to toml --write dev prod   # then: rolechain validate
+  rolechain convert --to ini ~/.config/rolechain/profiles.toml
 """,
     "schema": """\
 Prints the JSON Schema of the rolechain TOML format (for editors and CI checks).
@@ -179,11 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("convert", help="write the profiles in another format")
     cmd.add_argument("--to", choices=("toml", "ini"), required=True, help="output format")
     cmd.add_argument(
-        "files", nargs="*", metavar="FILE", help="files to read (default: the configured ones)"
+        "operands",
+        nargs="*",
+        metavar="PROFILE|FILE",
+        help="profiles to convert (default: all) and files to read (default: the configured)",
     )
     cmd.add_argument(
         "--include-secrets", action="store_true", help="copy secret keys too (left out by default)"
     )
+    cmd.add_argument(
+        "--write",
+        action="store_true",
+        help="move the profiles into the TOML file rolechain reads, out of the AWS files",
+    )
+    cmd.add_argument("--output", metavar="FILE", help="with --write: the TOML file to write")
 
     commands.add_parser("schema", help="print the JSON Schema of the TOML format")
 

@@ -22,6 +22,8 @@ SECRET_KEYS = frozenset(
     {"aws_secret_access_key", "aws_session_token", "aws_security_token", "web_identity_token"}
 )
 """Keys whose values are secrets: left out unless asked for."""
+KEY_PAIR = frozenset({"aws_access_key_id", "aws_secret_access_key"})
+"""What ``credential_store = "keyring"`` replaces."""
 PASS_THROUGH = "aws"
 """The TOML profile table that holds the keys rolechain does not own."""
 
@@ -93,22 +95,30 @@ def _sso_values(profiles: ProfileSet, name: str) -> dict[str, Any]:
     return {} if session is None else session.model_dump(exclude_defaults=True)
 
 
-def to_toml(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
-    """The profiles, sso-sessions and services as rolechain TOML."""
+def to_toml(
+    profiles: ProfileSet,
+    include_secrets: bool = False,
+    *,
+    names: list[str] | None = None,
+    keyring: frozenset[str] = frozenset(),
+    document: bool = True,
+) -> Converted:
+    """The profiles (``names``, default all), sso-sessions and services as rolechain TOML.
+
+    With ``names``, only the sso-sessions and services those profiles use; profiles in
+    ``keyring`` get ``credential_store = "keyring"`` in place of their key pair. Without
+    ``document``, only the profile tables (to append to an existing file)."""
     report = Converted()
-    out = ["# Written by `rolechain convert --to toml`.", "version = 1"]
-    for name in profiles.sso_session_names():
-        out += ["", f"[sso_sessions.{_toml_key(name)}]"]
-        out += [
-            f"{_toml_key(k)} = {_toml_value(v)}" for k, v in _sso_values(profiles, name).items()
-        ]
-    for name in profiles.services_names():
-        for service, settings in (profiles.services(name) or {}).items():
-            if isinstance(settings, Mapping):
-                out += ["", f"[services.{_toml_key(name)}.{_toml_key(service)}]"]
-                out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in settings.items()]
-    for name in profiles.names():
-        owned, left = _split_secrets(name, _profile_values(profiles, name), include_secrets, report)
+    chosen = profiles.names() if names is None else names
+    out = ["# Written by `rolechain convert --to toml`.", "version = 1"] if document else []
+    if document:
+        out += _shared_tables(profiles, None if names is None else _used(profiles, chosen))
+    for name in chosen:
+        owned = _profile_values(profiles, name)
+        if name in keyring:
+            owned = {k: v for k, v in owned.items() if k not in KEY_PAIR}
+            owned["credential_store"] = "keyring"
+        owned, left = _split_secrets(name, owned, include_secrets, report)
         foreign, left_foreign = _split_secrets(
             name, _foreign_values(profiles, name, report), include_secrets, report
         )
@@ -118,25 +128,58 @@ def to_toml(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
         if foreign:
             out += [f"[profiles.{_toml_key(name)}.{PASS_THROUGH}]"]
             out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in foreign.items()]
-    report.text = "\n".join(out) + "\n"
+    report.text = "\n".join(out).lstrip("\n") + "\n"
     return report
 
 
-def to_ini(profiles: ProfileSet, include_secrets: bool = False) -> Converted:
-    """The profiles, sso-sessions and services as one AWS shared config file; ConfigError
-    (one line naming section and key, never the value) for a value INI cannot hold."""
+def _used(profiles: ProfileSet, names: list[str]) -> tuple[set[str], set[str]]:
+    """The sso-sessions and services sections ``names`` refer to."""
+    values = [_profile_values(profiles, name) for name in names]
+    return (
+        {v["sso_session"] for v in values if v.get("sso_session")},
+        {v["services"] for v in values if v.get("services")},
+    )
+
+
+def _shared_tables(profiles: ProfileSet, used: tuple[set[str], set[str]] | None) -> list[str]:
+    """The TOML tables of the sso-sessions and services (``used``: only those)."""
+    out: list[str] = []
+    for name in profiles.sso_session_names():
+        if used is None or name in used[0]:
+            out += ["", f"[sso_sessions.{_toml_key(name)}]"]
+            out += [
+                f"{_toml_key(k)} = {_toml_value(v)}" for k, v in _sso_values(profiles, name).items()
+            ]
+    for name in profiles.services_names():
+        if used is not None and name not in used[1]:
+            continue
+        for service, settings in (profiles.services(name) or {}).items():
+            if isinstance(settings, Mapping):
+                out += ["", f"[services.{_toml_key(name)}.{_toml_key(service)}]"]
+                out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in settings.items()]
+    return out
+
+
+def to_ini(
+    profiles: ProfileSet, include_secrets: bool = False, *, names: list[str] | None = None
+) -> Converted:
+    """The profiles (``names``, default all, with the sso-sessions and services they use),
+    as one AWS shared config file; ConfigError (one line naming section and key, never
+    the value) for a value INI cannot hold."""
     try:
-        return _to_ini(profiles, include_secrets)
+        return _to_ini(profiles, include_secrets, names)
     except ValueError as exc:  # from dump_ini: its message names section and key only
         raise ConfigError(f"cannot convert to INI: {exc}") from None
 
 
-def _to_ini(profiles: ProfileSet, include_secrets: bool) -> Converted:
+def _to_ini(profiles: ProfileSet, include_secrets: bool, names: list[str] | None) -> Converted:
     from resolver.config.sources.ini_write import dump_ini
 
     report = Converted()
     chunks = []
-    for name in profiles.names():
+    chosen = profiles.names() if names is None else names
+    sso, services = _used(profiles, chosen)
+    for name in chosen:
         values = {**_profile_values(profiles, name), **_foreign_values(profiles, name, report)}
         for key in [k for k in values if k in TOML_ONLY_KEYS]:  # the INI files ignore them
             report.dropped.append(f"profile {name}: {key} (TOML only)")
@@ -148,9 +191,15 @@ def _to_ini(profiles: ProfileSet, include_secrets: bool) -> Converted:
     rest = dump_ini(
         {},
         sso_sessions={
-            name: _ini_values(_sso_values(profiles, name)) for name in profiles.sso_session_names()
+            name: _ini_values(_sso_values(profiles, name))
+            for name in profiles.sso_session_names()
+            if names is None or name in sso
         },
-        services={name: profiles.services(name) or {} for name in profiles.services_names()},
+        services={
+            name: profiles.services(name) or {}
+            for name in profiles.services_names()
+            if names is None or name in services
+        },
     )
     report.text = "\n".join(chunk for chunk in (*chunks, rest) if chunk)
     return report

@@ -168,12 +168,28 @@ def write_with_backup(
     finally:
         if temp.exists():
             temp.unlink()
+    _sync_directory(directory)
+    return backup
+
+
+def create_file(path: Path, text: str) -> None:
+    """Create ``path`` (0600) holding ``text``, atomically (temp file, fsync, rename)."""
+    temp = path.parent / f".{path.name}.rolechain-{os.getpid()}.tmp"
+    try:
+        _write_new(temp, text, 0o600)
+        os.replace(temp, path)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    return backup
 
 
 def _write_new(path: Path, text: str, mode: int) -> None:

@@ -222,10 +222,12 @@ KEYRING_INI = "[profile kr]\ncredential_store = keyring\nregion = us-east-1\n"
         ("missing", "no keys in the OS keyring (service rolechain, user kr): store them with "
          "`rolechain keys add kr`"),
         ("locked", "the OS keyring is locked"),
-        ("refuse", "the OS keyring refused to read the keys for profile kr (KeyringError): allow"),
-        ("no-backend", "no OS keyring backend is available to read the keys for profile kr: on a "
-         "headless host install keyrings.alt"),
-        ("bad-backend", "cannot load the OS keyring backend (PYTHON_KEYRING_BACKEND=nope.Nope)"),
+        ("refuse", "the OS keyring refused to read the keys for profile kr (KeyringError: "
+         "Can't get password from keychain: (-128, 'User canceled')): allow"),
+        ("no-backend", "no OS keyring backend is available to read the keys for profile kr "
+         "(NoKeyringError: No recommended backend was available."),
+        ("bad-backend", "cannot load the OS keyring backend nope.Nope (PYTHON_KEYRING_BACKEND): "
+         "ModuleNotFoundError: No module named 'nope'; install it"),
     ],
 )  # fmt: skip
 def test_keyring_errors_are_one_line_naming_the_profile_and_the_fix(

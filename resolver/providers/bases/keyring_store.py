@@ -4,8 +4,10 @@ One entry per profile: service ``rolechain``, user name = the profile name, valu
 ``{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}``. ``keyring`` is imported
 only here, inside the functions, so planning and a warm export never load it.
 
-Every failure becomes one ``ProviderError`` line naming the profile and what to do; no
-message ever carries the secret (backend messages are not repeated, only their type).
+Every failure becomes one ``ProviderError`` line naming the profile, the backend's own
+cause (its exception's class and message, on one line, scrubbed of secrets) and what to
+do. A backend that asks for its password (``keyrings.alt``'s ``EncryptedKeyring``) asks
+on the terminal within a bounded time, or fails at once without one (``keyring_prompt``).
 Callers serialize access across processes (``resolver.cache.keyring_lock``): macOS
 Keychain and some Secret Service daemons fail under concurrent access.
 """
@@ -21,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, ResolverError, remember
 from resolver.providers.bases.built import Built, Inputs, StepKey, long_term
+from resolver.providers.bases.keyring_prompt import NoPasswordPrompt, bounded_password_prompts
 from resolver.stscreds.credentials import Credentials
 
 if TYPE_CHECKING:
@@ -31,10 +34,15 @@ if TYPE_CHECKING:
 SERVICE = "rolechain"
 MAX_VALUE_CHARS = 4096
 MAX_FIELD_CHARS = 1024
-HEADLESS_HINT = (
-    "on a headless host install keyrings.alt (`pip install keyrings.alt`) and set "
-    "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring, or run a Secret Service"
+INSTALL_HINT = (
+    "install it where rolechain runs: `pip install keyrings.alt pycryptodome` "
+    "(a pipx install: `pipx inject rolechain keyrings.alt pycryptodome`)"
 )
+HEADLESS_HINT = (
+    "on a headless host run a Secret Service, or set "
+    f"PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring and {INSTALL_HINT}"
+)
+MAX_CAUSE_CHARS = 160
 
 LockFactory = Callable[[], AbstractContextManager[object]]
 
@@ -85,32 +93,72 @@ def checked_keys(key_id: object, secret: object, *, what: str) -> StoredKeys:
     return StoredKeys(key_id.strip(), secret.strip())
 
 
-def _backend_error(exc: BaseException, profile: str | None, action: str) -> ProviderError:
-    """One line for a failing backend: locked, missing, or access refused."""
+def backend_cause(exc: BaseException) -> str:
+    """``Class: message`` of a backend's exception: one line, printable, no secret."""
+    from resolver.errors import printable, scrub
+
+    message = " ".join(str(exc).split())
+    if len(message) > MAX_CAUSE_CHARS:
+        message = message[: MAX_CAUSE_CHARS - 3] + "..."
+    return printable(scrub(f"{type(exc).__name__}: {message}" if message else type(exc).__name__))
+
+
+def _backend_name(backend: object) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _backend_error(
+    exc: BaseException, backend: object, profile: str | None, action: str
+) -> ProviderError:
+    """One line for a failing backend: locked, missing, access refused, or its own error."""
     from keyring import errors
 
     who = f" for profile {profile}" if profile else ""
+    cause = backend_cause(exc)
     if isinstance(exc, errors.KeyringLocked):
         message = (
-            f"the OS keyring is locked, so rolechain cannot {action} the keys{who}: unlock it "
-            "(log in to the desktop session or unlock the login keychain) and run again"
+            f"the OS keyring is locked, so rolechain cannot {action} the keys{who} ({cause}): "
+            "unlock it (log in to the desktop session or unlock the login keychain) and run again"
         )
     elif isinstance(exc, (errors.NoKeyringError, errors.InitError)):
-        message = f"no OS keyring backend is available to {action} the keys{who}: {HEADLESS_HINT}"
+        message = (
+            f"no OS keyring backend is available to {action} the keys{who} ({cause}); "
+            f"{HEADLESS_HINT}"
+        )
+    elif isinstance(exc, errors.KeyringError):
+        message = (
+            f"the OS keyring refused to {action} the keys{who} ({cause}): allow rolechain "
+            "when the keyring asks, or check the entry's access control, then run again"
+        )
     else:
         message = (
-            f"the OS keyring refused to {action} the keys{who} ({type(exc).__name__}): allow "
-            "rolechain when the keyring asks, or check the entry's access control, then run again"
+            f"the OS keyring backend {_backend_name(backend)} failed to {action} the "
+            f"keys{who} ({cause})"
         )
     return ProviderError(message, profile=profile)
 
 
+def _no_prompt_error(
+    exc: NoPasswordPrompt, backend: object, profile: str | None, action: str
+) -> ProviderError:
+    who = f" for profile {profile}" if profile else ""
+    first = f"`rolechain export {profile}`" if profile else "rolechain"
+    return ProviderError(
+        f"the OS keyring backend {_backend_name(backend)} asked for its password to {action} "
+        f"the keys{who}, and {exc.why} (as under credential_process): run {first} once "
+        "from a terminal to unlock it (the sessions it makes are cached), or set "
+        "PYTHON_KEYRING_BACKEND to a backend that asks no password (a Secret Service)",
+        profile=profile,
+    )
+
+
 @contextmanager
 def keyring_backend(profile: str | None, action: str) -> Iterator[Any]:
-    """The configured keyring backend; its failures become one-line errors."""
+    """The configured keyring backend; its failures become one-line errors, and a password
+    it asks for is asked on the terminal, bounded in time (``keyring_prompt``)."""
     try:
         import keyring
-        from keyring.errors import KeyringError
     except ImportError:
         raise ProviderError(
             "the keyring package is not installed: `pip install keyring`", profile=profile
@@ -118,19 +166,28 @@ def keyring_backend(profile: str | None, action: str) -> Iterator[Any]:
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a bad PYTHON_KEYRING_BACKEND or keyringrc.cfg
-        from resolver.context import library_setting
-
-        name = library_setting("PYTHON_KEYRING_BACKEND")  # what keyring itself read
-        configured = f" (PYTHON_KEYRING_BACKEND={name})" if name else ""
-        raise ProviderError(
-            f"cannot load the OS keyring backend{configured} ({type(exc).__name__}); "
-            f"{HEADLESS_HINT}",
-            profile=profile,
-        ) from None
+        raise _load_error(exc, profile) from None
     try:
-        yield backend
-    except KeyringError as exc:
-        raise _backend_error(exc, profile, action) from None
+        with bounded_password_prompts():
+            yield backend
+    except NoPasswordPrompt as exc:
+        raise _no_prompt_error(exc, backend, profile, action) from None
+    except ResolverError:
+        raise
+    except Exception as exc:  # the backend's own failure (Incorrect Password, a D-Bus error)
+        raise _backend_error(exc, backend, profile, action) from None
+
+
+def _load_error(exc: Exception, profile: str | None) -> ProviderError:
+    from resolver.context import library_setting
+
+    name = library_setting("PYTHON_KEYRING_BACKEND")  # what keyring itself read
+    configured = f" {name} (PYTHON_KEYRING_BACKEND)" if name else ""
+    return ProviderError(
+        f"cannot load the OS keyring backend{configured}: {backend_cause(exc)}; "
+        + (INSTALL_HINT if name else HEADLESS_HINT),
+        profile=profile,
+    )
 
 
 def load_keys(profile: str) -> StoredKeys:
@@ -157,6 +214,7 @@ def find_keys(profile: str) -> StoredKeys | None:
 
 def save_keys(profile: str, keys: StoredKeys) -> None:
     """Store (or replace) the profile's keys."""
+    remember(keys.secret_access_key)  # a backend error repeating it is scrubbed
     with keyring_backend(profile, "store") as backend:
         backend.set_password(SERVICE, profile, keys.to_value())
 
