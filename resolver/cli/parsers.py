@@ -25,6 +25,7 @@ examples:
   rolechain console prod-admin
   rolechain console prod-admin --service s3 --region eu-west-1
   rolechain console prod-admin --print | pbcopy
+  rolechain console prod-admin --mfa-token 123456
 """
 
 SSO_LOGIN_EPILOG = """\
@@ -79,6 +80,7 @@ def add_console_parser(commands: Any) -> None:
         metavar="DURATION",
         help="console session length, 15m to 12h (e.g. 4h); not for role-chained credentials",
     )
+    cmd.add_argument("--mfa-token", metavar="CODE", help="MFA code, instead of a prompt")
 
 
 def add_sso_parser(commands: Any) -> None:
