@@ -48,6 +48,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if signin.browser:
         open_with_template(signin.browser, signin.url)
     else:
-        open_default(signin.url)
+        open_default(signin.url, ctx.environ)
     print(f"rolechain: opened the AWS console as {printable(who)}{how}", file=sys.stderr)
     return 0
