@@ -52,9 +52,9 @@ def console(profile: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 def environment(bin_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    unset = ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PATH=str(bin_dir), TERM="xterm", **extra)
-    env.pop("BROWSER", None) if "BROWSER" not in extra else None
     return env
 
 
@@ -67,7 +67,7 @@ def assert_refused(result: subprocess.CompletedProcess[str], log: Path, words: s
 
 
 def test_without_a_display_no_browser_is_started(
-    setup: MotoServer,
+    setup: MotoServer,  # noqa: F811
     federation: Federation,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -80,7 +80,7 @@ def test_without_a_display_no_browser_is_started(
 
 @pytest.mark.parametrize("display", ["DISPLAY", "WAYLAND_DISPLAY"])
 def test_with_a_display_a_text_browser_is_never_started(
-    setup: MotoServer,
+    setup: MotoServer,  # noqa: F811
     federation: Federation,  # noqa: F811
     tmp_path: Path,
     display: str,
@@ -100,7 +100,7 @@ def wait_for_runs(log: Path) -> list[dict[str, object]]:
 
 
 def test_with_a_display_a_graphical_browser_gets_the_url(
-    setup: MotoServer,
+    setup: MotoServer,  # noqa: F811
     federation: Federation,  # noqa: F811
     tmp_path: Path,
 ) -> None:
