@@ -151,3 +151,6 @@ def add_keys_parser(commands: Any) -> None:
         "rotate", help="create a new IAM access key, store it, delete the old one"
     )
     rotate.add_argument("profile", help="profile whose base keys to rotate")
+    rotate.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
+    )
