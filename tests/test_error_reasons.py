@@ -376,5 +376,6 @@ def test_every_reason_is_documented_and_tested() -> None:
         "usage-error",
         "invalid-value",
         "invalid-sts-timeout",  # tests/test_context.py
+        "mfa-prompt-unavailable",  # tests/cli/test_mfa_advice.py
     }
     assert code - tested == set()

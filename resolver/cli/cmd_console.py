@@ -24,6 +24,7 @@ def duration_argument(text: str) -> int:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Build the sign-in URL, then print it or open it."""
+    from resolver.cli.overrides_args import token_from_args
     from resolver.console.browser import open_default, open_with_template
     from resolver.console.signin import console_signin
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         service=args.service,
         destination=args.destination,
         duration=args.duration,
+        token_provider=token_from_args(args),
         context=ctx,
     )
     if args.print:
@@ -46,6 +48,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if signin.browser:
         open_with_template(signin.browser, signin.url)
     else:
-        open_default(signin.url)
+        open_default(signin.url, ctx.environ)
     print(f"rolechain: opened the AWS console as {printable(who)}{how}", file=sys.stderr)
     return 0

@@ -20,6 +20,10 @@ from resolver.providers.bases.keyring_store import (
     parse_keys,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.cli.keys_rotate import Rotation
+
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Dispatch ``keys ACTION``."""
@@ -222,9 +226,34 @@ def _rotate(args: argparse.Namespace, ctx: Context) -> int:
             f"{source.kind}",
             profile=args.profile,
         )
-    new = Rotation(owner, old, save, chain.sts, ctx.environ).run()
+    rotation = Rotation(owner, old, save, chain.sts, ctx.environ)
+    if not _rotation_confirmed(rotation, where, args.yes):
+        print("nothing changed")
+        return 1
+    new = rotation.run()
     print(
         f"rotated profile {owner}: new access key {new.access_key_id} stored in {where}; "
         f"old key {old.access_key_id} deleted"
     )
     return 0
+
+
+def _rotation_confirmed(rotation: Rotation, where: str, yes: bool) -> bool:
+    """Name the IAM user and the key, then ask (``--yes``: don't); no terminal to ask on
+    and no ``--yes`` is refused."""
+    from resolver.errors import printable
+
+    arn = rotation.owner()
+    user = arn.split(":", 5)[-1] if ":" in arn else arn  # user/alice, or root
+    key = rotation.old.access_key_id
+    what = f"access key {key} of IAM {user} ({arn}), stored in {where}"
+    if yes:
+        print(printable(f"rotating {what}"))
+        return True
+    if not sys.stdin.isatty():
+        raise ProviderError(
+            f"keys rotate would replace {what}: not a terminal to confirm on, pass --yes",
+            profile=rotation.profile,
+        )
+    answer = input(printable(f"rotate {what}: create a new key, store it, delete {key}? [y/N] "))
+    return answer.strip().lower() in ("y", "yes")

@@ -1,8 +1,8 @@
 """``rolechain serve PROFILE...``: a long-lived credential server on loopback.
 
 Prints, per profile, the two lines a user pastes or ``eval``s; the token is printed
-only when it was generated here (with ``--token-file`` it stays in the file). Stops
-on SIGINT or SIGTERM.
+only when it was generated here (with ``--token-file`` it stays in the file, which the
+SDKs read through ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE``). Stops on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,9 +18,16 @@ from resolver.context import Context
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Serve until interrupted."""
-    from resolver.server.lifecycle import TOKEN_VARIABLE, URI_VARIABLE, serve, token_from_file
+    from resolver.server.lifecycle import (
+        TOKEN_FILE_VARIABLE,
+        TOKEN_VARIABLE,
+        URI_VARIABLE,
+        serve,
+        token_from_file,
+    )
 
-    token = token_from_file(Path(args.token_file)) if args.token_file else None
+    token_file = Path(args.token_file).absolute() if args.token_file else None
+    token = token_from_file(token_file) if token_file else None
     stop = threading.Event()
     previous = {}
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -41,7 +48,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 if token is None:
                     print(f"export {TOKEN_VARIABLE}={shlex.quote(endpoint.token)}")
                 else:
-                    print(f'export {TOKEN_VARIABLE}="$(cat {shlex.quote(args.token_file)})"')
+                    print(f"export {TOKEN_FILE_VARIABLE}={shlex.quote(str(token_file))}")
             print("# serving; stop with Ctrl-C", flush=True)
             while not stop.wait(3600):
                 pass

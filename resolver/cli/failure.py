@@ -10,6 +10,10 @@ from __future__ import annotations
 import sys
 
 INTERNAL_ERROR_STATUS = 70
+MFA_CODE_FLAG = "; or pass --mfa-token CODE"
+# The commands that take an MFA code (they resolve once, and a code is single-use; a
+# server's 503 says how to fill the cache it reads instead: resolver.server.source).
+MFA_ADVICE = {"export": MFA_CODE_FLAG, "exec": MFA_CODE_FLAG, "console": MFA_CODE_FLAG}
 
 
 def debug_requested(words: list[str]) -> bool:
@@ -45,3 +49,14 @@ def output_error(exc: BaseException) -> bool:
 
     full = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
     return isinstance(exc, OSError) and exc.filename is None and exc.errno in full
+
+
+def advice(exc: BaseException, command: str) -> str:
+    """What ``command`` adds to ``exc``'s message: for an MFA code nobody can be asked
+    for, the command's own way to take one (``MFA_ADVICE``)."""
+    from resolver.errors import ResolverError
+    from resolver.providers.prompts.request import NO_PROMPT
+
+    if not isinstance(exc, ResolverError) or exc.reason != NO_PROMPT:
+        return ""
+    return MFA_ADVICE.get(command, "")

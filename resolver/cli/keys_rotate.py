@@ -61,6 +61,21 @@ class Rotation:
         self.environ = environ
         self.attempts = WAIT_ATTEMPTS if attempts is None else max(1, attempts)
         self.pause = WAIT_SECONDS if pause is None else pause
+        self._owner: str | None = None
+
+    def owner(self) -> str:
+        """The ARN the current key answers as (STS GetCallerIdentity): the IAM user whose
+        key is rotated, named before anything changes."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._owner is None:
+            try:
+                self._owner = self._identity(self.old)
+            except (ClientError, BotoCoreError, ResolverError) as exc:
+                raise self._error(
+                    "identify", "STS GetCallerIdentity with the current key", exc
+                ) from None
+        return self._owner
 
     def _error(self, step: str, what: str, exc: BaseException) -> ProviderError:
         from botocore.exceptions import ClientError
@@ -120,10 +135,7 @@ class Rotation:
         """Step 2: GetCallerIdentity with the new key until it answers as the old key's user."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
-            expected = self._identity(self.old)
-        except (ClientError, BotoCoreError, ResolverError) as exc:
-            raise self._error("wait", "STS GetCallerIdentity with the current key", exc) from None
+        expected = self.owner()
         last: BaseException | None = None
         for attempt in range(self.attempts):
             try:

@@ -297,7 +297,10 @@ def _run(argv: Sequence[str] | None) -> int:
             from resolver.cli.failure import show_traceback
 
             show_traceback(exc)
-        print(f"rolechain: error: {scrub(str(exc), fields=False)}", file=sys.stderr)
+        from resolver.cli.failure import advice
+
+        text = scrub(str(exc) + advice(exc, args.command), fields=False)
+        print(f"rolechain: error: {text}", file=sys.stderr)
         return 2 if isinstance(exc, (ConfigError, ChainError)) else 1
     except KeyboardInterrupt:
         return 130

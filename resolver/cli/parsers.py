@@ -108,6 +108,7 @@ examples:
   rolechain console prod-admin
   rolechain console prod-admin --service s3 --region eu-west-1
   rolechain console prod-admin --print | pbcopy
+  rolechain console prod-admin --mfa-token 123456
 """
 
 SSO_EPILOG = """\
@@ -171,6 +172,7 @@ def add_console_parser(commands: Any) -> None:
         metavar="DURATION",
         help="console session length, 15m to 12h (e.g. 4h); not for role-chained credentials",
     )
+    cmd.add_argument("--mfa-token", metavar="CODE", help="MFA code, instead of a prompt")
 
 
 def add_sso_parser(commands: Any) -> None:
@@ -244,4 +246,7 @@ def add_keys_parser(commands: Any) -> None:
         "rotate", help="create a new IAM access key, store it, delete the old one"
     )
     rotate.add_argument("profile", help="profile whose base keys to rotate")
+    rotate.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
+    )
     describe_actions(actions, "keys")

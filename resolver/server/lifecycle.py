@@ -7,6 +7,7 @@ in use, and an unusable token file. The token is 256 random bits from ``secrets`
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import os
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 TOKEN_BYTES = 32
 URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+TOKEN_FILE_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 # What would shadow the server in an SDK's chain (keys come first; a relative URI or a
 # token file wins over ours).
 SHADOWING = (
@@ -46,7 +48,7 @@ SHADOWING = (
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    TOKEN_FILE_VARIABLE,
 )
 
 
@@ -74,19 +76,14 @@ def loopback_address(host: str) -> tuple[socket.AddressFamily, str]:
 
 
 def token_from_file(path: Path) -> str:
-    """The token in ``path``, which is created 0600 with a new token if absent. A file
+    """The token in ``path``, which is created 0600 with a new token if absent. The file
+    holds the token alone, without a newline: the SDKs read
+    ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`` as it is, and refuse a header value with a
+    newline (one left by an older rolechain or an editor is removed, atomically). A file
     others can read, or that is not a regular file, is refused."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ResolverError(f"cannot create token file {path}: {exc.strerror}") from None
-    else:
-        token = new_token()
-        with os.fdopen(fd, "w") as out:
-            out.write(token + "\n")
-        return token
+    created = _create_token_file(path)
+    if created is not None:
+        return created
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
@@ -97,11 +94,54 @@ def token_from_file(path: Path) -> str:
             raise ResolverError(f"token file {path} is not a regular file")
         if info.st_mode & 0o077 or info.st_uid != os.getuid():
             raise ResolverError(f"token file {path} must be yours and mode 0600")
-        text = handle.read(4097).decode("ascii", errors="replace").strip()
+        raw = handle.read(4097).decode("ascii", errors="replace")
+    text = raw.strip()
     if len(text) < 43 or len(text) > 4096 or not text.isprintable() or " " in text:
         raise ResolverError(f"token file {path} must hold one token of at least 43 characters")
     remember(text)
+    if raw != text:
+        try:
+            _write_atomically(path, text, replace=True)
+        except OSError as exc:
+            raise ResolverError(
+                f"token file {path} holds whitespace around the token, which SDKs reject, "
+                f"and cannot be rewritten without it: {exc.strerror}"
+            ) from None
     return text
+
+
+def _create_token_file(path: Path) -> str | None:
+    """A new token written to ``path`` if it does not exist yet (else None)."""
+    token = new_token()
+    try:
+        written = _write_atomically(path, token, replace=False)
+    except OSError as exc:
+        raise ResolverError(f"cannot create token file {path}: {exc.strerror}") from None
+    return token if written else None
+
+
+def _write_atomically(path: Path, token: str, *, replace: bool) -> bool:
+    """Write ``token`` (no newline) to a 0600 file beside ``path`` and move it into place:
+    readers see the old file or the whole new one. Without ``replace`` an existing
+    ``path`` is kept (False)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(token)
+            out.flush()
+            os.fsync(out.fileno())
+        if replace:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)  # fails if ``path`` exists, as O_EXCL would
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def without_shadowing(environment: dict[str, str]) -> dict[str, str]:

@@ -66,8 +66,9 @@ def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
     return error_body(
         "MfaCodeUnavailable",
         f"profile {profile!r} needs an MFA code to refresh its credentials and rolechain "
-        f"cannot ask for one here ({exc}). Set mfa_process for the profile, or run "
-        f"`rolechain export {profile}` in a terminal to refresh the shared cache.",
+        f"cannot ask for one here ({exc}). Run `rolechain export {profile} --mfa-token CODE` "
+        "(or, in a terminal, without --mfa-token) to put fresh credentials in the shared "
+        "cache this server reads, or set mfa_process for the profile.",
         profile=profile,
         reason=exc.reason,
     )

@@ -232,24 +232,30 @@ def test_browser_template_gets_the_url_as_one_argument(
     assert SIGNIN_TOKEN not in err + caplog.text
 
 
-def test_default_browser_via_webbrowser(
+def test_default_browser_on_the_display(
     setup: MotoServer,
     federation: Federation,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, new=0: opened.append(url) or True)
+    started: list[list[str]] = []
+    monkeypatch.setattr(
+        "resolver.console.browser.subprocess.Popen", lambda argv, **kw: started.append(argv)
+    )
+    monkeypatch.setattr("resolver.console.browser.shutil.which", lambda name, path: "/b/" + name)
+    monkeypatch.setenv("DISPLAY", ":0")
 
     status, out, err = run(capsys, "console", "user")
 
     assert status == 0 and out == ""
-    assert login_query(opened[0], federation)["SigninToken"] == SIGNIN_TOKEN
+    ((program, url),) = started
+    assert program == "/b/xdg-open"
+    assert login_query(url, federation)["SigninToken"] == SIGNIN_TOKEN
     assert "federated user" in err and SIGNIN_TOKEN not in err
 
-    monkeypatch.setattr("webbrowser.open", lambda url, new=0: False)
+    monkeypatch.setattr("resolver.console.browser.shutil.which", lambda name, path: None)
     clear()
-    status, out, err = run(capsys, "console", "admin", "--region", "us-east-1")
+    status, out, err = run(capsys, "console", "deeper", "--region", "us-east-1")
     assert status == 1 and "use --print" in err and SIGNIN_TOKEN not in out + err
 
 

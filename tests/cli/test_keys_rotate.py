@@ -60,7 +60,7 @@ def keyring_setup(isolated_env: IsolatedEnv, keyring_dir: Path, alice: dict[str,
 
 
 def rotate(capsys: pytest.CaptureFixture[str], profile: str, secret: str) -> tuple[int, str, str]:
-    status = main(["keys", "rotate", profile])
+    status = main(["keys", "rotate", profile, "--yes"])
     captured = capsys.readouterr()
     assert secret not in captured.out + captured.err
     return status, captured.out, captured.err

@@ -4,7 +4,8 @@ The command is split like the AWS CLI does (``resolver.chain.paths.command_argv`
 ``shlex.split`` on POSIX) and run without a shell, so ``~`` is not expanded. The child
 inherits stdin, so it can prompt on the terminal. Its stderr is passed through to our
 stderr *as it arrives* (like the AWS CLI, so a prompt such as "MFA code:" shows before
-the child waits for the answer) and its tail is also kept for error messages. Stdout is
+the child waits for the answer); an error then refers to it in one line instead of
+repeating it (its tail goes into the message only when it could not be shown). Stdout is
 never echoed: it holds the secrets.
 """
 
@@ -85,6 +86,11 @@ class _Tee:
         self.kept = bytearray()
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
+    @property
+    def shown(self) -> bool:
+        """Whether everything the child wrote reached the stream (none was lost)."""
+        return self.target is not None
+
     def feed(self, chunk: bytes) -> None:
         self.kept += chunk
         del self.kept[:-_STDERR_KEEP_BYTES]
@@ -135,10 +141,13 @@ class ProcessProvider:
     def __repr__(self) -> str:
         return f"ProcessProvider(program={self.program!r}, label={self.label!r})"
 
-    def _error(self, what: str, stderr: bytes | None = None, stdout: bytes = b"") -> ProviderError:
+    def _error(self, what: str, stderr: _Tee | None = None, stdout: bytes = b"") -> ProviderError:
+        """The error for ``what``: the child's stderr, if it wrote any, is referred to
+        when it was shown as it ran, else its tail is included."""
         message = f"credential_process `{self.program}` {what}"
-        tail = stderr_tail(stderr, hide=stdout)
-        if tail:
+        if stderr is not None and stderr.shown and stderr_tail(bytes(stderr.kept)):
+            message += "; see its stderr above"
+        elif stderr is not None and (tail := stderr_tail(bytes(stderr.kept), hide=stdout)):
             message += f"; stderr: {tail}"
         return ProviderError(message, profile=self.label)
 
@@ -169,7 +178,7 @@ class ProcessProvider:
         environ[RESOLVING_VARIABLE] = json.dumps([*above, name])
         return environ
 
-    def _run(self) -> tuple[bytes, bytes]:
+    def _run(self) -> tuple[bytes, _Tee]:
         try:
             argv = command_argv(self.command)
         except ValueError as exc:
@@ -186,22 +195,19 @@ class ProcessProvider:
         except PermissionError:
             raise self._error(f"failed: permission denied running {program}") from None
         except subprocess.TimeoutExpired:
-            raise self._error(
-                f"timed out after {self.timeout:g}s (killed)", bytes(tee.kept)
-            ) from None
+            raise self._error(f"timed out after {self.timeout:g}s (killed)", tee) from None
         except children.TooMuchOutput:
             limit = children.MAX_STDOUT_BYTES
             raise self._error(f"printed more than {limit} bytes on stdout (killed)") from None
         except OSError as exc:
             raise self._error(f"failed to start: {exc.strerror or exc}") from None
-        stderr = bytes(tee.kept)
         if status < 0:
-            raise self._error(f"was killed by signal {-status}", stderr, stdout)
+            raise self._error(f"was killed by signal {-status}", tee, stdout)
         if status != 0:
-            raise self._error(f"exited with code {status}", stderr, stdout)
-        return stdout, stderr
+            raise self._error(f"exited with code {status}", tee, stdout)
+        return stdout, tee
 
-    def _parse(self, stdout: bytes, stderr: bytes) -> Credentials:
+    def _parse(self, stdout: bytes, stderr: _Tee | None = None) -> Credentials:
         def error(what: str) -> ProviderError:
             return self._error(what, stderr, stdout)
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from resolver.errors import ConfigError, TokenError
 from resolver.providers.prompts.process import ProcessTokenProvider
-from resolver.providers.prompts.request import PromptRequest
+from resolver.providers.prompts.request import NO_PROMPT, PromptRequest, no_prompt_advice
 from resolver.providers.prompts.terminal import TerminalPrompt
 from resolver.stscreds.tokens import (
     PROMPT_LOCK,
@@ -70,8 +70,8 @@ def choose_driver(
     if not has_display(environ, platform):
         raise TokenError(
             "no terminal and no display to ask for an MFA code (DISPLAY and WAYLAND_DISPLAY "
-            f"are unset); set mfa_process, or mfa_prompt (or {ENV_VARIABLE}) to ykman, pass "
-            f"--mfa-token, or run where {wanted} can show a dialog"
+            f"are unset); {no_prompt_advice()}, or run where {wanted} can show a dialog",
+            reason=NO_PROMPT,
         )
     path = environ.get("PATH")
     for driver in gui_drivers(platform):
@@ -79,7 +79,8 @@ def choose_driver(
             return driver
     raise TokenError(
         f"no terminal to ask for an MFA code and no dialog program on PATH; install {wanted}, "
-        f"or set mfa_prompt (or {ENV_VARIABLE}) to ykman or process, or pass --mfa-token"
+        f"or {no_prompt_advice()}",
+        reason=NO_PROMPT,
     )
 
 
@@ -106,7 +107,9 @@ class DriverPrompt:
     def __call__(self) -> str:
         from resolver.providers.prompts import dialogs, pinentry
 
-        program = program_of(self.driver, self._environ)
+        name = program_of(self.driver, self._environ)
+        # The program the choice saw: found on the Context's PATH, not the process's.
+        program = shutil.which(name, path=self._environ.get("PATH")) or name
         with PROMPT_LOCK:
             if self.driver == "pinentry":
                 return pinentry.ask(program, self.request)

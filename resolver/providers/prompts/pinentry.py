@@ -12,7 +12,13 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from resolver.errors import TokenError, printable
-from resolver.providers.prompts.request import PromptRequest, run_prompt
+from resolver.providers.prompts.request import (
+    NO_PROMPT,
+    PromptRequest,
+    no_prompt_advice,
+    run_prompt,
+)
+from resolver.stscreds.client import one_line
 
 CANCELLED = "83886179"  # GPG_ERR_CANCELED from the pinentry source
 MAX_LINE_BYTES = 1000  # Assuan's limit, the command and the newline included
@@ -57,6 +63,17 @@ def conversation(request: PromptRequest) -> str:
     )
 
 
+def failed(what: str) -> TokenError:
+    """A pinentry that could not ask (not a cancel): most often one without a graphical
+    form (pinentry-curses, pinentry-tty), which needs the terminal there is none of even
+    when DISPLAY is set. The advice is that of having no display at all."""
+    return TokenError(
+        f"{what}; a pinentry without a graphical form needs a terminal: "
+        f"{no_prompt_advice()}, or install a graphical pinentry (ROLECHAIN_PINENTRY names it)",
+        reason=NO_PROMPT,
+    )
+
+
 def read_pin(replies: str, request: PromptRequest) -> str:
     """The PIN in pinentry's ``replies``; ``TokenError`` on ``ERR`` or no data."""
     pin: str | None = None
@@ -65,14 +82,21 @@ def read_pin(replies: str, request: PromptRequest) -> str:
             pin = unquote(line[2:])
         elif line.startswith("ERR"):
             code = line.split(" ", 2)[1] if " " in line else ""
-            why = "was cancelled" if code == CANCELLED else "failed"
-            raise TokenError(f"pinentry {why} asking for the MFA code of {request.serial}")
+            if code == CANCELLED:
+                raise TokenError(
+                    f"pinentry was cancelled asking for the MFA code of {request.serial}"
+                )
+            said = one_line(printable(line), 120)
+            raise failed(f"pinentry failed asking for the MFA code of {request.serial} ({said})")
     if pin is None:
-        raise TokenError(f"pinentry returned no MFA code for {request.serial}")
+        raise failed(f"pinentry returned no MFA code for {request.serial}")
     return pin
 
 
 def ask(program: str, request: PromptRequest) -> str:
     """Hold the conversation with ``program`` and return the PIN."""
-    replies = run_prompt(program, [program], request, stdin=conversation(request))
+    try:
+        replies = run_prompt(program, [program], request, stdin=conversation(request))
+    except TokenError as exc:  # exited non-zero, or could not run
+        raise failed(exc.message) from None
     return read_pin(replies, request)

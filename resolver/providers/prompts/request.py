@@ -11,6 +11,14 @@ from resolver.stscreds.client import one_line
 
 PROMPT_TIMEOUT = 120.0
 """Seconds any prompt may take before it fails."""
+NO_PROMPT = "mfa-prompt-unavailable"
+"""The reason of a ``TokenError`` when nothing here can ask the user for a code: each
+command adds the way it takes a code instead (``export --mfa-token``...)."""
+
+
+def no_prompt_advice() -> str:
+    """What avoids asking the user, in the configuration's words."""
+    return "set mfa_process, or mfa_prompt (or ROLECHAIN_MFA_PROMPT) to ykman"
 
 
 @dataclass(frozen=True)

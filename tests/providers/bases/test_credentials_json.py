@@ -72,7 +72,7 @@ def both(doc: Any) -> tuple[Credentials | ProviderError, Credentials | ProviderE
     )
     process_doc = as_process(doc) if isinstance(doc, dict) else doc
     provider = ProcessProvider("helper --flag", label="p", environ=os.environ)
-    process = outcome(lambda: provider._parse(json.dumps(process_doc).encode(), b""))
+    process = outcome(lambda: provider._parse(json.dumps(process_doc).encode()))
     return container, process
 
 
