@@ -9,6 +9,7 @@ nothing of profiles, files or the CLI. The names below are imported on first use
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from resolver.stscreds.assume_role import AssumeRoleProvider
+    from resolver.stscreds.bridges import boto3_session, botocore_credentials
     from resolver.stscreds.cache import CredentialsCache
     from resolver.stscreds.client import StsClient
     from resolver.stscreds.credentials import Credentials, CredentialsProvider
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "AssumeRoleProvider": "assume_role",
+    "boto3_session": "bridges",
+    "botocore_credentials": "bridges",
     "CredentialsCache": "cache",
     "StsClient": "client",
     "Credentials": "credentials",
@@ -46,6 +49,8 @@ __all__ = [
     "TerminalTokenPrompt",
     "TokenProvider",
     "WebIdentityRoleProvider",
+    "boto3_session",
+    "botocore_credentials",
     "stdin_token_provider",
     "terminal_prompt",
 ]
