@@ -55,7 +55,7 @@ def refresh_windows(cache: object) -> tuple[timedelta, timedelta]:
     """
     window = getattr(cache, "expiry_window", timedelta(0))
     frac = getattr(cache, "expiry_window_jitter_frac", 0.0)
-    advisory = window * (1.0 - frac)
+    advisory = window - window * frac
     return advisory, advisory / 2
 
 
