@@ -308,3 +308,74 @@ def test_importing_stscreds_imports_no_aiobotocore() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+class FlakyWebIdentityClient:
+    """An async STS stand-in: the first calls fail with ``codes``, then one succeeds."""
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = list(codes)
+        self.tokens: list[str] = []
+
+    async def assume_role_with_web_identity(self, **params: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        self.tokens.append(params["WebIdentityToken"])
+        if self.codes:
+            error = {"Error": {"Code": self.codes.pop(0), "Message": "no"}}
+            raise ClientError(error, "AssumeRoleWithWebIdentity")  # type: ignore[arg-type]
+        expires = (T0 + LIFETIME).isoformat()
+        keys = {"AccessKeyId": "ASIAFLAKY", "SecretAccessKey": "s", "SessionToken": "t"}
+        return {"Credentials": {**keys, "Expiration": expires}}
+
+
+class CountingTokens:
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def get_identity_token(self) -> str:
+        self.reads += 1
+        return f"token-{self.reads}"
+
+
+def test_web_identity_retries_only_an_invalid_token_with_a_fresh_one() -> None:
+    retried = FlakyWebIdentityClient("InvalidIdentityToken")
+    credentials = asyncio.run(
+        AsyncWebIdentityRoleProvider(retried, ROLE, CountingTokens()).retrieve()
+    )
+    assert credentials.access_key_id == "ASIAFLAKY"
+    assert retried.tokens == ["token-1", "token-2"]
+    other = FlakyWebIdentityClient("IDPCommunicationError")
+    with pytest.raises(StsError) as caught:
+        asyncio.run(AsyncWebIdentityRoleProvider(other, ROLE, CountingTokens()).retrieve())
+    assert caught.value.code == "IDPCommunicationError" and other.tokens == ["token-1"]
+
+
+def test_a_sync_cache_is_asked_in_a_thread_with_its_own_windows() -> None:
+    from resolver.stscreds.bridges import refresh_windows
+    from tests.stscreds.bridge_support import CountingCache, cache_with
+
+    threads = []
+
+    class NotingThread(CountingProvider):
+        def retrieve(self) -> Credentials:
+            threads.append(threading.get_ident())
+            return super().retrieve()
+
+    clock = FakeClock()
+    provider = NotingThread(clock)
+    cache: CountingCache = cache_with(provider, clock, timedelta(minutes=5))
+    credentials = aiobotocore_credentials(cache)
+    loop_thread = []
+
+    async def main() -> list[str]:
+        loop_thread.append(threading.get_ident())
+        return [(await credentials.get_frozen_credentials()).access_key for _ in range(5)]
+
+    assert asyncio.run(main()) == [provider.key(1)] * 5
+    assert (provider.calls, cache.asked) == (1, 1)
+    assert len(threads) == 1 and threads != loop_thread
+    advisory, mandatory = refresh_windows(cache)
+    found = vars(credentials)
+    assert found["_advisory_refresh_timeout"] == advisory.total_seconds() == 300
+    assert found["_mandatory_refresh_timeout"] == mandatory.total_seconds() == 150
