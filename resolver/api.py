@@ -330,4 +330,3 @@ def session(
     use_credentials(core, botocore_credentials(entry.provider))
     region = region_name or ctx.environ.get("AWS_REGION") or entry.chain.sts.region
     return boto3.Session(botocore_session=core, region_name=region)
-
