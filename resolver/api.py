@@ -15,9 +15,8 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from resolver.cache.stamps import Dependency, Stamp, files_stamp
 from resolver.chain.paths import depends_on_working_directory
@@ -319,19 +318,12 @@ def session(
     chain as ``environ``, default the process environment, names it)."""
     import boto3
     import botocore.session
-    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    from resolver.stscreds.bridges import botocore_credentials, use_credentials
 
     ctx = Context.build(environ)
     name = profile or ctx.environ.get("AWS_PROFILE") or None
     entry = _entry(name, config, token_provider, ctx)
-    refreshable = _refreshable(entry.provider)
-
-    class _ChainProvider(CredentialProvider):
-        METHOD = "rolechain"
-        CANONICAL_NAME = "rolechain"
-
-        def load(self) -> Any:
-            return refreshable
 
     core = botocore.session.Session()
     # botocore reads other settings (retries, s3...) from the profile when it is an INI one,
@@ -340,32 +332,6 @@ def session(
     core.set_config_variable("config_file", str(config_file))
     core.set_config_variable("credentials_file", str(credentials_file))
     core.set_config_variable("profile", entry.chain.profile if entry.ini_profile else "default")
-    core.register_component("credential_provider", CredentialResolver([_ChainProvider()]))
+    use_credentials(core, botocore_credentials(entry.provider))
     region = region_name or ctx.environ.get("AWS_REGION") or entry.chain.sts.region
     return boto3.Session(botocore_session=core, region_name=region)
-
-
-# botocore refreshes at these margins; ours (5 minutes ahead) has already refreshed by then.
-ADVISORY_REFRESH = timedelta(minutes=3)
-MANDATORY_REFRESH = timedelta(minutes=1)
-NON_EXPIRING_RECHECK = timedelta(hours=1)
-
-
-def _refreshable(provider: CredentialsProvider) -> Any:
-    from botocore.credentials import DeferredRefreshableCredentials
-
-    class _ChainCredentials(DeferredRefreshableCredentials):
-        _advisory_refresh_timeout = int(ADVISORY_REFRESH.total_seconds())
-        _mandatory_refresh_timeout = int(MANDATORY_REFRESH.total_seconds())
-
-    def metadata() -> dict[str, str | None]:
-        credentials = provider.retrieve()
-        expires = credentials.expires or datetime.now(timezone.utc) + NON_EXPIRING_RECHECK
-        return {
-            "access_key": credentials.access_key_id,
-            "secret_key": credentials.secret_access_key,
-            "token": credentials.session_token,
-            "expiry_time": expires.isoformat(),
-        }
-
-    return _ChainCredentials(refresh_using=metadata, method="rolechain")

@@ -12,7 +12,9 @@ Each name mirrors its Go counterpart: ``AssumeRoleProvider`` (``NewAssumeRolePro
 ``PROVIDER_NAME`` (``ProviderName``), ``WEB_IDENTITY_PROVIDER_NAME``
 (``WebIdentityProviderName``). ``SessionTokenProvider`` / ``GetSessionTokenClient``
 (GetSessionToken, for MFA sessions) and ``TerminalTokenPrompt`` / ``terminal_prompt``
-(an MFA prompt on the controlling terminal) have no Go counterpart.
+(an MFA prompt on the controlling terminal) have no Go counterpart, nor have the bridges
+``botocore_credentials`` and ``boto3_session`` (any provider or cache, to boto3) and
+``resolver.stscreds.aio`` (asyncio, with aiobotocore clients).
 
 Below every stage: it imports only ``resolver.errors`` (and botocore, lazily) and knows
 nothing of profiles, files or the CLI. The names are imported on first use (PEP 562), so
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
         PROVIDER_NAME,
         AssumeRoleProvider,
     )
+    from resolver.stscreds.bridges import boto3_session, botocore_credentials
     from resolver.stscreds.cache import CredentialsCache
     from resolver.stscreds.client import (
         AssumeRoleClient,
@@ -51,6 +54,8 @@ _HOMES = {
     "AssumeRoleProvider": "assume_role",
     "DEFAULT_DURATION": "assume_role",
     "PROVIDER_NAME": "assume_role",
+    "boto3_session": "bridges",
+    "botocore_credentials": "bridges",
     "CredentialsCache": "cache",
     "AssumeRoleClient": "client",
     "AssumeRoleWithWebIdentityClient": "client",
@@ -85,6 +90,8 @@ __all__ = [
     "TerminalTokenPrompt",
     "TokenProvider",
     "WebIdentityRoleProvider",
+    "boto3_session",
+    "botocore_credentials",
     "provider_func",
     "stdin_token_provider",
     "terminal_prompt",

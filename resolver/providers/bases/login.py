@@ -146,6 +146,7 @@ class LoginProvider:
     def _client(self, service: str, **kwargs: Any) -> Any:
         """botocore's client for the renewal, blind to the user's config files."""
         import botocore.session
+        from botocore.config import Config
 
         from resolver.config.values import environment_endpoint
 
@@ -154,6 +155,9 @@ class LoginProvider:
         session.set_config_variable("config_file", os.devnull)
         session.set_config_variable("ignore_configured_endpoint_urls", True)  # not the process's
         kwargs.setdefault("region_name", self.region or "us-east-1")
+        # Pinned, as for every client here: botocore's default retry mode is legacy (5
+        # attempts, backoff up to 8 s) before 1.44, the line aiobotocore holds CI to.
+        kwargs.setdefault("config", Config(retries={"mode": "standard", "total_max_attempts": 3}))
         if kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = configured
         from resolver.providers.outbound import bound_botocore_client
