@@ -39,6 +39,7 @@ from resolver.stscreds.aio import (
     AsyncCredentialsCache,
     AsyncWebIdentityRoleProvider,
     aiobotocore_credentials,
+    aiobotocore_session,
 )
 
 
@@ -144,4 +145,4 @@ async def async_surface() -> list[object]:
     cache = AsyncCredentialsCache(assume, expiry_window=timedelta(minutes=5), clock=now)
     credentials: Credentials = await cache.retrieve()
     from_web: Credentials = await web.retrieve()
-    return [credentials, from_web, aiobotocore_credentials(cache)]
+    return [credentials, from_web, aiobotocore_credentials(cache), aiobotocore_session(cache)]

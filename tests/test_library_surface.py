@@ -109,6 +109,7 @@ AIO_NAMES = [
     "AsyncCredentialsCache",
     "AsyncWebIdentityRoleProvider",
     "aiobotocore_credentials",
+    "aiobotocore_session",
 ]
 GO_ASSUME_ROLE_OPTIONS = [
     "role_session_name",
@@ -158,8 +159,13 @@ SIGNATURES = {
 AIO_SIGNATURES = {
     "AsyncAssumeRoleProvider": SIGNATURES["AssumeRoleProvider"],
     "AsyncWebIdentityRoleProvider": SIGNATURES["WebIdentityRoleProvider"],
-    "AsyncCredentialsCache": SIGNATURES["CredentialsCache"],
+    # Go's cache exactly: no retry_backoff, no serving after a failed refresh (README).
+    "AsyncCredentialsCache": (
+        "(provider, *, expiry_window=datetime.timedelta(0), expiry_window_jitter_frac=0.0,"
+        " clock=None)"
+    ),
     "aiobotocore_credentials": "(provider_or_cache)",
+    "aiobotocore_session": "(provider_or_cache)",
 }
 
 

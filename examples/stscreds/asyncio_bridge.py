@@ -1,8 +1,8 @@
 """The asyncio flavour: providers that await an aiobotocore STS client, a cache that
-single-flights refreshes without blocking the loop, and ``aiobotocore_credentials`` to
+single-flights refreshes without blocking the loop, and ``aiobotocore_session`` to
 plug the cache into an aiobotocore session.
 
-    pip install 'rolechain[aio]'
+    pip install '.[aio]'    # from a clone
     python examples/stscreds/asyncio_bridge.py ROLE_ARN
 
 Three concurrent calls through the assumed session; the role is assumed once.
@@ -18,7 +18,7 @@ from aiobotocore.session import get_session
 from resolver.stscreds.aio import (
     AsyncAssumeRoleProvider,
     AsyncCredentialsCache,
-    aiobotocore_credentials,
+    aiobotocore_session,
 )
 
 
@@ -26,8 +26,7 @@ async def main(role_arn: str) -> None:
     async with get_session().create_client("sts") as caller:
         provider = AsyncAssumeRoleProvider(caller, role_arn, tags={"team": "platform"})
         credentials = AsyncCredentialsCache(provider)
-        assumed = get_session()
-        assumed._credentials = aiobotocore_credentials(credentials)
+        assumed = aiobotocore_session(credentials)
         async with assumed.create_client("sts", region_name="us-east-1") as sts:
             identities = await asyncio.gather(*(sts.get_caller_identity() for _ in range(3)))
         for identity in identities:

@@ -6,21 +6,9 @@ which build every request (``AsyncAssumeRoleProvider(client, role_arn, duration=
 Nothing blocks the loop: a synchronous MFA token provider, token retriever (a token file)
 or wrapped provider runs in a thread (``asyncio.to_thread``); an async one is awaited.
 
-To give the credentials to an aiobotocore session, register them as its only source::
-
-    from aiobotocore.credentials import AioCredentialResolver
-    from aiobotocore.session import get_session
-
-    class Rolechain:
-        METHOD = "rolechain"
-        async def load(self):
-            return credentials            # aiobotocore_credentials(cache)
-
-    session = get_session()
-    session.register_component("credential_provider", AioCredentialResolver([Rolechain()]))
-
-(or set ``session._credentials = credentials``, a private attribute). aiobotocore is the
-optional extra ``rolechain[aio]``, imported only by ``aiobotocore_credentials``.
+``aiobotocore_session(cache)`` is an aiobotocore session whose clients sign with the
+cache's credentials (``aiobotocore_credentials`` gives the credentials alone). aiobotocore
+is the optional extra ``rolechain[aio]``, imported only inside those two functions.
 """
 
 from __future__ import annotations
@@ -28,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from resolver.errors import ProviderError, StsError, remember
-from resolver.stscreds.assume_role import AssumeRoleProvider
+from resolver.stscreds.assume_role import DEFAULT_DURATION, AssumeRoleProvider
 from resolver.stscreds.bridges import (
     METHOD,
     clock_of,
@@ -41,23 +29,29 @@ from resolver.stscreds.bridges import (
     refresh_windows,
     set_windows,
 )
-from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.cache import Clock, CredentialsCache, utc_now
 from resolver.stscreds.client import credentials_from_response, translating_errors
 from resolver.stscreds.credentials import Credentials
+from resolver.stscreds.options import PolicyArns, Tags
 from resolver.stscreds.tokens import get_token_code
-from resolver.stscreds.web_identity import WebIdentityRoleProvider
+from resolver.stscreds.web_identity import (
+    RETRYABLE_CODES,
+    WebIdentityRoleProvider,
+    attempts_made,
+    client_max_attempts,
+)
 
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioDeferredRefreshableCredentials
+    from aiobotocore.session import AioSession
 
-RETRIED_CODE = "InvalidIdentityToken"
-"""The one STS error the web identity provider retries with a fresh token, as in Go."""
-
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+__all__ = [
+    "AsyncAssumeRoleProvider",
+    "AsyncCredentialsCache",
+    "AsyncWebIdentityRoleProvider",
+    "aiobotocore_credentials",
+    "aiobotocore_session",
+]
 
 
 @runtime_checkable
@@ -117,13 +111,45 @@ async def token_code(provider: Callable[[], Any], serial: str, hop: str | None) 
 
 
 class AsyncAssumeRoleProvider:
-    """``AssumeRoleProvider`` for an aiobotocore STS client; ``options`` are exactly its
-    keyword options (the synchronous provider, ``.sync``, builds every request). The
+    """``AssumeRoleProvider`` for an aiobotocore STS client; its keyword options are
+    exactly the synchronous one's (which, as ``.sync``, builds every request); the
     ``token_provider`` may be async."""
 
-    def __init__(self, client: AsyncAssumeRoleClient, role_arn: str, **options: Any) -> None:
+    def __init__(
+        self,
+        client: AsyncAssumeRoleClient,
+        role_arn: str,
+        *,
+        role_session_name: str | None = None,
+        duration: timedelta | int | None = DEFAULT_DURATION,
+        external_id: str | None = None,
+        policy: str | None = None,
+        policy_arns: PolicyArns = (),
+        serial_number: str | None = None,
+        token_provider: Callable[[], str | Awaitable[str]] | None = None,
+        source_identity: str | None = None,
+        tags: Tags = (),
+        transitive_tag_keys: Iterable[str] = (),
+        label: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.client = client
-        self.sync = AssumeRoleProvider(cast(Any, client), role_arn, **options)
+        self.sync = AssumeRoleProvider(
+            cast(Any, client),
+            role_arn,
+            role_session_name=role_session_name,
+            duration=duration,
+            external_id=external_id,
+            policy=policy,
+            policy_arns=policy_arns,
+            serial_number=serial_number,
+            token_provider=cast(Any, token_provider),
+            source_identity=source_identity,
+            tags=tags,
+            transitive_tag_keys=transitive_tag_keys,
+            label=label,
+            clock=clock,
+        )
 
     @property
     def name(self) -> str:
@@ -148,23 +174,40 @@ class AsyncAssumeRoleProvider:
 
 
 class AsyncWebIdentityRoleProvider:
-    """``WebIdentityRoleProvider`` for an aiobotocore STS client; ``options`` are exactly its
-    keyword options (the synchronous provider, ``.sync``, builds every request). The
+    """``WebIdentityRoleProvider`` for an aiobotocore STS client; its keyword options are
+    exactly the synchronous one's (which, as ``.sync``, builds every request). The
     retriever's ``get_identity_token`` may be async; a synchronous one (a token file) is
-    read in a thread. InvalidIdentityToken is retried with a fresh token, within the
-    synchronous provider's ``max_attempts`` (1 if it has none)."""
+    read in a thread. InvalidIdentityToken is retried with a fresh token, the HTTP attempts
+    of the whole retrieve staying within ``max_attempts`` or the client's own
+    (``client_max_attempts``), as in the synchronous provider."""
 
     def __init__(
         self,
         client: AsyncAssumeRoleWithWebIdentityClient,
         role_arn: str,
         token_retriever: Any,
-        **options: Any,
+        *,
+        role_session_name: str | None = None,
+        duration: timedelta | int | None = None,
+        policy: str | None = None,
+        policy_arns: PolicyArns = (),
+        label: str | None = None,
+        max_attempts: int | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.client = client
         self.token_retriever = token_retriever
         self.sync = WebIdentityRoleProvider(
-            cast(Any, client), role_arn, cast(Any, token_retriever), **options
+            cast(Any, client),
+            role_arn,
+            cast(Any, token_retriever),
+            role_session_name=role_session_name,
+            duration=duration,
+            policy=policy,
+            policy_arns=policy_arns,
+            label=label,
+            max_attempts=max_attempts,
+            clock=clock,
         )
 
     @property
@@ -187,26 +230,28 @@ class AsyncWebIdentityRoleProvider:
 
     async def retrieve(self) -> Credentials:
         """Await AssumeRoleWithWebIdentity with the current token."""
-        sync: Any = self.sync
-        hop = getattr(sync, "hop", None)
-        params = sync.request() if hasattr(sync, "request") else sync._request()
-        attempts = int(getattr(sync, "max_attempts", 1))
-        for attempt in range(1, attempts + 1):
-            token = await self._token(hop)
+        sync = self.sync
+        params = sync.request()
+        budget = sync.max_attempts or client_max_attempts(self.client)
+        made = 0
+        while True:
+            token = await self._token(sync.hop)
             try:
-                with translating_errors("AssumeRoleWithWebIdentity", hop=hop, client=self.client):
+                with translating_errors(
+                    "AssumeRoleWithWebIdentity", hop=sync.hop, client=self.client
+                ):
                     response = await self.client.assume_role_with_web_identity(
                         WebIdentityToken=token, **params
                     )
             except StsError as exc:
-                if exc.code != RETRIED_CODE or attempt == attempts:
+                made += attempts_made(exc)
+                if exc.code not in RETRYABLE_CODES or made >= budget:
                     raise
-                await asyncio.sleep(random.uniform(0, 0.2 * 2**attempt))
+                await asyncio.sleep(random.uniform(0, 0.2 * 2**made))
                 continue
             return credentials_from_response(
-                response, operation="AssumeRoleWithWebIdentity", source=sync.name, hop=hop
+                response, operation="AssumeRoleWithWebIdentity", source=sync.name, hop=sync.hop
             )
-        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _consume(flight: asyncio.Future[Credentials]) -> None:
@@ -241,7 +286,7 @@ class AsyncCredentialsCache:
         self._provider = provider
         self.expiry_window = expiry_window
         self.expiry_window_jitter_frac = expiry_window_jitter_frac
-        self.clock: Clock = clock or _utcnow
+        self.clock: Clock = clock or utc_now
         self._cached: tuple[Credentials, datetime | None] | None = None
         self._flight: asyncio.Task[Credentials] | None = None
         self._generation = 0
@@ -299,7 +344,7 @@ def aiobotocore_credentials(
     ``AsyncCredentialsCache``, a (synchronous) ``CredentialsCache`` (asked in a thread), or
     a provider, wrapped in an ``AsyncCredentialsCache`` (Go's defaults: no window).
     botocore's windows come from the cache's, as in ``bridges.botocore_credentials``;
-    plug the result into a session as the module docstring shows."""
+    ``aiobotocore_session`` gives a session that uses them."""
     from aiobotocore.credentials import AioDeferredRefreshableCredentials
 
     cache = provider_or_cache
@@ -314,3 +359,27 @@ def aiobotocore_credentials(
 
     credentials = AioDeferredRefreshableCredentials(refresh, METHOD, time_fetcher=clock)
     return cast("AioDeferredRefreshableCredentials", set_windows(credentials, cache))
+
+
+def aiobotocore_session(
+    provider_or_cache: AsyncCredentialsCache | CredentialsCache | Any,
+) -> AioSession:
+    """An aiobotocore session whose only credential source is ``aiobotocore_credentials(
+    provider_or_cache)``: every client it creates signs with them and refreshes through
+    the cache (``boto3_session``'s twin)."""
+    from aiobotocore.credentials import AioCredentialResolver
+    from aiobotocore.session import get_session
+
+    credentials = aiobotocore_credentials(provider_or_cache)
+
+    class _Given:
+        METHOD = METHOD
+        CANONICAL_NAME = METHOD
+
+        async def load(self) -> AioDeferredRefreshableCredentials:
+            return credentials
+
+    session = get_session()
+    resolver = AioCredentialResolver([cast(Any, _Given())])
+    session.register_component("credential_provider", resolver)
+    return session

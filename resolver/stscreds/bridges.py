@@ -12,11 +12,10 @@ boto3 and botocore are imported inside the functions only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
-from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.cache import Clock, CredentialsCache
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
@@ -31,12 +30,6 @@ NON_EXPIRING_RECHECK = timedelta(hours=1)
 METHOD = "rolechain"
 """The ``method`` botocore shows for these credentials."""
 
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def as_cache(provider_or_cache: CredentialsProvider) -> CredentialsCache:
     """``provider_or_cache`` if it is a ``CredentialsCache``, else a new cache around it."""
@@ -45,7 +38,17 @@ def as_cache(provider_or_cache: CredentialsProvider) -> CredentialsCache:
     return CredentialsCache(provider_or_cache)
 
 
-def refresh_windows(cache: object) -> tuple[timedelta, timedelta]:
+class RefreshPolicy(Protocol):
+    """What the bridges read of a cache (``CredentialsCache`` or the asyncio one)."""
+
+    expiry_window: timedelta
+    expiry_window_jitter_frac: float
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def refresh_windows(cache: RefreshPolicy) -> tuple[timedelta, timedelta]:
     """botocore's (advisory, mandatory) windows for ``cache``.
 
     Advisory: the narrowest window the cache can draw, ``expiry_window`` less the most
@@ -53,16 +56,14 @@ def refresh_windows(cache: object) -> tuple[timedelta, timedelta]:
     or refreshes when asked. Mandatory: half of that. A cache without a window (Go's
     default) gives none: its credentials are used until they expire, as in Go.
     """
-    window = getattr(cache, "expiry_window", timedelta(0))
-    frac = getattr(cache, "expiry_window_jitter_frac", 0.0)
-    advisory = window - window * frac
+    window = cache.expiry_window
+    advisory = window - window * cache.expiry_window_jitter_frac
     return advisory, advisory / 2
 
 
-def clock_of(cache: object) -> Clock:
+def clock_of(cache: RefreshPolicy) -> Clock:
     """The cache's clock (the same ``now`` decides when both refresh)."""
-    clock = getattr(cache, "clock", None) or getattr(cache, "_clock", None)
-    return clock if callable(clock) else _utcnow
+    return cache.clock
 
 
 def refresh_metadata(
@@ -83,7 +84,9 @@ def refresh_metadata(
     }
 
 
-def set_windows(credentials: RefreshableCredentials, cache: object) -> RefreshableCredentials:
+def set_windows(
+    credentials: RefreshableCredentials, cache: RefreshPolicy
+) -> RefreshableCredentials:
     """``credentials`` with botocore's windows set from ``cache`` (see ``refresh_windows``)."""
     advisory, mandatory = refresh_windows(cache)
     # botocore reads its windows from these attributes (no constructor argument in older

@@ -48,7 +48,8 @@ DEFAULT_RETRY_BACKOFF = timedelta(seconds=30)
 Clock = Callable[[], datetime]
 
 
-def _utcnow() -> datetime:
+def utc_now() -> datetime:
+    """The current time, aware, in UTC: the default clock."""
     return datetime.now(timezone.utc)
 
 
@@ -93,7 +94,7 @@ class CredentialsCache:
         self.expiry_window = expiry_window
         self.expiry_window_jitter_frac = expiry_window_jitter_frac
         self.retry_backoff = retry_backoff
-        self._clock: Clock = clock or _utcnow
+        self._clock: Clock = clock or utc_now
         self._timestamp: Callable[[], float] = (
             time.time if clock is None else lambda: clock().timestamp()
         )
@@ -107,6 +108,11 @@ class CredentialsCache:
     def name(self) -> str:
         """The wrapped provider's name."""
         return self._provider.name
+
+    @property
+    def clock(self) -> Clock:
+        """What decides when credentials are due: ``clock=``, else the current UTC time."""
+        return self._clock
 
     @property
     def provider(self) -> CredentialsProvider:

@@ -125,7 +125,7 @@ def client_max_attempts(client: object) -> int:
     return LEGACY_MAX_ATTEMPTS if retries.get("mode") == "legacy" else DEFAULT_MAX_ATTEMPTS
 
 
-def _attempts_made(error: StsError) -> int:
+def attempts_made(error: StsError) -> int:
     """The HTTP attempts behind a failed call (botocore's ``RetryAttempts`` + 1)."""
     metadata = (error.response or {}).get("ResponseMetadata")
     retried = metadata.get("RetryAttempts") if isinstance(metadata, Mapping) else None
@@ -223,7 +223,7 @@ class WebIdentityRoleProvider:
             try:
                 response = self._call(params)
             except StsError as exc:
-                made += _attempts_made(exc)
+                made += attempts_made(exc)
                 if exc.code not in RETRYABLE_CODES or made >= budget:
                     raise
                 _sleep(random.uniform(0, 0.2 * 2**made))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -56,9 +55,6 @@ class CountingCache(CredentialsCache):
         return super().retrieve()
 
 
-JITTER_FRAC = "expiry_window_jitter_frac"
-
-
 def cache_with(
     provider: CredentialsProvider,
     clock: FakeClock,
@@ -66,12 +62,5 @@ def cache_with(
     frac: float = 0.0,
     cls: type[CredentialsCache] = CountingCache,
 ) -> Any:
-    """A cache with Go's ``expiry_window`` and ``expiry_window_jitter_frac`` (older caches
-    call the fraction ``jitter``: the keyword the constructor knows is used, and the
-    attribute the bridge reads is set as the agreed surface names it)."""
-    names = inspect.signature(cls).parameters
-    jitter = {JITTER_FRAC if JITTER_FRAC in names else "jitter": frac}
-    cache = cls(provider, expiry_window=window, clock=clock, **jitter)
-    if not hasattr(cache, JITTER_FRAC):
-        setattr(cache, JITTER_FRAC, frac)
-    return cache
+    """A cache with Go's ``expiry_window`` and ``expiry_window_jitter_frac``."""
+    return cls(provider, expiry_window=window, expiry_window_jitter_frac=frac, clock=clock)

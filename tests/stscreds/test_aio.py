@@ -20,6 +20,7 @@ from resolver.stscreds.aio import (
     AsyncCredentialsCache,
     AsyncWebIdentityRoleProvider,
     aiobotocore_credentials,
+    aiobotocore_session,
 )
 from resolver.stscreds.credentials import Credentials
 from tests.moto_support import (
@@ -223,25 +224,13 @@ def test_web_identity_reads_a_sync_token_off_the_loop(moto: MotoServer) -> None:
 
 
 def test_an_aiobotocore_session_signs_with_the_assumed_key(moto: MotoServer) -> None:
-    from aiobotocore.credentials import AioCredentialResolver
-    from aiobotocore.session import get_session
-
     async def main() -> tuple[Credentials, list[dict[str, Any]]]:
         async with sts_client(moto) as client:
             cache = AsyncCredentialsCache(
                 AsyncAssumeRoleProvider(client, ROLE, role_session_name="aio-bridge"),
                 expiry_window=timedelta(minutes=5),
             )
-            credentials = aiobotocore_credentials(cache)
-
-            class Rolechain:  # as the aio module's docstring shows
-                METHOD = "rolechain"
-
-                async def load(self) -> Any:
-                    return credentials
-
-            session = get_session()
-            session.register_component("credential_provider", AioCredentialResolver([Rolechain()]))
+            session = aiobotocore_session(cache)
             async with session.create_client(
                 "sts", region_name=REGION, endpoint_url=moto.url
             ) as bridged:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 
@@ -96,8 +97,11 @@ def client(server: FakeSts, retries: dict[str, Any] | None) -> Any:
 
 
 MODES = {"default": None, "legacy": {"mode": "legacy"}, "standard": {"mode": "standard"}}
-# botocore's default mode (no config file, no AWS_RETRY_MODE) is standard: 3 attempts.
-ATTEMPTS = {"default": 3, "legacy": 5, "standard": 3}
+MODE_ATTEMPTS = {"legacy": 5, "standard": 3}
+# botocore's default mode (no config file, no AWS_RETRY_MODE) is legacy up to 1.43 and
+# standard from 1.44: read it from the installed botocore.
+DEFAULT_MODE = str(botocore.session.get_session().get_config_variable("retry_mode"))
+ATTEMPTS = {"default": MODE_ATTEMPTS[DEFAULT_MODE], **MODE_ATTEMPTS}
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
