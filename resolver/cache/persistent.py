@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from resolver.cache.failures import (
     Attempt,
@@ -43,7 +43,7 @@ from resolver.providers.executor import (
     memory_cache,
     resolver_cache,
 )
-from resolver.stscreds.cache import CredentialsCache
+from resolver.stscreds.cache import CredentialsCache, utc_now
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 from resolver.stscreds.tokens import counting_waiters, watching_codes
 
@@ -55,10 +55,6 @@ Clock = Callable[[], datetime]
 # once, when its outermost step is done, not once per hop (which read every entry and
 # took every free lock again for each hop: quadratic in the chain's length).
 _resolving: contextvars.ContextVar[int] = contextvars.ContextVar("rolechain_steps", default=0)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CachedStep(CredentialsCache):
@@ -110,7 +106,7 @@ class DiskCachedProvider:
         self.meta = dict(meta)
         self.window = window
         self.timeout = timeout
-        self._clock: Clock = clock or _utcnow
+        self._clock: Clock = clock or utc_now
         self._last: Credentials | None = None
 
     @property

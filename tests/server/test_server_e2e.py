@@ -160,9 +160,9 @@ def test_refresh_near_expiry_happens_once_and_a_running_child_sees_new_keys(
 
     monkeypatch.setattr(cache, "time", SimpleNamespace(time=now))
     monkeypatch.setattr(
-        cache, "_utcnow", lambda: datetime.now(timezone.utc) + timedelta(seconds=offset[0])
+        cache, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(seconds=offset[0])
     )
-    monkeypatch.setattr(persistent, "_utcnow", cache._utcnow)
+    monkeypatch.setattr(persistent, "utc_now", cache.utc_now)
     child_code = (
         "import sys, boto3\nsession = boto3.Session()\nfor _ in sys.stdin:\n"
         "    print(session.get_credentials().get_frozen_credentials().access_key, flush=True)\n"
