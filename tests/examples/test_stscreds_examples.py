@@ -1,11 +1,10 @@
-"""Each program in ``examples/stscreds/`` runs as a subprocess against ``moto_server``, and
-moto's recorder shows exactly what STS received: the README's examples are real."""
+"""Each program in ``examples/stscreds/`` runs as a subprocess against ``moto_server``, from a
+regular (non-editable) install of the wheel, and moto's recorder shows exactly what STS
+received: the README's examples are real."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from tests.moto_support import (
     MotoServer,
     recorded_sts_calls,
 )
+from tests.test_packaging import Installed, install_wheel
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = ROOT / "examples" / "stscreds"
@@ -26,26 +26,36 @@ MFA_SERIAL = f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
+pytestmark = pytest.mark.packaging  # one wheel, built for the module
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """rolechain's wheel in a fresh venv (``tests/test_packaging.py``): no source tree."""
+    return install_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 def run_example(
+    installed: Installed,
     moto: MotoServer,
     name: str,
     *argv: str,
     stdin: str = "",
     env: dict[str, str] | None = None,
 ) -> str:
-    """Run ``examples/stscreds/NAME`` against ``moto`` with the caller's test keys in the
-    environment (from outside the repository); its stdout."""
+    """Run ``examples/stscreds/NAME`` with the installed wheel's interpreter against ``moto``,
+    with the caller's test keys in the environment (from outside the repository, without
+    ``PYTHONPATH``); its stdout."""
     environment = {
-        **os.environ,
+        **installed.env,
         "AWS_ENDPOINT_URL_STS": moto.url,
         "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
-        "PYTHONPATH": str(ROOT),
         **(env or {}),
     }
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *argv],
+        [str(installed.python), str(EXAMPLES / name), *argv],
         input=stdin,
         env=environment,
         cwd=moto.workdir,
@@ -64,8 +74,10 @@ def printed(stdout: str, label: str) -> list[str]:
     return [line.split(": ", 1)[1] for line in stdout.splitlines() if line.startswith(label + ":")]
 
 
-def test_assume_role_sends_every_option_and_keeps_the_session_name(moto: MotoServer) -> None:
-    out = run_example(moto, "assume_role.py", ROLE_ARN)
+def test_assume_role_sends_every_option_and_keeps_the_session_name(
+    installed: Installed, moto: MotoServer
+) -> None:
+    out = run_example(installed, moto, "assume_role.py", ROLE_ARN)
 
     calls = recorded_sts_calls(moto)
     assert [call.action for call in calls] == ["AssumeRole", "AssumeRole"]
@@ -88,9 +100,16 @@ def test_assume_role_sends_every_option_and_keeps_the_session_name(moto: MotoSer
     assert f"account {ACCOUNT_ID}, from AssumeRoleProvider" in assumed
 
 
-def test_custom_token_provider_is_asked_on_every_refresh(moto: MotoServer) -> None:
+def test_custom_token_provider_is_asked_on_every_refresh(
+    installed: Installed, moto: MotoServer
+) -> None:
     out = run_example(
-        moto, "mfa_custom_token.py", ROLE_ARN, MFA_SERIAL, env={"MFA_TOKEN_CODE": "123456"}
+        installed,
+        moto,
+        "mfa_custom_token.py",
+        ROLE_ARN,
+        MFA_SERIAL,
+        env={"MFA_TOKEN_CODE": "123456"},
     )
 
     calls = recorded_sts_calls(moto)
@@ -105,20 +124,20 @@ def test_custom_token_provider_is_asked_on_every_refresh(moto: MotoServer) -> No
 
 
 def test_custom_token_provider_code_that_is_not_six_digits_never_reaches_sts(
-    moto: MotoServer,
+    installed: Installed, moto: MotoServer
 ) -> None:
     environment = {
-        **os.environ,
+        **installed.env,
         "AWS_ENDPOINT_URL_STS": moto.url,
         "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
-        "PYTHONPATH": str(ROOT),
         "MFA_TOKEN_CODE": "00000000",  # Go's own example code: 8 digits
     }
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "mfa_custom_token.py"), ROLE_ARN, MFA_SERIAL],
+        [str(installed.python), str(EXAMPLES / "mfa_custom_token.py"), ROLE_ARN, MFA_SERIAL],
         env=environment,
+        cwd=installed.neutral,
         capture_output=True,
         text=True,
         timeout=120,
@@ -131,8 +150,10 @@ def test_custom_token_provider_code_that_is_not_six_digits_never_reaches_sts(
     assert recorded_sts_calls(moto) == []
 
 
-def test_stdin_token_provider_sends_the_code_read_from_stdin(moto: MotoServer) -> None:
-    out = run_example(moto, "mfa_stdin.py", ROLE_ARN, MFA_SERIAL, stdin="654321\n")
+def test_stdin_token_provider_sends_the_code_read_from_stdin(
+    installed: Installed, moto: MotoServer
+) -> None:
+    out = run_example(installed, moto, "mfa_stdin.py", ROLE_ARN, MFA_SERIAL, stdin="654321\n")
 
     (call,) = recorded_sts_calls(moto)
     assert call.action == "AssumeRole"
@@ -145,13 +166,13 @@ def test_stdin_token_provider_sends_the_code_read_from_stdin(moto: MotoServer) -
 
 
 def test_web_identity_sends_the_file_token_and_no_duration(
-    moto: MotoServer, tmp_path: Path
+    installed: Installed, moto: MotoServer, tmp_path: Path
 ) -> None:
     token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJleGFtcGxlIn0.c2lnbmF0dXJlLWZvci10ZXN0cw"
     token_file = tmp_path / "token"
     token_file.write_text(token)
 
-    out = run_example(moto, "web_identity.py", ROLE_ARN, str(token_file))
+    out = run_example(installed, moto, "web_identity.py", ROLE_ARN, str(token_file))
 
     (call,) = recorded_sts_calls(moto)
     assert call.action == "AssumeRoleWithWebIdentity"
@@ -165,8 +186,8 @@ def test_web_identity_sends_the_file_token_and_no_duration(
     assert "from WebIdentityCredentials" in out
 
 
-def test_boto3_bridge_assumes_once_for_many_calls(moto: MotoServer) -> None:
-    out = run_example(moto, "boto3_bridge.py", ROLE_ARN)
+def test_boto3_bridge_assumes_once_for_many_calls(installed: Installed, moto: MotoServer) -> None:
+    out = run_example(installed, moto, "boto3_bridge.py", ROLE_ARN)
 
     calls = recorded_sts_calls(moto)
     assert [call.action for call in calls] == ["AssumeRole"] + ["GetCallerIdentity"] * 3
@@ -181,8 +202,10 @@ def test_boto3_bridge_assumes_once_for_many_calls(moto: MotoServer) -> None:
     )
 
 
-def test_asyncio_bridge_assumes_once_for_concurrent_calls(moto: MotoServer) -> None:
-    out = run_example(moto, "asyncio_bridge.py", ROLE_ARN)
+def test_asyncio_bridge_assumes_once_for_concurrent_calls(
+    installed: Installed, moto: MotoServer
+) -> None:
+    out = run_example(installed, moto, "asyncio_bridge.py", ROLE_ARN)
 
     calls = recorded_sts_calls(moto)
     assert [call.action for call in calls] == ["AssumeRole"] + ["GetCallerIdentity"] * 3
