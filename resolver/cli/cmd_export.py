@@ -20,19 +20,6 @@ from resolver.timefmt import rfc3339_seconds
 logger = logging.getLogger(__name__)
 
 
-MANAGED_VARIABLES = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ACCOUNT_ID",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-)
-"""Every variable ``export --format env`` and ``exec`` set or unset: none is left stale."""
-
-
 def effective_region(chain_region: str | None, environ: Mapping[str, str]) -> str | None:
     """The region the SDKs would use: ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the chain's."""
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or chain_region
@@ -40,7 +27,7 @@ def effective_region(chain_region: str | None, environ: Mapping[str, str]) -> st
 
 def credential_variables(credentials: Credentials, region: str | None) -> dict[str, str]:
     """The environment variables that carry ``credentials`` (and the region, if known);
-    the rest of ``MANAGED_VARIABLES`` are to be unset."""
+    the rest of ``formats.MANAGED_VARIABLES`` are to be unset."""
     variables = {
         "AWS_ACCESS_KEY_ID": credentials.access_key_id,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,

@@ -24,7 +24,6 @@ from resolver.errors import ProviderError, StsError, remember
 from resolver.stscreds.assume_role import DEFAULT_DURATION, AssumeRoleProvider
 from resolver.stscreds.bridges import (
     METHOD,
-    clock_of,
     refresh_metadata,
     refresh_windows,
     set_windows,
@@ -162,7 +161,7 @@ class AsyncAssumeRoleProvider:
     async def retrieve(self) -> Credentials:
         """Await AssumeRole (asking for an MFA code first when configured)."""
         sync = self.sync
-        hop = getattr(sync, "hop", None)
+        hop = sync.hop
         params = sync.request()
         if sync.serial_number and sync.token_provider is not None:
             params["TokenCode"] = await token_code(sync.token_provider, sync.serial_number, hop)
@@ -350,7 +349,7 @@ def aiobotocore_credentials(
     cache = provider_or_cache
     if not isinstance(cache, (AsyncCredentialsCache, CredentialsCache)):
         cache = AsyncCredentialsCache(cache)
-    clock = clock_of(cache)
+    clock = cache.clock
     advisory, _ = refresh_windows(cache)
 
     async def refresh() -> dict[str, str | None]:

@@ -61,11 +61,6 @@ def refresh_windows(cache: RefreshPolicy) -> tuple[timedelta, timedelta]:
     return advisory, advisory / 2
 
 
-def clock_of(cache: RefreshPolicy) -> Clock:
-    """The cache's clock (the same ``now`` decides when both refresh)."""
-    return cache.clock
-
-
 def refresh_metadata(
     credentials: Credentials, now: datetime, advisory: timedelta
 ) -> dict[str, str | None]:
@@ -109,7 +104,7 @@ def botocore_credentials(provider_or_cache: CredentialsProvider) -> RefreshableC
     from botocore.credentials import DeferredRefreshableCredentials
 
     cache = as_cache(provider_or_cache)
-    clock = clock_of(cache)
+    clock = cache.clock  # the same ``now`` decides when both refresh
     advisory, _ = refresh_windows(cache)
 
     def refresh() -> dict[str, str | None]:
