@@ -129,27 +129,31 @@ def request_of(values: "Mapping[str, Any]") -> Request:
     return values.get("profile"), values.get("config"), fmt, override_lines(values)
 
 
-def export_request(argv: "Sequence[str]") -> Request | None:
+def export_request(argv: "Sequence[str]", *, answerable: bool = True) -> Request | None:
     """The ``Request`` of ``rolechain [GLOBAL FLAGS] export [P] [EXPORT FLAGS]`` when
-    argparse would read ``argv`` the same way; None for anything else (the full CLI's)."""
+    argparse would read ``argv`` the same way; None for anything else (the full CLI's).
+    ``answerable``: also None for a flag a ready answer may not serve (``--no-cache``);
+    without it, such a flag is read like the others (what a command asks for)."""
     values: dict[str, Any] = {flag.dest: flag.default() for flag in (*GLOBAL_FLAGS, *EXPORT_FLAGS)}
     index: int | None = 0
     while index is not None and index < len(argv) and argv[index].startswith("-"):
-        index = _take_flag(argv, index, _GLOBAL, values)
+        index = _take_flag(argv, index, _GLOBAL, values, answerable)
     if index is None or argv[index : index + 1] != ["export"]:
         return None
     values["profile"] = None
     index += 1
     while index is not None and index < len(argv):
-        index = _take_word(argv, index, values)
+        index = _take_word(argv, index, values, answerable)
     return None if index is None else request_of(values)
 
 
-def _take_word(argv: "Sequence[str]", index: int, values: "dict[str, Any]") -> int | None:
+def _take_word(
+    argv: "Sequence[str]", index: int, values: "dict[str, Any]", answerable: bool
+) -> int | None:
     """Read ``export``'s flag or profile at ``argv[index]``; the next index, or None."""
     word = argv[index]
     if word.startswith("-"):
-        return _take_flag(argv, index, _EXPORT, values)
+        return _take_flag(argv, index, _EXPORT, values, answerable)
     if values["profile"] is not None or not word:
         return None  # a second positional is argparse's error; "" is no profile to serve
     values["profile"] = word
@@ -157,13 +161,17 @@ def _take_word(argv: "Sequence[str]", index: int, values: "dict[str, Any]") -> i
 
 
 def _take_flag(
-    argv: "Sequence[str]", index: int, flags: "Mapping[str, Flag]", values: "dict[str, Any]"
+    argv: "Sequence[str]",
+    index: int,
+    flags: "Mapping[str, Flag]",
+    values: "dict[str, Any]",
+    answerable: bool,
 ) -> int | None:
     """Read the flag at ``argv[index]`` (and its value) into ``values``; the next index, or
     None when the fast path does not take it."""
     name, equals, value = argv[index].partition("=")
     flag = flags.get(name)
-    if flag is None or not flag.serves or (equals and not flag.value):
+    if flag is None or (answerable and not flag.serves) or (equals and not flag.value):
         return None
     if not flag.value:
         values[flag.dest] = True

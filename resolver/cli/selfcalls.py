@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING
 
 from resolver.chain.paths import command_argv
 from resolver.chain.types import Chain, ProcessSource
-from resolver.cli.fastpath import EXPORT_FLAGS, GLOBAL_FLAGS, Flag
+from resolver.cli.fastpath import export_request
 from resolver.errors import ChainError, ResolverError
 
 if TYPE_CHECKING:
     from resolver.config.profiles import ProfileSet
 
 MAX_FOLLOWED = 16  # as resolver.providers.bases.process.MAX_NESTED_PROCESSES
-_GLOBAL = {name: flag for flag in GLOBAL_FLAGS for name in flag.names}
-_EXPORT = {name: flag for flag in EXPORT_FLAGS for name in flag.names}
 
 Target = tuple[str | None, str | None]
 """The profile a command exports (None: the environment's choice) and its ``--config``."""
@@ -57,35 +55,10 @@ def _rolechain_words(argv: Sequence[str]) -> Sequence[str] | None:
 
 
 def _export_target(words: Sequence[str]) -> Target | None:
-    values: dict[str, str | None] = {"config": None, "profile": None}
-    index: int | None = 0
-    while index is not None and index < len(words) and words[index].startswith("-"):
-        index = _skip_flag(words, index, _GLOBAL, values)
-    if index is None or words[index : index + 1] != ["export"]:
-        return None
-    index += 1
-    while index is not None and index < len(words):
-        if words[index].startswith("-"):
-            index = _skip_flag(words, index, _EXPORT, values)
-        else:
-            values["profile"] = values["profile"] or words[index]
-            index += 1
-    return None if index is None else (values["profile"], values["config"])
-
-
-def _skip_flag(
-    words: Sequence[str], index: int, flags: Mapping[str, Flag], values: dict[str, str | None]
-) -> int | None:
-    name, equals, value = words[index].partition("=")
-    flag = flags.get(name)
-    if flag is None:
-        return None
-    if flag.value and not equals:
-        index += 1
-        value = words[index] if index < len(words) else ""
-    if flag.dest == "config":
-        values["config"] = value
-    return index + 1
+    """The profile and ``--config`` of ``export``'s words, read as argparse would read them
+    (``fastpath.export_request``'s one grammar); None when they are no export."""
+    request = export_request(words, answerable=False)
+    return None if request is None else (request[0], request[1])
 
 
 PlanOf = Callable[[str, str | None], Chain]
