@@ -12,12 +12,17 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from resolver.cli.cmd_export import credential_variables, effective_region
 from resolver.cli.formats import MANAGED_VARIABLES
 from resolver.context import Context
 from resolver.errors import ResolverError, printable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.chain.overrides import Overrides
+    from resolver.stscreds.tokens import TokenProvider
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
 # What a terminal sends to its whole foreground process group, child included: forwarding
@@ -118,6 +123,37 @@ def start(argv: list[str], environment: dict[str, str]) -> subprocess.Popen[byte
         return 126
 
 
+def served_environment(
+    args: argparse.Namespace,
+    profile: str | None,
+    ctx: Context,
+    overrides: Overrides,
+    token_provider: TokenProvider | None,
+) -> tuple[dict[str, str], Callable[[], None]]:
+    """Start the server ``--server`` or ``--imds`` asks for: the child's environment (the
+    server's variables, without what would shadow it) and the function that stops it."""
+    if getattr(args, "server", False):
+        from resolver.server.lifecycle import SHADOWING, start_for_exec
+
+        shadowing: Sequence[str] = SHADOWING
+        variables, chain_region, stop = start_for_exec(
+            profile, args.config, ctx, overrides, token_provider
+        )
+    else:
+        from resolver.server.imds_lifecycle import IMDS_SHADOWING, start_imds_for_exec
+
+        shadowing = IMDS_SHADOWING
+        variables, chain_region, stop = start_imds_for_exec(
+            profile, args.config, ctx, overrides, token_provider, v1=getattr(args, "imds_v1", False)
+        )
+    from resolver.server.lifecycle import without_shadowing
+
+    region = effective_region(chain_region, ctx.environ)
+    if region:
+        variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
+    return without_shadowing(child_environment(variables, ctx.environ), shadowing), stop
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Resolve, start the command, forward signals, return its exit status."""
     profile, argv = split_words(args)
@@ -127,16 +163,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     overrides, token_provider = overrides_from_args(args, ctx.environ), token_from_args(args)
     stop_server = None
-    if getattr(args, "server", False):
-        from resolver.server.lifecycle import start_for_exec, without_shadowing
-
-        variables, chain_region, stop_server = start_for_exec(
-            profile, args.config, ctx, overrides, token_provider
-        )
-        region = effective_region(chain_region, ctx.environ)
-        if region:
-            variables["AWS_REGION"] = variables["AWS_DEFAULT_REGION"] = region
-        environment = without_shadowing(child_environment(variables, ctx.environ))
+    if any(getattr(args, flag, False) for flag in ("server", "imds", "imds_v1")):
+        environment, stop_server = served_environment(args, profile, ctx, overrides, token_provider)
     else:
         from resolver.api import resolution
 

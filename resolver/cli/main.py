@@ -84,12 +84,15 @@ Exits with CMD's status (127: not found, 126: not executable).
 
 With --server, CMD gets no keys but a local credential endpoint instead
 (AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN), which its SDK
-asks again before the credentials expire; it stops when CMD exits.
+asks again before the credentials expire; it stops when CMD exits. --imds does the same
+with a local EC2 instance metadata service (IMDSv2, AWS_EC2_METADATA_SERVICE_ENDPOINT),
+for programs that know only that.
 
 examples:
   rolechain exec prod-admin -- aws sts get-caller-identity
   AWS_PROFILE=prod-admin rolechain exec -- terraform plan
   rolechain exec --server prod-admin -- terraform apply
+  rolechain exec --imds prod-admin -- java -jar tool.jar
 """,
     "serve": """\
 Serves each profile's credentials at http://HOST:PORT/profiles/NAME (the container
@@ -97,8 +100,13 @@ credentials protocol every AWS SDK and the AWS CLI speak) until Ctrl-C or SIGTER
 prints the two export lines per profile. --host takes loopback addresses only; the
 token comes from --token-file (created 0600) or is generated and printed once.
 
-example:
+With --imds it serves one profile as the EC2 instance metadata service (IMDSv2: a session
+token from PUT /latest/api/token, then the role's credentials) at the printed
+AWS_EC2_METADATA_SERVICE_ENDPOINT; --imds-v1 also answers requests without a token.
+
+examples:
   rolechain serve prod-admin --port 9911 --token-file ~/.config/rolechain/server-token
+  rolechain serve --imds prod-admin --port 9912
 """,
     "setup": """\
 Prints a [profile PROFILE-via-rolechain] section whose credential_process runs this
@@ -210,8 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("exec", help="run a command with a profile's credentials")
     add_override_flags(cmd)
-    cmd.add_argument(
+    served = cmd.add_mutually_exclusive_group()
+    served.add_argument(
         "--server", action="store_true", help="serve refreshing credentials to the command"
+    )
+    served.add_argument(
+        "--imds", action="store_true", help="serve them as an EC2 instance metadata service"
+    )
+    cmd.add_argument(
+        "--imds-v1", action="store_true", help="with --imds: answer requests without a token"
     )
     cmd.add_argument(
         "argv",
@@ -226,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     cmd.add_argument("--token-file", metavar="FILE", help="token file (created 0600)")
     cmd.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    cmd.add_argument(
+        "--imds", action="store_true", help="serve one profile as an EC2 metadata service"
+    )
+    cmd.add_argument(
+        "--imds-v1", action="store_true", help="with --imds: answer requests without a token"
+    )
 
     cmd = commands.add_parser(
         "setup", help="print (or --write) a config section that runs rolechain for a profile"

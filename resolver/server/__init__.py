@@ -1,1 +1,2 @@
-"""The local credential server: the ECS container credentials protocol on loopback."""
+"""The local credential servers on loopback: the ECS container credentials protocol and the
+EC2 instance metadata service (IMDSv2)."""

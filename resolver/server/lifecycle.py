@@ -23,7 +23,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from resolver.errors import ResolverError, remember
-from resolver.server.listener import CredentialServer
+from resolver.server.container import ContainerRoutes
+from resolver.server.listener import CredentialServer, Routes
 from resolver.server.source import DEFAULT_MARGIN, Fetch, ProfileSource
 
 TYPE_CHECKING = False
@@ -39,14 +40,17 @@ TOKEN_BYTES = 32
 URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 TOKEN_FILE_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
-# What would shadow the server in an SDK's chain (keys come first; a relative URI or a
-# token file wins over ours).
+# What would shadow the server in an SDK's chain (keys and a web identity come first; a
+# relative URI or a token file wins over ours).
 SHADOWING = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     TOKEN_FILE_VARIABLE,
 )
@@ -144,9 +148,11 @@ def _write_atomically(path: Path, token: str, *, replace: bool) -> bool:
             os.unlink(temporary)
 
 
-def without_shadowing(environment: dict[str, str]) -> dict[str, str]:
-    """``environment`` without the variables that would shadow the server (``SHADOWING``)."""
-    return {name: value for name, value in environment.items() if name not in SHADOWING}
+def without_shadowing(
+    environment: dict[str, str], shadowing: Sequence[str] = SHADOWING
+) -> dict[str, str]:
+    """``environment`` without the variables that would shadow the server (``shadowing``)."""
+    return {name: value for name, value in environment.items() if name not in shadowing}
 
 
 def profile_path(profile: str) -> str:
@@ -170,14 +176,13 @@ class Endpoint:
         return {URI_VARIABLE: url, TOKEN_VARIABLE: self.token}
 
 
-def _bind(
-    host: str, port: int, sources: dict[str, ProfileSource], token: str, verbose: bool
-) -> CredentialServer:
+def bind(host: str, port: int, routes: Routes, verbose: bool) -> CredentialServer:
+    """A server for ``routes`` listening on loopback ``host:port``; one-line errors."""
     family, address = loopback_address(host)
     if not 0 <= port <= 65535:
         raise ResolverError(f"--port {port} is not a TCP port (0-65535; 0 picks a free one)")
     try:
-        return CredentialServer((address, port), sources, token, family=family, verbose=verbose)
+        return CredentialServer((address, port), routes, family=family, verbose=verbose)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ResolverError(f"port {port} on {address} is in use") from None
@@ -214,17 +219,29 @@ def serve(
     sources: dict[str, ProfileSource] = {}
     for name in names:
         api.plan(name, config=config, overrides=overrides, context=ctx)
-        fetch = _fetcher(name, config, overrides, token_provider, ctx)
+        fetch = fetcher(name, config, overrides, token_provider, ctx)
         sources[profile_path(name)] = ProfileSource(name, fetch, margin=margin)
     if prime:
         for source in sources.values():
             source.prime()
     secret = token or new_token()
-    server = _bind(host, port, sources, secret, verbose)
+    server = bind(host, port, ContainerRoutes(sources, secret), verbose)
+    base = base_url(server)
+    urls = {name: base + profile_path(name) for name in names}
+    with running(server):
+        yield Endpoint(urls[names[0]], secret, urls, server)
+
+
+def base_url(server: CredentialServer) -> str:
+    """``http://HOST:PORT`` of ``server``."""
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    base = f"http://{shown}:{bound_port}"
-    urls = {name: base + profile_path(name) for name in names}
+    return f"http://{shown}:{bound_port}"
+
+
+@contextmanager
+def running(server: CredentialServer) -> Iterator[CredentialServer]:
+    """``server`` serving in a thread of its own until the block ends; then closed."""
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.2},
@@ -233,14 +250,14 @@ def serve(
     )
     thread.start()
     try:
-        yield Endpoint(urls[names[0]], secret, urls, server)
+        yield server
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
 
 
-def _fetcher(
+def fetcher(
     profile: str,
     config: str | None,
     overrides: Overrides | None,

@@ -1,4 +1,6 @@
-"""``CredentialServer``: one selector loop serving every connection, bounded in number.
+"""``CredentialServer``: one selector loop serving every connection, bounded in number,
+for either protocol: what a request gets is its ``Routes``' to say (the container
+protocol's in ``container``, the instance metadata service's in ``imds``).
 
 Warm answers are bytes in memory, so one thread answers them all without a thread per
 connection (and the GIL hand-offs that costs); a request whose profile has nothing valid
@@ -12,23 +14,22 @@ presented a valid token is *pending*; when the slots are full (or pending ones h
 closed to make room. A new connection is refused only when every slot holds a client that
 presented the token. Heads already received are read before new connections are
 accepted, and at most ``ACCEPT_BATCH`` are accepted at a time, so a client that sent its
-head is judged before newer ones can push it out. Tokens are compared in constant time.
+head is judged before newer ones can push it out.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
 import selectors
 import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from typing import Protocol
 
 from resolver.server import protocol
-from resolver.server.protocol import BadRequest, error_body, parse_head, response
+from resolver.server.protocol import BadRequest, Reply, Request, error_body, parse_head, response
 from resolver.server.source import ProfileSource
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,16 @@ DRAIN_SECONDS = 1.0
 _BUSY_BODY = error_body("Busy", "too many connections")
 _BUSY = response(503, _BUSY_BODY)
 _LATE_BODY = error_body("Timeout", "request head not received in time")
+
+
+class Routes(Protocol):
+    """What a protocol serves: its sources, and each request's refusal or source."""
+
+    sources: dict[str, ProfileSource]
+
+    def check(self, request: Request) -> Reply | ProfileSource:
+        """A reply to send at once, or the source to answer from (``ready``/``answer``)."""
+        ...
 
 
 class _Connection:
@@ -57,22 +68,20 @@ class _Connection:
 
 
 class CredentialServer:
-    """Serves ``sources`` (path -> ProfileSource) to clients presenting ``token``."""
+    """Serves ``routes`` on ``address``."""
 
     write_timeout = 5.0
 
     def __init__(
         self,
         address: tuple[str, int],
-        sources: Mapping[str, ProfileSource],
-        token: str,
+        routes: Routes,
         *,
         family: socket.AddressFamily = socket.AF_INET,
         max_connections: int = MAX_CONNECTIONS,
         verbose: bool = False,
     ) -> None:
-        self.sources = dict(sources)
-        self._token = token.encode()
+        self.routes = routes
         self.verbose = verbose
         self.max_connections = max_connections
         self._log_lock = threading.Lock()
@@ -96,31 +105,19 @@ class CredentialServer:
         self._handed_off = threading.BoundedSemaphore(max_connections)
 
     def __repr__(self) -> str:
-        return f"CredentialServer({self.server_address!r}, paths={sorted(self.sources)!r})"
+        return f"CredentialServer({self.server_address!r}, {self.routes!r})"
 
-    def route(self, method: str, path: str, authorization: tuple[str, ...]) -> tuple[int, bytes]:
-        """Status and body: 401 no token, 403 wrong token, 405 not GET, 404 unknown path;
-        else the profile's answer (which may wait for a fetch)."""
-        found = self.check(method, path, authorization)
+    @property
+    def sources(self) -> dict[str, ProfileSource]:
+        """The routes' sources, by path."""
+        return self.routes.sources
+
+    def route(self, request: Request) -> Reply:
+        """The reply to ``request`` (which may wait for a fetch)."""
+        found = self.routes.check(request)
         if isinstance(found, ProfileSource):
-            return found.answer()
+            return Reply(*found.answer())
         return found
-
-    def check(
-        self, method: str, path: str, authorization: tuple[str, ...]
-    ) -> tuple[int, bytes] | ProfileSource:
-        """The refusal for a request, or the source to answer it from."""
-        if not authorization:
-            return 401, error_body("Unauthorized", "missing Authorization header")
-        given = authorization[0].encode() if len(authorization) == 1 else b""
-        if not hmac.compare_digest(given, self._token):
-            return 403, error_body("Forbidden", "wrong authorization token")
-        if method != "GET":
-            return 405, error_body("MethodNotAllowed", "only GET is supported")
-        source = self.sources.get(path)
-        if source is None:
-            return 404, error_body("NotFound", "no profile is served at this path")
-        return source
 
     def log(self, method: str, path: str, status: int, seconds: float) -> None:
         """One line per request with ``verbose``; otherwise server errors only."""
@@ -228,25 +225,25 @@ class CredentialServer:
             request = parse_head(bytes(c.buffer[:end]))
         except BadRequest as exc:
             c.drain = DRAIN_BYTES
-            self._reply(selector, c, exc.status, error_body("BadRequest", str(exc)))
+            self._reply(selector, c, Reply(exc.status, error_body("BadRequest", str(exc))))
             return
         c.what = (request.method, request.path)
-        found = self.check(request.method, request.path, request.authorization)
+        found = self.routes.check(request)
         if isinstance(found, ProfileSource):
             del self._pending[c.sock]  # it has the token: no longer evictable
             body = found.ready()
             if body is None:
                 self._hand_off(selector, c, found)
                 return
-            found = (200, body)
-        self._reply(selector, c, *found)
+            found = Reply(200, body)
+        self._reply(selector, c, found)
 
     def _hand_off(
         self, selector: selectors.BaseSelector, c: _Connection, source: ProfileSource
     ) -> None:
         """Answer from ``source`` in a thread of its own (it must fetch first)."""
         if not self._handed_off.acquire(blocking=False):  # as many as connections, at most
-            self._reply(selector, c, 503, _BUSY_BODY)
+            self._reply(selector, c, Reply(503, _BUSY_BODY))
             return
         selector.unregister(c.sock)
         del self._connections[c.sock]
@@ -270,12 +267,10 @@ class CredentialServer:
 
         threading.Thread(target=answer, name="rolechain-answer", daemon=True).start()
 
-    def _reply(
-        self, selector: selectors.BaseSelector, c: _Connection, status: int, body: bytes
-    ) -> None:
-        c.out = response(status, body)
+    def _reply(self, selector: selectors.BaseSelector, c: _Connection, reply: Reply) -> None:
+        c.out = reply.encode()
         c.deadline = time.monotonic() + self.write_timeout
-        self.log(*c.what, status, time.monotonic() - c.started)
+        self.log(*c.what, reply.status, time.monotonic() - c.started)
         self._flush(selector, c)
 
     def _flush(self, selector: selectors.BaseSelector, c: _Connection) -> None:
@@ -321,7 +316,7 @@ class CredentialServer:
                 self._close(selector, c)
             else:
                 c.drain = DRAIN_BYTES
-                self._reply(selector, c, 408, _LATE_BODY)
+                self._reply(selector, c, Reply(408, _LATE_BODY))
 
     def _close(self, selector: selectors.BaseSelector, c: _Connection) -> None:
         self._pending.pop(c.sock, None)

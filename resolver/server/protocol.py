@@ -1,9 +1,9 @@
 """The HTTP side of the credential server: bounded request parsing and responses.
 
-Only what the container credentials protocol needs: ``GET PATH`` with an
-``Authorization`` header. The request line and headers together are bounded
-(``MAX_HEAD``), the client has ``READ_TIMEOUT`` seconds to send them (the listener
-enforces both), and every response closes the connection.
+Only what the two protocols need: the method, the path and the few headers they read
+(``KEPT_HEADERS``; the others are checked for form and dropped). The request line and
+headers together are bounded (``MAX_HEAD``), the client has ``READ_TIMEOUT`` seconds to
+send them (the listener enforces both), and every response closes the connection.
 """
 
 from __future__ import annotations
@@ -14,6 +14,16 @@ from dataclasses import dataclass
 MAX_HEAD = 8 * 1024
 READ_TIMEOUT = 5.0
 MAX_HEADERS = 64
+KEPT_HEADERS = frozenset(
+    {
+        "authorization",
+        "x-aws-ec2-metadata-token",
+        "x-aws-ec2-metadata-token-ttl-seconds",
+        "x-forwarded-for",
+    }
+)
+JSON = "application/json"
+TEXT = "text/plain"
 
 REASONS = {
     200: "OK",
@@ -38,15 +48,38 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    """A parsed request head: method, path (query dropped), the Authorization header
-    values (repr hides them)."""
+    """A parsed request head: method, path (query dropped), and the ``KEPT_HEADERS`` as
+    (lower-case name, value) pairs (repr hides them: they hold tokens)."""
 
     method: str
     path: str
-    authorization: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"Request({self.method!r}, {self.path!r})"
+
+    def header(self, name: str) -> tuple[str, ...]:
+        """Every value of the header ``name`` (lower case), in order."""
+        return tuple(value for key, value in self.headers if key == name)
+
+    @property
+    def authorization(self) -> tuple[str, ...]:
+        """The Authorization header's values."""
+        return self.header("authorization")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response to send: status, body, content type and extra header lines."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def encode(self) -> bytes:
+        """The complete HTTP response."""
+        return response(self.status, self.body, self.content_type, self.headers)
 
 
 def parse_head(head: bytes) -> Request:
@@ -64,22 +97,29 @@ def parse_head(head: bytes) -> Request:
         raise BadRequest(400, "malformed request target")
     if len(lines) - 1 > MAX_HEADERS:
         raise BadRequest(400, "too many headers")
-    authorization: list[str] = []
+    kept: list[tuple[str, str]] = []
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon or not name or name != name.strip():
             raise BadRequest(400, "malformed header line")
-        if name.lower() == "authorization":
-            authorization.append(value.strip())
-    return Request(method, target.split("?", 1)[0], tuple(authorization))
+        if name.lower() in KEPT_HEADERS:
+            kept.append((name.lower(), value.strip()))
+    return Request(method, target.split("?", 1)[0], tuple(kept))
 
 
-def response(status: int, body: bytes) -> bytes:
+def response(
+    status: int,
+    body: bytes,
+    content_type: str = JSON,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> bytes:
     """A complete HTTP/1.1 response that closes the connection."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
     head = (
         f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
-        "Content-Type: application/json\r\n"
+        f"Content-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\n"
+        f"{extra}"
         "Cache-Control: no-store\r\n"
         "Connection: close\r\n\r\n"
     )

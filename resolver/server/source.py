@@ -37,6 +37,8 @@ NON_EXPIRING = timedelta(hours=1)
 DEFAULT_WAIT = 30.0
 
 Fetch = Callable[[], Credentials]
+Render = Callable[[Credentials, float], tuple[bytes, float]]
+"""Credentials and the time now (POSIX seconds) -> the answer's body and its expiry."""
 
 
 def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
@@ -75,8 +77,9 @@ def mfa_unavailable(profile: str, exc: TokenError) -> bytes:
 
 
 class ProfileSource:
-    """The answers for one profile (see the module docstring). ``clock`` and ``margin``
-    are the test hooks for expiry."""
+    """The answers for one profile (see the module docstring), as ``render`` writes them
+    (default: the container protocol's). ``clock`` and ``margin`` are the test hooks for
+    expiry."""
 
     def __init__(
         self,
@@ -86,9 +89,11 @@ class ProfileSource:
         margin: timedelta = DEFAULT_MARGIN,
         clock: Callable[[], float] = time.time,
         wait: float = DEFAULT_WAIT,
+        render: Render = render,
     ) -> None:
         self.profile = profile
         self._fetch = fetch
+        self._render = render
         self.margin = margin
         self.clock = clock
         self.wait = wait
@@ -98,6 +103,12 @@ class ProfileSource:
 
     def __repr__(self) -> str:
         return f"ProfileSource({self.profile!r})"
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """The credentials last fetched, if any (valid or not)."""
+        current = self._answer
+        return current.credentials if current else None
 
     def ready(self) -> bytes | None:
         """The answer if one is valid (starting a refresh inside the margin), without
@@ -188,7 +199,7 @@ class ProfileSource:
         if current is not None and credentials is current.credentials:
             body, expires_at = current.body, current.expires_at
         else:
-            body, expires_at = render(credentials, now)
+            body, expires_at = self._render(credentials, now)
         refresh_at = expires_at - self.margin.total_seconds()
         if refresh_at <= now:  # still inside the margin: the caches had nothing newer
             refresh_at = min(now + RETRY_AFTER, expires_at)

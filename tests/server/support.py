@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from resolver.server.container import ContainerRoutes
 from resolver.server.listener import CredentialServer
 from resolver.server.source import ProfileSource
 from resolver.stscreds.credentials import Credentials
@@ -60,7 +61,7 @@ class FakeFetch:
 def running(
     sources: dict[str, ProfileSource], token: str = "t" * 43, **kw: Any
 ) -> Iterator[CredentialServer]:
-    server = CredentialServer(("127.0.0.1", 0), sources, token, **kw)
+    server = CredentialServer(("127.0.0.1", 0), ContainerRoutes(sources, token), **kw)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

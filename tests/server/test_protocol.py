@@ -136,10 +136,11 @@ def test_only_loopback_hosts_are_accepted() -> None:
 
 
 def test_a_port_out_of_range_is_one_clear_error() -> None:
-    from resolver.server.lifecycle import _bind
+    from resolver.server.container import ContainerRoutes
+    from resolver.server.lifecycle import bind
 
     with pytest.raises(ResolverError, match="not a TCP port"):
-        _bind("127.0.0.1", 70000, {}, TOKEN, False)
+        bind("127.0.0.1", 70000, ContainerRoutes({}, TOKEN), False)
 
 
 def test_token_file_is_created_private_and_refused_when_readable(
