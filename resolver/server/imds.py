@@ -39,7 +39,7 @@ CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials"
 IDENTITY_PATH = "/latest/dynamic/instance-identity/document"
 TTL_HEADER = "x-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "x-aws-ec2-metadata-token"
-_TTL = re.compile(r"[0-9]{1,5}")
+_TTL = re.compile(r"[0-9]{1,10}")
 _SLASHES = re.compile(r"/{2,}")
 LISTINGS = {
     "/latest": "api\ndynamic\nmeta-data",

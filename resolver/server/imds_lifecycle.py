@@ -24,6 +24,7 @@ from resolver.server.lifecycle import (
     base_url,
     bind,
     fetcher,
+    loopback_address,
     running,
 )
 from resolver.server.listener import CredentialServer
@@ -105,6 +106,7 @@ def serve_imds(
     seconds) times the session tokens."""
     from resolver import api
 
+    loopback_address(host)  # refused before anything is fetched
     ctx = api.context_of(environ, context)
     chain = api.plan(profile, config=config, overrides=overrides, context=ctx)
     fetch = fetcher(profile, config, overrides, token_provider, ctx)
