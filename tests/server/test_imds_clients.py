@@ -216,3 +216,20 @@ def test_serve_imds_usage_errors_are_one_line(
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 4 and all(line.startswith("rolechain: error: ") for line in lines)
     assert "one profile" in lines[0] and "one profile" in lines[1] and "loopback" in lines[2]
+
+
+V1_CHILD = """
+import json, os, urllib.request
+base = os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"]
+path = "latest/meta-data/iam/security-credentials/"
+role = urllib.request.urlopen(base + path, timeout=10).read().decode()
+print(json.load(urllib.request.urlopen(base + path + role, timeout=10))["Code"], role)
+"""
+
+
+def test_exec_imds_v1_answers_a_client_without_a_token(sts: MotoServer) -> None:
+    v1 = run_rolechain("exec", "--imds-v1", "admin", "--", sys.executable, "-c", V1_CHILD)
+    v2 = run_rolechain("exec", "--imds", "admin", "--", sys.executable, "-c", V1_CHILD)
+    assert v1.returncode == 0, v1.stderr
+    assert v1.stdout.split() == ["Success", "admin"]
+    assert v2.returncode == 1 and "HTTP Error 401" in v2.stderr
