@@ -211,9 +211,7 @@ def test_the_provider_sends_the_chosen_pair_and_the_options(tmp_path: Path) -> N
     xml = saml_xml([[f"{READER},{OTHER_PROVIDER}"], [f"{ADMIN},{PROVIDER}"]])
     response = tmp_path / "response"
     response.write_text(encoded(xml, wrap=64) + "\n")
-    helper = SamlProcess(
-        helper_command(helper_script(tmp_path), response), environ={}, label="idp"
-    )
+    helper = SamlProcess(helper_command(helper_script(tmp_path), response), environ={}, label="idp")
     sts = StubSts()
     provider = SamlRoleProvider(
         sts, READER, helper, duration=7200, policy='{"Version":"2012-10-17"}',
