@@ -97,10 +97,7 @@ def never_shown(text: str, response: str) -> None:
 
 
 def disk_holds(root: Path, needle: str) -> bool:
-    for path in root.rglob("*"):
-        if path.is_file() and needle.encode() in path.read_bytes():
-            return True
-    return False
+    return any(p.is_file() and needle.encode() in p.read_bytes() for p in root.rglob("*"))
 
 
 def test_saml_base_then_tagged_hops_each_signed_by_the_step_before(

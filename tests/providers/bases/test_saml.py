@@ -160,7 +160,7 @@ def test_a_long_list_of_offered_roles_is_cut() -> None:
 
 
 def test_no_role_attribute_at_all() -> None:
-    with pytest.raises(AssertionProblem, match="no https://aws.amazon.com/SAML/Attributes/Role"):
+    with pytest.raises(AssertionProblem, match=r"no https://aws\.amazon\.com/SAML/Attributes/Role"):
         choose_principal(assertion_of(saml_xml([])), ADMIN, None)
 
 
