@@ -156,7 +156,7 @@ _SEEN: dict[str, None] = {}  # an ordered set: the oldest go first past MAX_REME
 SECRET_FIELDS = (
     "SessionToken|sessionKey|SigninToken|SecretAccessKey|aws_secret_access_key|"
     "aws_session_token|Password|X-Amz-Security-Token|Authorization|accessToken|"
-    "refreshToken|clientSecret|deviceCode|TokenCode|WebIdentityToken|Token"
+    "refreshToken|clientSecret|deviceCode|TokenCode|WebIdentityToken|Token|SAMLAssertion"
 )
 
 

@@ -235,6 +235,19 @@ PLANNED: list[tuple[str, type[ResolverError], str, dict[str, Any]]] = [
     ("too-deep", ConfigError, "a", {"toml": ["x = " + "[" * 40 + "]" * 40]}),
     ("invalid-ini", ConfigError, "a", {"ini": ["[profile a", *KEYS]}),
 ]
+# The SAML base (resolver.chain.sources.check_saml_keys)
+SAML = ["[profile a]", f"role_arn = {ROLE_A}", "saml_process = saml-helper"]
+PLANNED += [
+    ("saml-without-role", ChainError, "a", {"ini": ["[profile a]", "saml_process = x"]}),
+    (
+        "principal-without-saml",
+        ChainError,
+        "a",
+        {"ini": ["[profile a]", *KEYS, "principal_arn = arn:aws:iam::1:saml-provider/p"]},
+    ),
+    ("saml-unsent-key", ChainError, "a", {"ini": [*SAML, "external_id = x-1"]}),
+    ("invalid-principal-arn", LimitError, "a", {"ini": [*SAML, "principal_arn = x"]}),
+]
 
 
 @pytest.mark.parametrize(
@@ -377,5 +390,7 @@ def test_every_reason_is_documented_and_tested() -> None:
         "invalid-value",
         "invalid-sts-timeout",  # tests/test_context.py
         "mfa-prompt-unavailable",  # tests/cli/test_mfa_advice.py
+        "invalid-saml-assertion",  # tests/test_e2e_saml.py
+        "saml-role-not-offered",  # tests/test_e2e_saml.py
     }
     assert code - tested == set()

@@ -3,7 +3,7 @@
 
 A kind is a base ``Source``'s ``kind`` (``static``, ``keyring``, ``environment``,
 ``ec2-instance-metadata``, ``ecs-container``, ``web-identity``, ``sso``, ``login``,
-``credential-process``, ``default-chain``), or ``role`` for a profile that is an
+``credential-process``, ``default-chain``, ``saml``), or ``role`` for a profile that is an
 AssumeRole hop of its own. ``profile_kind`` reads it from the keys a profile sets, in
 the planner's order (``resolver.chain.planner``), without validating anything, so a
 broken profile is still listed with the kind it asks for.
@@ -21,6 +21,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    SamlSource,
     SsoSource,
     StaticSource,
     WebIdentitySource,
@@ -50,6 +51,8 @@ def _set(settings: Mapping[str, object], key: str) -> bool:
 def profile_kind(settings: Mapping[str, object]) -> str:
     """The kind of the profile whose keys are ``settings``, selected on its own (as
     ``explain PROFILE`` plans it): ``role`` for a hop, else the kind of its base."""
+    if _set(settings, "saml_process") and not _set(settings, "web_identity_token_file"):
+        return SamlSource.kind  # a SAML base (without role_arn: an error that names it)
     if settings.get("role_arn") is not None:
         return WebIdentitySource.kind if _set(settings, "web_identity_token_file") else ROLE
     if _set(settings, "credential_source"):

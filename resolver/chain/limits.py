@@ -22,6 +22,7 @@ from resolver.chain.checks.durations import (
 )
 from resolver.chain.checks.names import (
     check_external_id,
+    check_principal_arn,
     check_role_arn,
     check_serial_number,
     check_session_name,
@@ -41,6 +42,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    SamlSource,
     Source,
     SsoSource,
     StaticSource,
@@ -84,6 +86,7 @@ _ROLE_SESSION_SOURCES = {
     InstanceMetadataSource: "EC2 instance metadata",
     ContainerSource: "the container credentials endpoint",
 }
+_ROLE_SESSION_SOURCES[SamlSource] = "SAML (AssumeRoleWithSAML)"
 
 
 def check_chain(chain: Chain) -> list[Finding]:
@@ -113,6 +116,8 @@ def _check_source(source: Source, report: _Report) -> None:
                 problem = range_problem(DURATION_KEY, seconds, ROLE_SECONDS, call)
                 report.add(DURATION_KEY, problem)
             _check_policies(source.policy, source.policy_arns, report)
+        case SamlSource():
+            _check_saml_source(source, report)
         case (
             EnvironmentSource()
             | InstanceMetadataSource()
@@ -125,6 +130,16 @@ def _check_source(source: Source, report: _Report) -> None:
             pass  # nothing a profile sets for them reaches STS
         case _:
             assert_never(source)
+
+
+def _check_saml_source(source: SamlSource, report: _Report) -> None:
+    report.add("role_arn", check_role_arn(source.role_arn))
+    if source.principal_arn is not None:
+        report.add("principal_arn", check_principal_arn(source.principal_arn))
+    if (seconds := source.duration_seconds) is not None:
+        problem = range_problem(DURATION_KEY, seconds, ROLE_SECONDS, "AssumeRoleWithSAML")
+        report.add(DURATION_KEY, problem)
+    _check_policies(source.policy, source.policy_arns, report)
 
 
 def _check_hop(

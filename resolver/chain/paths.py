@@ -17,6 +17,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    SamlSource,
     SsoSource,
     StaticSource,
     WebIdentitySource,
@@ -93,6 +94,8 @@ def _commands_and_paths(chain: Chain) -> Iterator[tuple[str, str]]:
             yield "path", source.web_identity_token_file
         case ProcessSource():
             yield "command", source.command
+        case SamlSource():
+            yield "command", source.saml_process
         case StaticSource() | KeyringSource():
             if source.mfa_process:
                 yield "command", source.mfa_process

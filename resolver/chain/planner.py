@@ -16,11 +16,13 @@ from resolver.chain.overrides import Overrides, apply_overrides
 from resolver.chain.sources import DEFAULT_MFA_SESSION_SECONDS as DEFAULT_MFA_SESSION_SECONDS
 from resolver.chain.sources import (
     HOP_KEYS,
+    check_saml_keys,
     configured_source,
     error_at,
     in_keyring,
     long_term_keys,
     named_source,
+    saml_source,
     static_keys,
     web_identity_source,
     where_of,
@@ -32,6 +34,7 @@ from resolver.chain.types import (
     DefaultChainSource,
     Hop,
     InstanceMetadataSource,
+    SamlSource,
     Source,
     SsoSource,
     StsSettings,
@@ -42,7 +45,13 @@ from resolver.config.values import endpoint_problem
 from resolver.errors import ChainError, ConfigError, LimitError, invalid_reason
 
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
-_ROLE_SESSION_BASES = (WebIdentitySource, SsoSource, InstanceMetadataSource, ContainerSource)
+_ROLE_SESSION_BASES = (
+    WebIdentitySource,
+    SsoSource,
+    InstanceMetadataSource,
+    ContainerSource,
+    SamlSource,  # AssumeRoleWithSAML: a role session too
+)
 
 
 class ProfileLookup(Protocol):
@@ -95,6 +104,7 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         visited[entry.name] = len(visited)
         data = entry.data
         _check_token_file(entry)
+        check_saml_keys(entry)
         if data.role_arn is None:
             used_by = None if entry is selected else previous.name
             source = _base_source(profiles, entry, used_by=used_by)
@@ -108,6 +118,9 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             )
         if data.web_identity_token_file:
             source = web_identity_source(entry)
+            break
+        if data.saml_process:
+            source = saml_source(entry)
             break
         if entry is not selected and (in_keyring(entry) or static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win

@@ -15,6 +15,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    SamlSource,
     Source,
     SsoSource,
     StaticSource,
@@ -223,3 +224,60 @@ def named_source(entry: ProfileEntry) -> Source:
     """The base ``credential_source`` names (``chain.kinds``: the same table names kinds)."""
     named = NAMED_SOURCES.get(entry.data.credential_source or "", ContainerSource)
     return named(profile=entry.name, where=where_of(entry, ("credential_source",)))
+
+
+# SAML base (saml_process): AssumeRoleWithSAML, then the hops.
+SAML_UNSENT_KEYS = (
+    "role_session_name",
+    "external_id",
+    "mfa_serial",
+    "session_tags",
+    "transitive_session_tags",
+    "source_identity",
+)
+"""Hop keys AssumeRoleWithSAML has no parameter for: the IdP's assertion sets them."""
+
+
+def check_saml_keys(entry: ProfileEntry) -> None:
+    """``saml_process`` needs ``role_arn`` and no other source; ``principal_arn`` needs
+    ``saml_process``; hop keys STS cannot take with SAML are errors, not silently lost."""
+    data = entry.data
+    if data.principal_arn and not data.saml_process:
+        message = "principal_arn needs saml_process (the SAML base it names the IdP of)"
+        raise error_at(entry, "principal_arn", message, reason="principal-without-saml")
+    if not data.saml_process:
+        return
+    if not data.role_arn:
+        message = "saml_process needs role_arn (the role to assume with the SAML assertion)"
+        raise error_at(entry, "saml_process", message, reason="saml-without-role")
+    for key in ("web_identity_token_file", "source_profile", "credential_source"):
+        if getattr(data, key):
+            message = (
+                f"set saml_process or {key}, not both: a SAML base assumes role_arn itself; "
+                "a role after it goes in a profile whose source_profile names this one"
+            )
+            raise error_at(entry, key, message, reason="conflicting-sources")
+    for key in SAML_UNSENT_KEYS:
+        if getattr(data, key):
+            message = (
+                f"{key} cannot be sent with AssumeRoleWithSAML (the IdP's assertion sets "
+                "it); put it on a role hop whose source_profile names this profile"
+            )
+            raise error_at(entry, key, message, reason="saml-unsent-key")
+
+
+def saml_source(entry: ProfileEntry) -> SamlSource:
+    """The SAML base of a profile that ``check_saml_keys`` accepted."""
+    data = entry.data
+    assert data.role_arn and data.saml_process
+    keys = ("role_arn", "saml_process", "principal_arn", "duration_seconds", "policy")
+    return SamlSource(
+        profile=entry.name,
+        role_arn=data.role_arn,
+        saml_process=data.saml_process,
+        principal_arn=data.principal_arn,
+        duration_seconds=data.duration_seconds,
+        policy=data.policy,
+        policy_arns=tuple(data.policy_arns),
+        where=where_of(entry, (*keys, "policy_arns")),
+    )

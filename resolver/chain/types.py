@@ -199,6 +199,34 @@ class DefaultChainSource:
         return {"kind": self.kind, "profile": self.profile, "order": order}
 
 
+@dataclass(frozen=True)
+class SamlSource:
+    """AssumeRoleWithSAML with the base64 SAML response ``saml_process`` prints (an IdP
+    helper such as saml2aws). ``principal_arn`` (the IdP's SAML provider) None: the one
+    the assertion pairs with ``role_arn``. The command's arguments stay out of the JSON."""
+
+    kind: ClassVar[str] = "saml"
+    profile: str
+    role_arn: str
+    saml_process: str
+    principal_arn: str | None = None
+    duration_seconds: int | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        from resolver.config.secrets import helper_program
+
+        return {
+            "kind": self.kind,
+            "profile": self.profile,
+            "role_arn": self.role_arn,
+            "principal_arn": self.principal_arn,
+            "saml_process": helper_program(self.saml_process),
+        }
+
+
 Source = (
     StaticSource
     | KeyringSource
@@ -210,6 +238,7 @@ Source = (
     | LoginSource
     | ProcessSource
     | DefaultChainSource
+    | SamlSource
 )
 
 
@@ -237,6 +266,7 @@ def mfa_session_serial(source: Source) -> str | None:
             | LoginSource()
             | ProcessSource()
             | DefaultChainSource()
+            | SamlSource()
         ):
             return None
         case _:

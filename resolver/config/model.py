@@ -95,6 +95,18 @@ class Profile(_Strict):
         description="'keyring': the profile's long-term keys live in the OS keyring "
         "(service rolechain, user = profile name); see `rolechain keys`.",
     )
+    # SAML base (resolver.providers.bases.saml)
+    saml_process: str | None = Field(
+        None,
+        description="Command printing a base64 SAML response (run like credential_process); "
+        "with role_arn, the profile is a saml base: AssumeRoleWithSAML.",
+    )
+    principal_arn: str | None = Field(
+        None,
+        description="ARN of the IdP's IAM SAML provider "
+        "(arn:aws:iam::ACCOUNT:saml-provider/NAME); default: the one the assertion pairs "
+        "with role_arn.",
+    )
     # Console (TOML only: see TOML_ONLY_KEYS)
     console_browser: str | None = Field(
         None,

@@ -29,7 +29,7 @@ def redact(key: str, value: Any) -> Any:
     return value
 
 
-HELPER_COMMANDS = frozenset({"credential_process", "mfa_process"})
+HELPER_COMMANDS = frozenset({"credential_process", "mfa_process", "saml_process"})
 """Keys holding a command line, whose arguments may hold a password: shown by program."""
 
 

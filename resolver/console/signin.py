@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from resolver.chain.types import (
     Chain,
+    SamlSource,
     SsoSource,
     StsSettings,
     WebIdentitySource,
@@ -89,7 +90,8 @@ def final_role_arn(chain: Chain | None) -> str | None:
         return None
     if chain.hops:
         return chain.hops[-1].role_arn
-    return chain.source.role_arn if isinstance(chain.source, WebIdentitySource) else None
+    base = chain.source
+    return base.role_arn if isinstance(base, (WebIdentitySource, SamlSource)) else None
 
 
 def home_region(chain: Chain | None) -> str | None:

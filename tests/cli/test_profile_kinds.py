@@ -77,6 +77,8 @@ ONE_OF_EACH = [
     "[profile login]", "login_session = arn:aws:iam::123456789012:user/u",
     "[profile process]", "credential_process = /opt/bin/creds",
     "[default]", "region = eu-west-1", "output = json",
+    "[profile saml]", "saml_process = /opt/bin/saml-helper",
+    "role_arn = arn:aws:iam::123456789012:role/s",
     "[profile role]", "role_arn = arn:aws:iam::123456789012:role/r", "source_profile = static",
     "[sso-session corp]", "sso_start_url = https://corp.awsapps.com/start",
     "sso_region = us-east-1",

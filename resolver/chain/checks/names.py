@@ -54,3 +54,17 @@ def check_serial_number(value: str) -> str | None:
 def check_token_code(code: str) -> str | None:
     """TokenCode: exactly 6 ASCII digits. The message never repeats the code."""
     return None if _TOKEN_CODE.fullmatch(code) else "the MFA token code must be exactly 6 digits"
+
+
+_SAML_PROVIDER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w.+=,@-]{1,128}", re.A)
+
+
+def check_principal_arn(value: str) -> str | None:
+    """PrincipalArn of AssumeRoleWithSAML: an IAM SAML provider's ARN (20-2048 chars)."""
+    low, high = ARN_CHARS
+    if not low <= len(value) <= high or _SAML_PROVIDER_ARN.fullmatch(value) is None:
+        return (
+            f"principal_arn {show(value)} is not an IAM SAML provider ARN "
+            "(arn:<partition>:iam::<12-digit account>:saml-provider/<name>)"
+        )
+    return None

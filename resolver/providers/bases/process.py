@@ -122,8 +122,10 @@ class ProcessProvider:
         stderr: TextIO | None = None,
         profile: str | None = None,
         environ: Mapping[str, str],
+        setting: str = "credential_process",
     ) -> None:
         self.command = command
+        self.setting = setting  # the profile key whose command this is, as messages name it
         self._environ = environ  # the child's, and ours
         self.timeout = timeout
         self.label = label
@@ -144,7 +146,7 @@ class ProcessProvider:
     def _error(self, what: str, stderr: _Tee | None = None, stdout: bytes = b"") -> ProviderError:
         """The error for ``what``: the child's stderr, if it wrote any, is referred to
         when it was shown as it ran, else its tail is included."""
-        message = f"credential_process `{self.program}` {what}"
+        message = f"{self.setting} `{self.program}` {what}"
         if stderr is not None and stderr.shown and stderr_tail(bytes(stderr.kept)):
             message += "; see its stderr above"
         elif stderr is not None and (tail := stderr_tail(bytes(stderr.kept), hide=stdout)):
@@ -156,6 +158,10 @@ class ProcessProvider:
         stdout, stderr = self._run()
         return self._parse(stdout, stderr)
 
+    def output(self) -> bytes:
+        """Run the command, bounded as ``retrieve`` runs it: its stdout (a secret)."""
+        return self._run()[0]
+
     def _child_environment(self) -> dict[str, str]:
         """Our environment plus this profile on ``RESOLVING_VARIABLE``; ProviderError if
         it is on it already (a loop) or the nesting is deeper than ``MAX_NESTED_PROCESSES``."""
@@ -164,14 +170,14 @@ class ProcessProvider:
         if name in above:
             cycle = " -> ".join([*above[above.index(name) :], name])
             raise ProviderError(
-                f"credential_process loop: {cycle} (the command resolves a profile whose "
+                f"{self.setting} loop: {cycle} (the command resolves a profile whose "
                 "credentials it is asked for)",
                 profile=self.label,
                 code="CredentialProcessLoop",
             )
         if len(above) >= MAX_NESTED_PROCESSES:
             raise ProviderError(
-                f"credential_process nested more than {MAX_NESTED_PROCESSES} deep",
+                f"{self.setting} nested more than {MAX_NESTED_PROCESSES} deep",
                 profile=self.label,
             )
         environ = dict(self._environ)
@@ -184,7 +190,7 @@ class ProcessProvider:
         except ValueError as exc:
             raise self._error(f"cannot be parsed: {exc}") from None
         if not argv:
-            raise ProviderError("credential_process is empty", profile=self.label)
+            raise ProviderError(f"{self.setting} is empty", profile=self.label)
         environ = self._child_environment()
         program = program_of(argv)
         tee = _Tee(self._stderr if self._stderr is not None else sys.stderr)
@@ -231,11 +237,17 @@ def build(source: ProcessSource, inputs: Inputs) -> Built:
     provider = ProcessProvider(
         source.command, label=source.profile, profile=source.profile, environ=environ
     )
+    name = f"credential-process:{source.profile}:{source.command}"
+    return Built(provider, StepKey(depends=command_depends(source.command, environ), caller=name))
+
+
+def command_depends(command: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """What names a command besides its text: the file ``PATH`` finds for a bare program
+    name, the working directory for a relative one (``StepKey.depends``)."""
     depends: list[tuple[str, str]] = []
-    if command_depends_on_working_directory(source.command, environ.get("PATH", "")):
+    if command_depends_on_working_directory(command, environ.get("PATH", "")):
         depends.append(("cwd", ""))
-    program = command_program(source.command)
+    program = command_program(command)
     if program and program_location(program) == SEARCHED:
         depends.append(("program", program))
-    name = f"credential-process:{source.profile}:{source.command}"
-    return Built(provider, StepKey(depends=tuple(depends), caller=name))
+    return tuple(depends)

@@ -46,3 +46,7 @@ class CallerBoundStsClient:
     def get_session_token(self, **kwargs: Any) -> Mapping[str, Any]:
         """GetSessionToken, signed by the caller (long-term keys)."""
         return self._call("get_session_token", kwargs)
+
+    def assume_role_with_saml(self, **kwargs: Any) -> Mapping[str, Any]:
+        """AssumeRoleWithSAML (unsigned: the assertion is the proof)."""
+        return self._call("assume_role_with_saml", kwargs)

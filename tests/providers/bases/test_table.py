@@ -23,6 +23,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    SamlSource,
     Source,
     SsoSource,
     StaticSource,
@@ -60,6 +61,7 @@ def samples(tmp_path: Path) -> dict[type, list[Source]]:
         LoginSource: [LoginSource("l", "arn:aws:iam::123456789012:user/u")],
         ProcessSource: [ProcessSource("p", "rc-table-creds --x"), ProcessSource("q", "./creds")],
         DefaultChainSource: [DefaultChainSource("d")],
+        SamlSource: [SamlSource("a", ROLE, "rc-table-saml --x"), SamlSource("b", ROLE, "./saml")],
     }
 
 
