@@ -1,4 +1,5 @@
-"""``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login.
+"""``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login
+(``rolechain sso populate``: ``cli/sso_populate.py``).
 
 The verification URL and user code go to stderr, terminal-escaped (``printable``), and to
 the browser unless ``--no-browser`` (https URLs only); the token goes only to the shared
@@ -57,8 +58,13 @@ def login_target(args: argparse.Namespace, environ: Mapping[str, str]) -> SsoLog
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    """Log in once (or use the login a parallel run just finished)."""
+    """Log in once (or use the login a parallel run just finished); or ``populate``."""
     from resolver.cache.sso_lock import login_once
+
+    if args.sso_command == "populate":
+        from resolver.cli.sso_populate import run as populate
+
+        return populate(args, ctx)
 
     target = login_target(args, ctx.environ)
 
