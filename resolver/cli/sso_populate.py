@@ -119,9 +119,8 @@ def plan_change(
     bom = "\ufeff" if text and text.startswith("\ufeff") else ""
     old = (text or "")[len(bom) :]
     block = find_block(old, session, str(path))
-    outside_text = old if block is None else block.before + block.after
-    outside = _profile_values(parse_toml(outside_text, path=str(path)))
     before = _profile_values(parse_toml(old, path=str(path)))
+    outside = _outside_profiles(path, old if block is None else block.before + block.after)
     _refuse_collisions(path, generated, outside, ctx)
     new_text = with_block(old, block, render_block(session, generated, newline_of(old)))
     _verify(path, new_text, outside, generated, ctx)
@@ -133,6 +132,25 @@ def plan_change(
     names = {profile.name for profile in generated}
     change.removed = sorted(name for name in before if name not in outside and name not in names)
     return change
+
+
+def _outside_profiles(path: Path, outside: str) -> dict[str, dict[str, object]]:
+    """The user's profiles: those of the file without the block."""
+    from resolver.config.sources.tomlfile import parse_toml
+
+    try:
+        return _profile_values(parse_toml(outside, path=str(path)))
+    except ConfigError:
+        raise ConfigError(
+            _NOT_ALONE + " (it does not parse without the block); nothing was written",
+            file=str(path),
+        ) from None
+
+
+_NOT_ALONE = (
+    "the profiles you wrote depend on the generated block (a key right after its end "
+    "marker, outside any table?)"
+)
 
 
 def _profile_values(raw: Any) -> dict[str, dict[str, object]]:
@@ -184,11 +202,7 @@ def _verify(
 
     parsed = parse_toml(new_text, path=str(path))
     if _profile_values(parsed) != expected_profiles(outside, generated):
-        raise ConfigError(
-            "the new block would change other profiles (is there a key right after its end "
-            "marker, outside any table?); nothing was written",
-            file=str(path),
-        )
+        raise ConfigError(_NOT_ALONE + "; nothing was written", file=str(path))
     profiles = ProfileSet(load_ini(*ini_paths(ctx.environ)), parsed, [], block=True)
     for profile in generated:
         try:

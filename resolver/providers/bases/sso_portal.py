@@ -155,8 +155,12 @@ class _Lister:
             message = f"SSO {what} failed: {detail}".replace(self._token, "<redacted>")
             raise ProviderError(message.splitlines()[0][:300], code=code or None) from None
         except BotoCoreError as exc:
-            message = f"SSO {what} failed: {exc}".replace(self._token, "<redacted>")
+            reason = exc.kwargs.get("error")  # outbound's reason: too large, refused...
+            detail = reason if isinstance(reason, str) else str(exc)
+            message = f"SSO {what} failed: {detail}".replace(self._token, "<redacted>")
             raise ProviderError(message.splitlines()[0][:300]) from None
+        except (AttributeError, TypeError, ValueError, KeyError):  # botocore's parser
+            raise ProviderError(f"SSO {what}: the portal's answer is malformed") from None
 
 
 def _limit(message: str) -> ProviderError:
