@@ -377,5 +377,8 @@ def test_every_reason_is_documented_and_tested() -> None:
         "invalid-value",
         "invalid-sts-timeout",  # tests/test_context.py
         "mfa-prompt-unavailable",  # tests/cli/test_mfa_advice.py
+        "sso-portal-limit",  # tests/providers/bases/test_sso_portal.py
+        "populate-collision",  # tests/cli/test_sso_populate.py
+        "invalid-name-template",  # tests/cli/test_sso_populate.py
     }
     assert code - tested == set()

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.config.sso_profiles import SsoProfile
 from resolver.context import Context
 from resolver.errors import ConfigError, ResolverError, printable
+
+if TYPE_CHECKING:
+    from resolver.config.profiles import ProfileSet
+    from resolver.providers.bases.sso_device import SsoLoginTarget
+
+    SessionTarget = Callable[[ProfileSet, str], SsoLoginTarget]
 
 SHOWN_NAMES = 50  # changed profile names listed one per line; the rest counted
 
@@ -41,17 +48,18 @@ class Change:
     unchanged: list[str] = field(default_factory=list)
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
-    """List the portal, then write (or with ``--dry-run`` show) the session's block."""
-    from resolver.cli.cmd_sso import login_target
+def populate(args: argparse.Namespace, ctx: Context, session_target: SessionTarget) -> int:
+    """List the portal, then write (or with ``--dry-run`` show) the session's block;
+    ``session_target``: the sso-session's start URL and region (``cmd_sso``'s)."""
     from resolver.cli.edits import editing
+    from resolver.config.loading import load_profiles
     from resolver.config.sources.tomlfile import toml_path
     from resolver.config.sso_profiles import check_template, duplicate_names
     from resolver.providers.bases.sso_portal import list_assignments
 
     check_template(args.name)
     _check_region(args.region)
-    target = login_target(args, ctx.environ)
+    target = session_target(load_profiles(args.config, ctx.environ), args.sso_session)
     session = args.sso_session
     path = toml_path(args.file or args.config, ctx.environ)
     found = list_assignments(target.start_url, target.region, session, environ=ctx.environ)

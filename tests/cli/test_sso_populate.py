@@ -167,8 +167,10 @@ def test_a_second_run_removes_only_the_role_that_is_gone_and_keeps_user_bytes(
     config = isolated_env.rolechain_config
     assert populate(capsys)[0] == 0
     # the user adds text after the block, and an edit of their own profile
-    after = "\n# later, by hand\n[profiles.other]\nsource_profile = \"mine\"\nrole_arn = " \
+    after = (
+        '\n# later, by hand\n[profiles.other]\nsource_profile = "mine"\nrole_arn = '
         '"arn:aws:iam::111111111111:role/x"\n'
+    )
     first = config.read_text()
     config.write_text(first.replace('region = "us-east-2"', 'region = "us-west-1"') + after)
     before = config.read_text()
@@ -236,14 +238,14 @@ def test_a_new_file_is_created_private_and_other_files_are_warned_about(
 ) -> None:
     other = isolated_env.home / "sso.toml"
     # the profiles must plan in the file written: its sso-session is not there
-    status, out, err = populate(capsys, "--file", str(other))
+    status, _, err = populate(capsys, "--file", str(other))
     assert status == 2 and "sso-session 'corp' does not exist" in err and not other.exists()
     isolated_env.aws_config_file.parent.mkdir(parents=True, exist_ok=True)
     isolated_env.aws_config_file.write_text(
         f"[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n"
     )
     isolated_env.rolechain_config.write_text("")
-    status, out, err = populate(capsys, "--file", str(other))
+    status, _out, err = populate(capsys, "--file", str(other))
     assert status == 0, err
     assert oct(other.stat().st_mode & 0o777) == "0o600"
     assert other.read_text().startswith(begin_marker("corp"))
@@ -276,7 +278,7 @@ def test_name_template(
 def test_bad_name_templates_are_one_line_errors(
     portal: FakePortal, capsys: pytest.CaptureFixture[str], template: str, says: str
 ) -> None:
-    status, out, err = populate(capsys, "--name", template)
+    status, _out, err = populate(capsys, "--name", template)
     assert status == 2
     assert says in err and one_error(err)
     if "no profile name" not in says:
@@ -311,7 +313,7 @@ def test_two_roles_with_one_name_are_refused(
     assert status == 2
     assert "'Prod.ReadOnly'" in err and "{account_id}" in err
     assert isolated_env.rolechain_config.read_text() == USER_TEXT
-    status, out, err = populate(capsys, "--name", "{account_name}-{account_id}.{role_name}")
+    status, _out, err = populate(capsys, "--name", "{account_name}-{account_id}.{role_name}")
     assert status == 0, err
 
 
@@ -361,7 +363,7 @@ def test_damaged_markers_and_keys_after_the_block_are_refused(
     status, _, err = populate(capsys)
     assert status == 2 and "marker lines" in err and "1 begin, 0 end" in err
     # a key written right after the end marker belongs to the last generated profile
-    for key in ('region = "eu-west-1"\n', 'duration_seconds = 900\n'):
+    for key in ('region = "eu-west-1"\n', "duration_seconds = 900\n"):
         config.write_text(written + key)
         portal.roles["111111111111"].append("Zeta" + str(len(key)))
         status, _, err = populate(capsys)
@@ -410,3 +412,16 @@ def test_hostile_account_names_cannot_break_the_file(
     }
     status, out, err = run(capsys, "validate")
     assert status == 0, out + err
+
+
+def test_a_collision_with_a_user_profile_has_its_reason(isolated_env: IsolatedEnv) -> None:
+    from resolver.cli.sso_populate import plan_change
+    from resolver.config.sso_profiles import SsoProfile
+    from resolver.context import Context
+    from resolver.errors import ConfigError
+
+    text = USER_TEXT + "\n[profiles.taken]\nregion = 'us-east-1'\n"
+    generated = [SsoProfile("taken", "corp", "111111111111", "Prod", "Admin")]
+    with pytest.raises(ConfigError) as info:
+        plan_change(isolated_env.rolechain_config, text, generated, "corp", Context.build())
+    assert info.value.reason == "populate-collision"

@@ -69,7 +69,7 @@ def test_any_account_name_gives_a_file_of_exactly_the_generated_profiles(
     except ConfigError:
         return  # two roles, one name (``role`` and ``role.``): refused before writing
     newline = "\r\n" if crlf else "\n"
-    user = "# mine\n[profiles.mine]\nregion = \"us-east-1\"\n" + session_table(session)
+    user = '# mine\n[profiles.mine]\nregion = "us-east-1"\n' + session_table(session)
     user = user.replace("\n", newline)
     text = with_block(user, None, render_block(session, profiles, newline))
     assert text.startswith(user)
@@ -106,3 +106,22 @@ def test_accents_are_dropped_and_nothing_left_names_the_account_by_id() -> None:
         "111122223333.Admin"
     )
     assert profile_name(DEFAULT_TEMPLATE, "c", "111122223333", 'a "b"\n]c', "R") == "a-b-c.R"
+
+
+def test_reasons_of_refused_names() -> None:
+    from resolver.config.sso_profiles import check_template
+
+    one = SsoProfile("Prod.Admin", "corp", "111111111111", "Prod", "Admin")
+    two = SsoProfile("Prod.Admin", "corp", "222222222222", "Prod", "Admin")
+    for attempt, reason in (
+        (lambda: duplicate_names([one, two]), "populate-collision"),
+        (lambda: check_template("{account_name}"), "invalid-name-template"),
+        (lambda: check_template("{x}.{role_name}"), "invalid-name-template"),
+        (lambda: profile_name("a b {role_name}", "c", "1", "n", "r"), "invalid-name-template"),
+    ):
+        try:
+            attempt()
+        except ConfigError as exc:
+            assert exc.reason == reason
+        else:
+            raise AssertionError(reason)
