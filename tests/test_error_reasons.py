@@ -392,5 +392,8 @@ def test_every_reason_is_documented_and_tested() -> None:
         "mfa-prompt-unavailable",  # tests/cli/test_mfa_advice.py
         "invalid-saml-assertion",  # tests/test_e2e_saml.py
         "saml-role-not-offered",  # tests/test_e2e_saml.py
+        "sso-portal-limit",  # tests/providers/bases/test_sso_portal.py
+        "populate-collision",  # tests/cli/test_sso_populate.py
+        "invalid-name-template",  # tests/cli/test_sso_populate.py
     }
     assert code - tested == set()

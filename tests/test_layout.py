@@ -287,6 +287,7 @@ BASE_HELPERS = {
         "resolver.cache.keyring_lock",
     },
     f"{BASES}.sso_device": {"resolver.cache.sso_lock", "resolver.cli.cmd_sso"},
+    f"{BASES}.sso_portal": {"resolver.cli.sso_populate"},  # the portal's account listing
     f"{BASES}.environment": {"resolver.api", "resolver.console.signin"},
 }
 

@@ -1,4 +1,5 @@
-"""``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login.
+"""``rolechain sso login [PROFILE | --sso-session NAME]``: start an IAM Identity Center login
+(``rolechain sso populate``: ``cli/sso_populate.py``).
 
 The verification URL and user code go to stderr, terminal-escaped (``printable``), and to
 the browser unless ``--no-browser`` (https URLs only); the token goes only to the shared
@@ -15,29 +16,20 @@ from resolver.context import Context
 from resolver.errors import ChainError, ResolverError, printable
 from resolver.providers.bases.sso_device import SsoLoginTarget, Verification
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from resolver.config.profiles import ProfileSet
+
 
 def login_target(args: argparse.Namespace, environ: Mapping[str, str]) -> SsoLoginTarget:
     """What ``args`` names: an sso-session, or the SSO base of a profile's chain."""
     from resolver.chain.planner import plan_chain
     from resolver.chain.types import SsoSource
     from resolver.config.loading import load_profiles
-    from resolver.config.profiles import suggest
 
     profiles = load_profiles(args.config, environ)
     if args.sso_session:
-        session = profiles.sso_session(args.sso_session)
-        if session is None:
-            names = profiles.sso_session_names()
-            hint = suggest(args.sso_session, names)
-            raise ChainError(f"sso-session {args.sso_session!r} does not exist{hint}")
-        if not session.sso_start_url or not session.sso_region:
-            raise ChainError(f"sso-session {args.sso_session} needs sso_start_url and sso_region")
-        return SsoLoginTarget(
-            session.sso_start_url,
-            session.sso_region,
-            args.sso_session,
-            tuple(session.sso_registration_scopes),
-        )
+        return session_target(profiles, args.sso_session)
     name = args.profile or environ.get("AWS_PROFILE")
     if not name:
         raise ResolverError("name a profile or --sso-session NAME")
@@ -56,9 +48,32 @@ def login_target(args: argparse.Namespace, environ: Mapping[str, str]) -> SsoLog
     )
 
 
+def session_target(profiles: ProfileSet, name: str) -> SsoLoginTarget:
+    """The sso-session ``name`` of ``profiles``; ChainError if it is missing or incomplete."""
+    from resolver.config.profiles import suggest
+
+    session = profiles.sso_session(name)
+    if session is None:
+        hint = suggest(name, profiles.sso_session_names())
+        raise ChainError(f"sso-session {name!r} does not exist{hint}")
+    if not session.sso_start_url or not session.sso_region:
+        raise ChainError(f"sso-session {name} needs sso_start_url and sso_region")
+    return SsoLoginTarget(
+        session.sso_start_url,
+        session.sso_region,
+        name,
+        tuple(session.sso_registration_scopes),
+    )
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    """Log in once (or use the login a parallel run just finished)."""
+    """Log in once (or use the login a parallel run just finished); or ``populate``."""
     from resolver.cache.sso_lock import login_once
+
+    if args.sso_command == "populate":
+        from resolver.cli.sso_populate import populate
+
+        return populate(args, ctx, session_target)
 
     target = login_target(args, ctx.environ)
 

@@ -114,8 +114,24 @@ examples:
 SSO_EPILOG = """\
 Run `rolechain sso ACTION --help` for an action's options.
 
-example:
+examples:
   rolechain sso login dev-admin
+  rolechain sso populate --sso-session corp
+"""
+
+SSO_POPULATE_EPILOG = """\
+Lists the accounts and roles the sso-session's cached token can reach (the SSO portal's
+ListAccounts and ListAccountRoles; AWS_ENDPOINT_URL_SSO redirects it) and writes a TOML
+profile for each (sso_session, sso_account_id, sso_role_name) into the sso-session's
+block of the TOML file rolechain reads. A later run rewrites only that block: profiles
+of roles that are gone are removed, every other byte stays; the old file is backed up.
+--name fields: {account_name} {account_id} {role_name} {sso_session}; a name that is a
+profile you wrote is refused. Log in first with `rolechain sso login --sso-session NAME`.
+
+examples:
+  rolechain sso populate --sso-session corp --dry-run
+  rolechain sso populate --sso-session corp --name 'corp.{account_name}.{role_name}'
+  rolechain sso populate --sso-session corp --region eu-west-1
 """
 
 SSO_LOGIN_EPILOG = """\
@@ -176,12 +192,13 @@ def add_console_parser(commands: Any) -> None:
 
 
 def add_sso_parser(commands: Any) -> None:
-    """``rolechain sso login``."""
+    """``rolechain sso login`` and ``populate``."""
     cmd = commands.add_parser(
         "sso",
-        help="IAM Identity Center: log in",
+        help="IAM Identity Center: log in, or write profiles for every account and role",
         description="IAM Identity Center (SSO) commands: `login` starts a device "
-        "authorization\nand caches the token where the AWS CLI and boto3 find it.",
+        "authorization\nand caches the token where the AWS CLI and boto3 find it; `populate`"
+        "\nwrites a profile for every account and role the token can reach.",
         epilog=SSO_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -200,6 +217,36 @@ def add_sso_parser(commands: Any) -> None:
     which.add_argument("--sso-session", metavar="NAME", help="an sso-session section instead")
     login.add_argument(
         "--no-browser", action="store_true", help="print the verification URL, don't open it"
+    )
+    add_sso_populate_parser(actions)
+
+
+def add_sso_populate_parser(actions: Any) -> None:
+    """``rolechain sso populate``."""
+    from resolver.config.sso_profiles import DEFAULT_TEMPLATE
+
+    populate = actions.add_parser(
+        "populate",
+        help="write a TOML profile for every account and role of an SSO session",
+        description="Write a profile for every account and role an SSO session can reach.",
+        epilog=SSO_POPULATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    populate.add_argument(
+        "--sso-session", metavar="NAME", required=True, help="the sso-session to list"
+    )
+    populate.add_argument(
+        "--name",
+        metavar="TEMPLATE",
+        default=DEFAULT_TEMPLATE,
+        help=f"profile name template (default: {DEFAULT_TEMPLATE})",
+    )
+    populate.add_argument("--region", help="region = REGION in every generated profile")
+    populate.add_argument(
+        "--file", metavar="PATH", help="the TOML file to write (default: the one rolechain reads)"
+    )
+    populate.add_argument(
+        "--dry-run", action="store_true", help="print the change as a diff, write nothing"
     )
 
 

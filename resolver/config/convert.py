@@ -234,3 +234,7 @@ def _toml_value(value: Any) -> str:
         items = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + items + " }" if items else "{}"
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+toml_key = _toml_key  # a TOML key: bare when it can be, else a basic string
+toml_value = _toml_value  # a TOML value (strings as basic strings, DEL escaped)

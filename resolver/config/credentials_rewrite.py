@@ -126,8 +126,9 @@ def replace_keys(text: str, profile: str, access_key_id: str, secret_access_key:
     return "".join(lines)
 
 
-def read_credentials_file(path: Path) -> str:
-    """The file's text; ``ConfigError`` for a missing, oversized or non-regular file."""
+def read_credentials_file(path: Path, limit: int = MAX_CREDENTIALS_BYTES) -> str:
+    """The file's text; ``ConfigError`` for a missing, non-regular or oversized file (over
+    ``limit`` bytes)."""
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -137,25 +138,31 @@ def read_credentials_file(path: Path) -> str:
         info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"{path} is not a regular file")
-    if info.st_size > MAX_CREDENTIALS_BYTES:
-        raise ConfigError(f"{path} is over {MAX_CREDENTIALS_BYTES} bytes")
+    if info.st_size > limit:
+        raise ConfigError(f"{path} is over {limit} bytes")
     with open(path, encoding="utf-8", newline="") as handle:
         return handle.read()
 
 
 def write_with_backup(
-    path: Path, old_text: str, new_text: str, backup_text: str | None = None
+    path: Path,
+    old_text: str,
+    new_text: str,
+    backup_text: str | None = None,
+    *,
+    limit: int = MAX_CREDENTIALS_BYTES,
 ) -> Path:
     """Back ``path`` up (0600, ``credentials.bak.<timestamp>``), then replace it atomically.
 
     ``old_text`` is what the caller read: if the file changed since, nothing is written.
-    The backup holds ``backup_text`` (default ``old_text``). Returns the backup's path.
+    The backup holds ``backup_text`` (default ``old_text``); ``limit``: the size the file
+    may have (``read_credentials_file``). Returns the backup's path.
     """
     target = path.resolve()
     directory = target.parent
     if directory.stat().st_mode & stat.S_IWOTH and not directory.stat().st_mode & stat.S_ISVTX:
         raise ConfigError(f"{directory} is writable by others: not rewriting {path} there")
-    if read_credentials_file(target) != old_text:
+    if read_credentials_file(target, limit) != old_text:
         raise ConfigError(f"{path} changed while rolechain was editing it; nothing was written")
     mode = stat.S_IMODE(target.stat().st_mode)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")

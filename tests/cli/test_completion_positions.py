@@ -97,7 +97,7 @@ EXPECTED = {
     "rolechain keys import p": PROFILES,
     "rolechain keys remove p": PROFILES,
     "rolechain keys rotate p": PROFILES,
-    "rolechain sso ": ["login"],
+    "rolechain sso ": ["login", "populate"],
     "rolechain sso login p": PROFILES,
     "rolechain cache ": ["clear", "list"],
     "rolechain cache clear p": PROFILES,

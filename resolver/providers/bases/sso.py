@@ -212,6 +212,11 @@ class SsoProvider:
             account_id=self.account_id,
         )
 
+    def portal_client(self) -> Any:
+        """The unsigned ``sso`` (portal) client GetRoleCredentials uses: ListAccounts and
+        ListAccountRoles (``rolechain sso populate``) go the same way."""
+        return self._client("sso")
+
     def _client(self, service: str) -> Any:
         """An unsigned ``sso`` or ``sso-oidc`` client in the SSO region (``endpoint_url``
         applies to the portal only)."""
