@@ -17,6 +17,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SsoSource,
     StaticSource,
     WebIdentitySource,
@@ -93,6 +94,10 @@ def _commands_and_paths(chain: Chain) -> Iterator[tuple[str, str]]:
             yield "path", source.web_identity_token_file
         case ProcessSource():
             yield "command", source.command
+        case RolesAnywhereSource():
+            for path in (source.certificate, source.private_key, source.certificate_chain):
+                if path:
+                    yield "path", path
         case StaticSource() | KeyringSource():
             if source.mfa_process:
                 yield "command", source.mfa_process

@@ -18,9 +18,11 @@ from resolver.chain.sources import (
     HOP_KEYS,
     configured_source,
     error_at,
+    has_roles_anywhere,
     in_keyring,
     long_term_keys,
     named_source,
+    roles_anywhere_source,
     static_keys,
     web_identity_source,
     where_of,
@@ -32,6 +34,7 @@ from resolver.chain.types import (
     DefaultChainSource,
     Hop,
     InstanceMetadataSource,
+    RolesAnywhereSource,
     Source,
     SsoSource,
     StsSettings,
@@ -42,7 +45,13 @@ from resolver.config.values import endpoint_problem
 from resolver.errors import ChainError, ConfigError, LimitError, invalid_reason
 
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
-_ROLE_SESSION_BASES = (WebIdentitySource, SsoSource, InstanceMetadataSource, ContainerSource)
+_ROLE_SESSION_BASES = (
+    WebIdentitySource,
+    SsoSource,
+    InstanceMetadataSource,
+    ContainerSource,
+    RolesAnywhereSource,  # CreateSession vends role-session credentials
+)
 
 
 class ProfileLookup(Protocol):
@@ -95,6 +104,8 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         visited[entry.name] = len(visited)
         data = entry.data
         _check_token_file(entry)
+        if data.role_arn is None and has_roles_anywhere(entry):
+            roles_anywhere_source(entry)  # raises: the Roles Anywhere role is missing
         if data.role_arn is None:
             used_by = None if entry is selected else previous.name
             source = _base_source(profiles, entry, used_by=used_by)
@@ -108,6 +119,9 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             )
         if data.web_identity_token_file:
             source = web_identity_source(entry)
+            break
+        if has_roles_anywhere(entry):  # role_arn is the Roles Anywhere role: no hop
+            source = roles_anywhere_source(entry)
             break
         if entry is not selected and (in_keyring(entry) or static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win

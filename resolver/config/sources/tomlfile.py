@@ -279,10 +279,30 @@ class _Extends:
                 message = f"unknown template '{parent}' in extends ({chain})"
                 raise _error(message, at, profile, reason="missing-template")
             merged.update(self.template(parent, (*trail, step), profile))
-        merged.update(
-            _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
-        )
+        own = _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
+        merged.update(_flat_tables(own, keys, self._where, profile))
         return merged
+
+
+FLAT_TABLES = ("roles_anywhere",)
+"""Profile tables that stand for INI keys with their name as prefix: the TOML
+``roles_anywhere.certificate`` is the INI ``roles_anywhere_certificate``."""
+
+
+def _flat_tables(
+    values: dict[str, RawValue], keys: KeyPath, where: Where, profile: str | None
+) -> dict[str, RawValue]:
+    """``values`` with each of ``FLAT_TABLES`` spread into its prefixed keys."""
+    for name in FLAT_TABLES:
+        raw = values.pop(name, None)
+        if raw is None:
+            continue
+        if not isinstance(raw.value, dict):
+            message = f"'{name}' must be a table such as [profiles.NAME.{name}]"
+            raise _error(message, raw.location, profile)
+        for key, value in raw.value.items():
+            values[f"{name}_{key}"] = RawValue(value, where(*keys, name, key))
+    return values
 
 
 _NESTING_TOKENS = re.compile(

@@ -16,6 +16,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     Source,
     SsoSource,
     StaticSource,
@@ -30,6 +31,7 @@ from resolver.providers.bases import (
     keyring_store,
     login,
     process,
+    roles_anywhere,
     sso,
     static,
     web_identity,
@@ -60,5 +62,7 @@ def build(source: Source, inputs: Inputs) -> Built:
             return process.build(source, inputs)
         case DefaultChainSource():
             return default_chain.build(source, inputs)
+        case RolesAnywhereSource():
+            return roles_anywhere.build(source, inputs)
         case _:
             assert_never(source)
