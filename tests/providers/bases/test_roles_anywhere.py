@@ -155,7 +155,8 @@ def test_hops_follow_the_roles_anywhere_base_with_their_own_tags(
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto.url)
     identity = fakes.write_identity(tmp_path / "pki", ca, fakes.rsa_key())
-    lines = profile_lines(identity) + [
+    lines = [
+        *profile_lines(identity),
         "[profile deploy]",
         f"role_arn = {HOP}",
         "source_profile = ra",
