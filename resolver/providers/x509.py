@@ -4,7 +4,7 @@ Each file is read as other credential inputs are: a regular file (a FIFO or devi
 refused without blocking) of at most ``MAX_PEM_BYTES``, neither writable by others nor
 in a directory others can write (unless it is sticky, as ``/tmp``). ``cryptography``
 parses them; it is an optional extra, imported only inside these functions, and its
-absence is one line naming ``pip install 'rolechain[rolesanywhere]'``. The private key
+absence is one line naming the install (the ``rolesanywhere`` extra). The private key
 is read when it is used and handed back, never kept; no error, repr or log shows it, nor
 its passphrase.
 """
@@ -24,7 +24,10 @@ from resolver.errors import ProviderError
 
 MAX_PEM_BYTES = 64 * 1024
 MAX_CHAIN_CERTIFICATES = 8
-INSTALL_HINT = "pip install 'rolechain[rolesanywhere]'"
+INSTALL_HINT = (
+    "pip install 'cryptography>=42' where rolechain runs "
+    "(in a clone: pip install '.[rolesanywhere]')"
+)
 Passphrase = Callable[[], str]
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from resolver.config.findings import Location
 from resolver.config.sources.files import read_text
+from resolver.config.sources.flat_tables import flat_tables
 from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.context import expand_home, home_directory
@@ -280,29 +281,8 @@ class _Extends:
                 raise _error(message, at, profile, reason="missing-template")
             merged.update(self.template(parent, (*trail, step), profile))
         own = _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
-        merged.update(_flat_tables(own, keys, self._where, profile))
+        merged.update(flat_tables(own, keys, self._where, profile))
         return merged
-
-
-FLAT_TABLES = ("roles_anywhere",)
-"""Profile tables that stand for INI keys with their name as prefix: the TOML
-``roles_anywhere.certificate`` is the INI ``roles_anywhere_certificate``."""
-
-
-def _flat_tables(
-    values: dict[str, RawValue], keys: KeyPath, where: Where, profile: str | None
-) -> dict[str, RawValue]:
-    """``values`` with each of ``FLAT_TABLES`` spread into its prefixed keys."""
-    for name in FLAT_TABLES:
-        raw = values.pop(name, None)
-        if raw is None:
-            continue
-        if not isinstance(raw.value, dict):
-            message = f"'{name}' must be a table such as [profiles.NAME.{name}]"
-            raise _error(message, raw.location, profile)
-        for key, value in raw.value.items():
-            values[f"{name}_{key}"] = RawValue(value, where(*keys, name, key))
-    return values
 
 
 _NESTING_TOKENS = re.compile(

@@ -339,4 +339,10 @@ def test_without_cryptography_the_error_names_the_extra(
     use_config(isolated_env, profile_lines(identity))
     monkeypatch.setitem(sys.modules, "cryptography", None)
     line = one_line_failure(capsys)
-    assert "pip install 'rolechain[rolesanywhere]'" in line and endpoint.requests == []
+    assert "pip install 'cryptography>=42'" in line and "'.[rolesanywhere]'" in line
+    from resolver.errors import ProviderError
+    from resolver.providers import x509
+
+    with pytest.raises(ProviderError) as caught:
+        x509.cryptography_module()
+    assert caught.value.reason == "cryptography-missing" and endpoint.requests == []
