@@ -23,6 +23,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     Source,
     SsoSource,
     StaticSource,
@@ -60,6 +61,17 @@ def samples(tmp_path: Path) -> dict[type, list[Source]]:
         LoginSource: [LoginSource("l", "arn:aws:iam::123456789012:user/u")],
         ProcessSource: [ProcessSource("p", "rc-table-creds --x"), ProcessSource("q", "./creds")],
         DefaultChainSource: [DefaultChainSource("d")],
+        RolesAnywhereSource: [
+            RolesAnywhereSource(
+                "ra",
+                ROLE,
+                str(tmp_path / "pki" / "cert.pem"),
+                str(tmp_path / "pki" / "key.pem"),
+                "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/ta",
+                "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/pr",
+                certificate_chain=str(tmp_path / "pki" / "chain.pem"),
+            )
+        ],
     }
 
 
