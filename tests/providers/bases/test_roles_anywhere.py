@@ -11,9 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resolver.cli.main import main
 from tests.conftest import IsolatedEnv
+from tests.hostile import fuzz_settings, hostile_text
 from tests.keyring_backend import file_keyring
 from tests.moto_support import MotoServer
 from tests.providers.bases import rolesanywhere_fakes as fakes
@@ -346,3 +349,63 @@ def test_without_cryptography_the_error_names_the_extra(
     with pytest.raises(ProviderError) as caught:
         x509.cryptography_module()
     assert caught.value.reason == "cryptography-missing" and endpoint.requests == []
+
+
+ANSWER_KEYS = [
+    "credentialSet",
+    "credentials",
+    "accessKeyId",
+    "secretAccessKey",
+    "sessionToken",
+    "expiration",
+    "message",
+]
+SAFE_WORDS = {"Roles Anywhere CreateSession", "credential", "the answer"}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | hostile_text,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(hostile_text | st.sampled_from(ANSWER_KEYS), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@fuzz_settings()
+@given(document=json_values, status=st.sampled_from([200, 201, 400, 403, 500]))
+def test_any_answer_is_credentials_or_one_line_without_its_values(
+    document: object, status: int
+) -> None:
+    from resolver.chain.types import RolesAnywhereSource
+    from resolver.errors import ProviderError
+    from resolver.providers.bases.roles_anywhere import RolesAnywhereProvider
+
+    source = RolesAnywhereSource(
+        "ra", fakes.ROLE, "/c.pem", "/k.pem", fakes.TRUST_ANCHOR, fakes.PROFILE
+    )
+    provider = RolesAnywhereProvider(source, paths={}, environ={})
+    body = json.dumps(document).encode()
+    try:
+        if status in (200, 201):
+            provider._credentials(body)
+            return
+        raise provider._http_error(status, {}, body)
+    except ProviderError as exc:
+        text = str(exc)
+    assert "\n" not in text and len(text) < 600
+    if status in (200, 201):  # an answer that may hold secrets is never quoted
+        for value in strings_in(document):
+            if len(value) >= 8 and value not in SAFE_WORDS:
+                assert value not in text
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*strings_in(k), *strings_in(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return []
