@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -178,3 +179,32 @@ def test_planning_and_explaining_other_bases_import_no_cryptography(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
     )
     assert found.stdout.strip().splitlines()[-1] == "False"
+
+
+def doc_blocks(language: str) -> list[str]:
+    text = (ROOT / "docs" / "bases" / "roles-anywhere.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_the_documented_forms_plan_alike_and_the_toml_meets_the_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from resolver.config.sources.tomlfile import _tomllib
+
+    tomllib = _tomllib()
+
+    [ini], [toml] = doc_blocks("ini"), doc_blocks("toml")
+    schema = json.loads((ROOT / "schemas" / "rolechain.schema.json").read_text())
+    jsonschema.validate(tomllib.loads(toml), schema)
+    (tmp_path / "config").write_text(ini)
+    (tmp_path / "profiles.toml").write_text(toml)
+    plans = [
+        build_chain(load_files([str(tmp_path / name)], os.environ), "deploy").to_json()
+        for name in ("config", "profiles.toml")
+    ]
+    assert plans[0] == plans[1]
+    assert plans[0]["source"]["kind"] == "roles-anywhere"
+    assert plans[0]["source"]["session_duration"] == 3600
+    flat = {"version": 1, "profiles": {"p": {"roles_anywhere_certificate": "/c.pem"}}}
+    with pytest.raises(jsonschema.ValidationError):  # TOML writes the table, not INI keys
+        jsonschema.validate(flat, schema)
