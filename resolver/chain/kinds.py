@@ -58,12 +58,13 @@ def _set(settings: Mapping[str, object], key: str) -> bool:
 def profile_kind(settings: Mapping[str, object]) -> str:
     """The kind of the profile whose keys are ``settings``, selected on its own (as
     ``explain PROFILE`` plans it): ``role`` for a hop, else the kind of its base."""
-    if settings.get("role_arn") is not None and any(
-        _set(settings, key) for key in ROLES_ANYWHERE_KEYS
-    ):
-        return RolesAnywhereSource.kind  # its role_arn is the Roles Anywhere role, no hop
+    roles_anywhere = any(_set(settings, key) for key in ROLES_ANYWHERE_KEYS)
     if settings.get("role_arn") is not None:
-        return WebIdentitySource.kind if _set(settings, "web_identity_token_file") else ROLE
+        if _set(settings, "web_identity_token_file"):
+            return WebIdentitySource.kind
+        return RolesAnywhereSource.kind if roles_anywhere else ROLE  # its role: no hop
+    if roles_anywhere:
+        return RolesAnywhereSource.kind  # without role_arn: the plan says it is missing
     if _set(settings, "credential_source"):
         named = NAMED_SOURCES.get(str(settings["credential_source"]).strip())
         return named.kind if named is not None else INVALID
