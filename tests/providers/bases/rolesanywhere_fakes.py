@@ -242,6 +242,8 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
             if problem is not None or endpoint.mode == "deny":
                 message = problem or "Role is not allowed for this profile"
                 self._answer(403, {"message": message}, "AccessDeniedException")
+            elif endpoint.mode == "huge":
+                self._answer(201, {"credentialSet": [], "padding": "x" * 100_000})
             elif endpoint.mode == "malformed":
                 self._answer(201, {"credentialSet": [{"credentials": {"accessKeyId": 7}}]})
             else:

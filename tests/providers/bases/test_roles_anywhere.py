@@ -249,6 +249,9 @@ def test_each_failure_is_one_line_without_secrets(
     endpoint.mode = "malformed"
     line = one_line_failure(capsys)
     assert "not a credential set" in line
+    # an answer past the bound
+    endpoint.mode = "huge"
+    assert "the answer is larger than 65536 bytes" in one_line_failure(capsys)
     # a bad signature: the service says so
     endpoint.mode = "ok"
     from resolver.providers import x509_signing
@@ -409,3 +412,26 @@ def strings_in(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in strings_in(item)]
     return []
+
+
+def test_a_silent_endpoint_is_one_line_within_the_deadline(
+    capsys: pytest.CaptureFixture[str],
+    isolated_env: IsolatedEnv,
+    tmp_path: Path,
+    ca: fakes.Authority,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from resolver.providers.bases import roles_anywhere
+
+    identity = fakes.write_identity(tmp_path / "pki", ca, fakes.ec_key())
+    use_config(isolated_env, profile_lines(identity))
+    monkeypatch.setattr(roles_anywhere, "REQUEST_SECONDS", 0.5)
+    with socket.socket() as listener:  # accepts (the backlog) and never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", f"http://127.0.0.1:{port}")
+        line = one_line_failure(capsys)
+    assert "no answer from" in line and "timed out" in line
