@@ -284,7 +284,7 @@ def create_session_endpoint(ca: Authority) -> Iterator[Endpoint]:
     endpoint = Endpoint(ca)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint))
     endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield endpoint
