@@ -234,6 +234,18 @@ PLANNED: list[tuple[str, type[ResolverError], str, dict[str, Any]]] = [
     ("missing-template", ConfigError, "a", {"toml": ["[profiles.a]", 'extends = "nope"']}),
     ("too-deep", ConfigError, "a", {"toml": ["x = " + "[" * 40 + "]" * 40]}),
     ("invalid-ini", ConfigError, "a", {"ini": ["[profile a", *KEYS]}),
+    (
+        "roles-anywhere-without-role",
+        ChainError,
+        "a",
+        {"ini": ["[profile a]", "roles_anywhere_certificate = /pki/a.pem"]},
+    ),
+    (
+        "incomplete-roles-anywhere",
+        ChainError,
+        "a",
+        {"ini": ["[profile a]", f"role_arn = {ROLE_A}", "roles_anywhere_certificate = /a.pem"]},
+    ),
 ]
 # The SAML base (resolver.chain.sources.check_saml_keys)
 SAML = ["[profile a]", f"role_arn = {ROLE_A}", "saml_process = saml-helper"]
@@ -395,5 +407,6 @@ def test_every_reason_is_documented_and_tested() -> None:
         "sso-portal-limit",  # tests/providers/bases/test_sso_portal.py
         "populate-collision",  # tests/cli/test_sso_populate.py
         "invalid-name-template",  # tests/cli/test_sso_populate.py
+        "cryptography-missing",  # tests/providers/bases/test_roles_anywhere.py
     }
     assert code - tested == set()

@@ -4,6 +4,7 @@
 A kind is a base ``Source``'s ``kind`` (``static``, ``keyring``, ``environment``,
 ``ec2-instance-metadata``, ``ecs-container``, ``web-identity``, ``sso``, ``login``,
 ``credential-process``, ``default-chain``, ``saml``), or ``role`` for a profile that is an
+``credential-process``, ``default-chain``, ``roles-anywhere``), or ``role`` for a profile that is an
 AssumeRole hop of its own. ``profile_kind`` reads it from the keys a profile sets, in
 the planner's order (``resolver.chain.planner``), without validating anything, so a
 broken profile is still listed with the kind it asks for.
@@ -21,6 +22,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     SsoSource,
     StaticSource,
@@ -39,6 +41,13 @@ NAMED_SOURCES: Mapping[str, type[EnvironmentSource | InstanceMetadataSource | Co
 """Each ``credential_source`` value and the base it names (the planner builds these)."""
 
 _SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name")
+ROLES_ANYWHERE_KEYS = (
+    "roles_anywhere_certificate",
+    "roles_anywhere_private_key",
+    "roles_anywhere_trust_anchor_arn",
+    "roles_anywhere_profile_arn",
+)
+"""The keys that make a profile with ``role_arn`` a ``roles-anywhere`` base."""
 _KEY_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
@@ -53,8 +62,13 @@ def profile_kind(settings: Mapping[str, object]) -> str:
     ``explain PROFILE`` plans it): ``role`` for a hop, else the kind of its base."""
     if _set(settings, "saml_process") and not _set(settings, "web_identity_token_file"):
         return SamlSource.kind  # a SAML base (without role_arn: an error that names it)
+    roles_anywhere = any(_set(settings, key) for key in ROLES_ANYWHERE_KEYS)
     if settings.get("role_arn") is not None:
-        return WebIdentitySource.kind if _set(settings, "web_identity_token_file") else ROLE
+        if _set(settings, "web_identity_token_file"):
+            return WebIdentitySource.kind
+        return RolesAnywhereSource.kind if roles_anywhere else ROLE  # its role: no hop
+    if roles_anywhere:
+        return RolesAnywhereSource.kind  # without role_arn: the plan says it is missing
     if _set(settings, "credential_source"):
         named = NAMED_SOURCES.get(str(settings["credential_source"]).strip())
         return named.kind if named is not None else INVALID

@@ -24,9 +24,11 @@ from resolver.chain.checks.names import (
     check_external_id,
     check_principal_arn,
     check_role_arn,
+    check_roles_anywhere_arn,
     check_serial_number,
     check_session_name,
     check_source_identity,
+    roles_anywhere_arn_parts,
 )
 from resolver.chain.checks.policies import POLICY_MAX_CHARS, check_policy, check_policy_arns
 from resolver.chain.checks.tags import check_tags, check_transitive_tag_keys
@@ -42,6 +44,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     Source,
     SsoSource,
@@ -85,6 +88,7 @@ _ROLE_SESSION_SOURCES = {
     SsoSource: "IAM Identity Center (SSO)",
     InstanceMetadataSource: "EC2 instance metadata",
     ContainerSource: "the container credentials endpoint",
+    RolesAnywhereSource: "IAM Roles Anywhere",
 }
 _ROLE_SESSION_SOURCES[SamlSource] = "SAML (AssumeRoleWithSAML)"
 
@@ -118,6 +122,8 @@ def _check_source(source: Source, report: _Report) -> None:
             _check_policies(source.policy, source.policy_arns, report)
         case SamlSource():
             _check_saml_source(source, report)
+        case RolesAnywhereSource():
+            _check_roles_anywhere(source, report)
         case (
             EnvironmentSource()
             | InstanceMetadataSource()
@@ -261,3 +267,27 @@ def _check_policies(policy: str | None, arns: Sequence[str], report: _Report) ->
                 "warning",
             )
     report.add_all("policy_arns", check_policy_arns(arns))
+
+
+ROLES_ANYWHERE_SECONDS = (900, 43200)  # CreateSession's durationSeconds
+
+
+def _check_roles_anywhere(source: RolesAnywhereSource, report: _Report) -> None:
+    """The role and the two Roles Anywhere ARNs (one partition and region), the duration."""
+    report.add("role_arn", check_role_arn(source.role_arn))
+    anchor_key, profile_key = "roles_anywhere_trust_anchor_arn", "roles_anywhere_profile_arn"
+    report.add(
+        anchor_key, check_roles_anywhere_arn(anchor_key, source.trust_anchor_arn, "trust-anchor")
+    )
+    report.add(profile_key, check_roles_anywhere_arn(profile_key, source.profile_arn, "profile"))
+    anchor = roles_anywhere_arn_parts(source.trust_anchor_arn)
+    profile = roles_anywhere_arn_parts(source.profile_arn)
+    if anchor and profile and anchor[:2] != profile[:2]:
+        report.add(
+            profile_key,
+            f"{profile_key} is in {profile[1]}, the trust anchor in {anchor[1]}: "
+            "both must be in one partition and region",
+        )
+    if (seconds := source.session_duration) is not None:
+        key = "roles_anywhere_session_duration"
+        report.add(key, range_problem(key, seconds, ROLES_ANYWHERE_SECONDS, "CreateSession"))

@@ -17,6 +17,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     SsoSource,
     StaticSource,
@@ -96,6 +97,10 @@ def _commands_and_paths(chain: Chain) -> Iterator[tuple[str, str]]:
             yield "command", source.command
         case SamlSource():
             yield "command", source.saml_process
+        case RolesAnywhereSource():
+            for path in (source.certificate, source.private_key, source.certificate_chain):
+                if path:
+                    yield "path", path
         case StaticSource() | KeyringSource():
             if source.mfa_process:
                 yield "command", source.mfa_process

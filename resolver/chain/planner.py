@@ -19,9 +19,11 @@ from resolver.chain.sources import (
     check_saml_keys,
     configured_source,
     error_at,
+    has_roles_anywhere,
     in_keyring,
     long_term_keys,
     named_source,
+    roles_anywhere_source,
     saml_source,
     static_keys,
     web_identity_source,
@@ -34,6 +36,7 @@ from resolver.chain.types import (
     DefaultChainSource,
     Hop,
     InstanceMetadataSource,
+    RolesAnywhereSource,
     SamlSource,
     Source,
     SsoSource,
@@ -51,6 +54,7 @@ _ROLE_SESSION_BASES = (
     InstanceMetadataSource,
     ContainerSource,
     SamlSource,  # AssumeRoleWithSAML: a role session too
+    RolesAnywhereSource,  # CreateSession vends role-session credentials
 )
 
 
@@ -105,6 +109,8 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
         data = entry.data
         _check_token_file(entry)
         check_saml_keys(entry)
+        if data.role_arn is None and has_roles_anywhere(entry):
+            roles_anywhere_source(entry)  # raises: the Roles Anywhere role is missing
         if data.role_arn is None:
             used_by = None if entry is selected else previous.name
             source = _base_source(profiles, entry, used_by=used_by)
@@ -121,6 +127,9 @@ def build_chain(profiles: ProfileLookup, name: str) -> Chain:
             break
         if data.saml_process:
             source = saml_source(entry)
+            break
+        if has_roles_anywhere(entry):  # role_arn is the Roles Anywhere role: no hop
+            source = roles_anywhere_source(entry)
             break
         if entry is not selected and (in_keyring(entry) or static_keys(entry)):
             source = _base_source(profiles, entry, used_by=previous.name)  # rule 2: keys win

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from resolver.chain.kinds import NAMED_SOURCES
+from resolver.chain.kinds import NAMED_SOURCES, ROLES_ANYWHERE_KEYS
 from resolver.chain.types import (
     ContainerSource,
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     Source,
     SsoSource,
@@ -250,13 +251,16 @@ def check_saml_keys(entry: ProfileEntry) -> None:
     if not data.role_arn:
         message = "saml_process needs role_arn (the role to assume with the SAML assertion)"
         raise error_at(entry, "saml_process", message, reason="saml-without-role")
-    for key in ("web_identity_token_file", "source_profile", "credential_source"):
-        if getattr(data, key):
-            message = (
-                f"set saml_process or {key}, not both: a SAML base assumes role_arn itself; "
-                "a role after it goes in a profile whose source_profile names this one"
-            )
-            raise error_at(entry, key, message, reason="conflicting-sources")
+    others = ("web_identity_token_file", "source_profile", "credential_source")
+    conflicts = [key for key in others if getattr(data, key)]
+    if has_roles_anywhere(entry):
+        conflicts.append("roles_anywhere")
+    if conflicts:
+        message = (
+            f"set saml_process or {conflicts[0]}, not both: a SAML base assumes role_arn "
+            "itself; a role after it goes in a profile whose source_profile names this one"
+        )
+        raise error_at(entry, conflicts[0], message, reason="conflicting-sources")
     for key in SAML_UNSENT_KEYS:
         if getattr(data, key):
             message = (
@@ -281,3 +285,50 @@ def saml_source(entry: ProfileEntry) -> SamlSource:
         policy_arns=tuple(data.policy_arns),
         where=where_of(entry, (*keys, "policy_arns")),
     )
+
+
+def has_roles_anywhere(entry: ProfileEntry) -> bool:
+    """True when the profile sets any key of the Roles Anywhere base."""
+    return any(getattr(entry.data, key, None) for key in ROLES_ANYWHERE_KEYS)
+
+
+def roles_anywhere_source(entry: ProfileEntry) -> RolesAnywhereSource:
+    """The Roles Anywhere base: its four settings and ``role_arn`` are required (the
+    ``role_arn`` is the role CreateSession vends, not an AssumeRole hop)."""
+    data = entry.data
+    if not data.role_arn:
+        message = "roles_anywhere needs role_arn (the role the certificate may take)"
+        raise error_at(entry, "role_arn", message, reason="roles-anywhere-without-role")
+    for key in ("source_profile", "credential_source", "web_identity_token_file", "saml_process"):
+        if getattr(data, key):
+            message = (
+                f"set roles_anywhere or {key}, not both: a Roles Anywhere base takes role_arn "
+                "itself; a role after it goes in a profile whose source_profile names this one"
+            )
+            raise error_at(entry, key, message, reason="conflicting-sources")
+    for key in ROLES_ANYWHERE_KEYS:
+        if not getattr(data, key, None):
+            message = f"Roles Anywhere profile is missing {key}"
+            raise error_at(entry, key, message, reason="incomplete-roles-anywhere")
+    certificate, private_key = data.roles_anywhere_certificate, data.roles_anywhere_private_key
+    anchor, profile = data.roles_anywhere_trust_anchor_arn, data.roles_anywhere_profile_arn
+    assert certificate and private_key and anchor and profile
+    return RolesAnywhereSource(
+        profile=entry.name,
+        role_arn=data.role_arn,
+        certificate=certificate,
+        private_key=private_key,
+        trust_anchor_arn=anchor,
+        profile_arn=profile,
+        certificate_chain=data.roles_anywhere_certificate_chain,
+        session_duration=data.roles_anywhere_session_duration,
+        passphrase_source=data.roles_anywhere_passphrase_source,
+        where=where_of(entry, ("role_arn", *ROLES_ANYWHERE_KEYS, *_ROLES_ANYWHERE_OPTIONS)),
+    )
+
+
+_ROLES_ANYWHERE_OPTIONS = (
+    "roles_anywhere_certificate_chain",
+    "roles_anywhere_session_duration",
+    "roles_anywhere_passphrase_source",
+)

@@ -227,6 +227,40 @@ class SamlSource:
         }
 
 
+@dataclass(frozen=True)
+class RolesAnywhereSource:
+    """IAM Roles Anywhere: CreateSession signed with an X.509 certificate's private key
+    (SigV4-X509) for ``role_arn`` through a trust anchor and a Roles Anywhere profile.
+
+    The files are read when the chain runs; the key never enters the plan.
+    """
+
+    kind: ClassVar[str] = "roles-anywhere"
+    profile: str
+    role_arn: str
+    certificate: str
+    private_key: str
+    trust_anchor_arn: str
+    profile_arn: str
+    certificate_chain: str | None = None
+    session_duration: int | None = None
+    passphrase_source: str | None = None
+    where: Mapping[str, Location] = _where()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "profile": self.profile,
+            "role_arn": self.role_arn,
+            "certificate": self.certificate,
+            "private_key": self.private_key,
+            "certificate_chain": self.certificate_chain,
+            "trust_anchor_arn": self.trust_anchor_arn,
+            "profile_arn": self.profile_arn,
+            "session_duration": self.session_duration,
+        }
+
+
 Source = (
     StaticSource
     | KeyringSource
@@ -239,6 +273,7 @@ Source = (
     | ProcessSource
     | DefaultChainSource
     | SamlSource
+    | RolesAnywhereSource
 )
 
 
@@ -267,6 +302,7 @@ def mfa_session_serial(source: Source) -> str | None:
             | ProcessSource()
             | DefaultChainSource()
             | SamlSource()
+            | RolesAnywhereSource()
         ):
             return None
         case _:

@@ -69,6 +69,12 @@ def report(result: Converted) -> None:
             f"--include-secrets keeps them): {', '.join(result.left_out)}",
             file=sys.stderr,
         )
+    if result.native:
+        print(
+            "rolechain: aws_signing_helper credential_process written as the native "
+            f"roles-anywhere base: {', '.join(result.native)}",
+            file=sys.stderr,
+        )
     if result.dropped:
         print(
             f"rolechain: warning: not converted (no equivalent): {', '.join(result.dropped)}",

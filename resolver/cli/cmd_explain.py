@@ -28,11 +28,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     overrides = overrides_from_args(args, ctx.environ)
     chain = plan(args.profile, config=args.config, overrides=overrides, context=ctx)
+    from resolver.cli import roles_anywhere_notes
+
     if args.json:
-        print(json.dumps(plan_json(chain, ctx.environ), indent=2))
+        document = plan_json(chain, ctx.environ)
+        roles_anywhere_notes.explain_json(chain, ctx, document)
+        print(json.dumps(document, indent=2))
     else:
         # values come from the user's files: no terminal escapes reach the terminal
-        print("\n".join(printable(line) for line in render(chain).split("\n")))
+        lines = [*render(chain).split("\n"), *roles_anywhere_notes.explain_lines(chain, ctx)]
+        print("\n".join(printable(line) for line in lines))
     return 0
 
 

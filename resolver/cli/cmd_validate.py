@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from resolver.chain.checks.ignored import ignored_keys
 from resolver.chain.limits import check_chain
 from resolver.chain.planner import build_chain
+from resolver.chain.types import Chain
 from resolver.cli.selfcalls import refuse_process_loop
 from resolver.config.findings import Finding, finding_of, sorted_findings
 from resolver.config.loading import load_profiles
@@ -41,6 +42,7 @@ def findings_for(
             found.extend(check_chain(chain))
             found.extend(ignored_keys(profiles.get(name), chain))
             refuse_process_loop(chain, profiles, config, environ)
+            found.extend(_roles_anywhere_files(chain, environ))
         except ResolverError as exc:
             found.append(finding_of(exc, name))
     found.extend(profiles.load_warnings)  # after the lazy parses above have added theirs
@@ -69,3 +71,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     summary = f"{checked} profile(s) checked: {errors} error(s), {warnings} warning(s)"
     print(summary, file=sys.stderr)
     return 1 if errors else 0
+
+
+def _roles_anywhere_files(chain: Chain, environ: Mapping[str, str]) -> list[Finding]:
+    """A roles-anywhere base's certificate and key checked (``roles_anywhere_notes``)."""
+    from resolver.chain.types import RolesAnywhereSource
+
+    if not isinstance(chain.source, RolesAnywhereSource):
+        return []
+    from resolver.cli.roles_anywhere_notes import validate_findings
+
+    return validate_findings(chain, Context.build(environ))

@@ -35,6 +35,7 @@ class Converted:
         self.text = ""
         self.left_out: list[str] = []
         self.dropped: list[str] = []
+        self.native: list[str] = []  # credential_process commands written as a native base
 
 
 def _profile_values(profiles: ProfileSet, name: str) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def to_toml(
     if document:
         out += _shared_tables(profiles, None if names is None else _used(profiles, chosen))
     for name in chosen:
-        owned = _profile_values(profiles, name)
+        owned = native_roles_anywhere(name, _profile_values(profiles, name), report)
         if name in keyring:
             owned = {k: v for k, v in owned.items() if k not in KEY_PAIR}
             owned["credential_store"] = "keyring"
@@ -124,7 +125,11 @@ def to_toml(
         )
         out += ["", f"[profiles.{_toml_key(name)}]"]
         out += [_note(key) for key in (*left, *left_foreign)]
+        owned, table = roles_anywhere_table(owned)
         out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in owned.items()]
+        if table:
+            out += [f"[profiles.{_toml_key(name)}.roles_anywhere]"]
+            out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
         if foreign:
             out += [f"[profiles.{_toml_key(name)}.{PASS_THROUGH}]"]
             out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in foreign.items()]
@@ -234,6 +239,35 @@ def _toml_value(value: Any) -> str:
         items = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
         return "{ " + items + " }" if items else "{}"
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def native_roles_anywhere(name: str, values: dict[str, Any], report: Converted) -> dict[str, Any]:
+    """``values`` with an ``aws_signing_helper credential-process`` command replaced by the
+    native roles-anywhere keys it stands for (``resolver.config.signing_helper``)."""
+    from resolver.config.durations import parse_duration
+    from resolver.config.signing_helper import native_keys
+
+    command = values.get("credential_process")
+    keys = native_keys(command) if isinstance(command, str) else None
+    if keys is None or values.get("role_arn"):
+        return values
+    native: dict[str, Any] = dict(keys)
+    duration = keys.get("roles_anywhere_session_duration")
+    if duration is not None:
+        try:
+            native["roles_anywhere_session_duration"] = parse_duration(duration)
+        except ValueError:
+            return values
+    report.native.append(name)
+    out = {k: v for k, v in values.items() if k != "credential_process"}
+    return {**out, **native}
+
+
+def roles_anywhere_table(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``roles_anywhere_*`` keys taken out as the TOML ``roles_anywhere`` table."""
+    prefix = "roles_anywhere_"
+    table = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+    return {k: v for k, v in values.items() if not k.startswith(prefix)}, table
 
 
 toml_key = _toml_key  # a TOML key: bare when it can be, else a basic string

@@ -107,6 +107,33 @@ class Profile(_Strict):
         "(arn:aws:iam::ACCOUNT:saml-provider/NAME); default: the one the assertion pairs "
         "with role_arn.",
     )
+    # IAM Roles Anywhere base (TOML: the ``roles_anywhere`` table; see RolesAnywhereTable)
+    roles_anywhere_certificate: str | None = Field(
+        None, description="Roles Anywhere: the X.509 certificate (PEM file)."
+    )
+    roles_anywhere_private_key: str | None = Field(
+        None, description="Roles Anywhere: the certificate's private key (PEM file)."
+    )
+    roles_anywhere_certificate_chain: str | None = Field(
+        None, description="Roles Anywhere: intermediate CA certificates (PEM file)."
+    )
+    roles_anywhere_trust_anchor_arn: str | None = Field(
+        None, description="Roles Anywhere: the trust anchor's ARN."
+    )
+    roles_anywhere_profile_arn: str | None = Field(
+        None, description="Roles Anywhere: the Roles Anywhere profile's ARN."
+    )
+    roles_anywhere_session_duration: int | None = Field(
+        None,
+        description="Roles Anywhere: session duration (900 to 43200 seconds, or '1h').",
+        json_schema_extra={"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    )
+    roles_anywhere_passphrase_source: Literal["prompt", "keyring"] | None = Field(
+        None,
+        description="Roles Anywhere: where an encrypted key's passphrase comes from: "
+        "'prompt' (the terminal, the default) or 'keyring' (service rolechain, "
+        "user roles-anywhere:PROFILE).",
+    )
     # Console (TOML only: see TOML_ONLY_KEYS)
     console_browser: str | None = Field(
         None,
@@ -121,7 +148,12 @@ class Profile(_Strict):
     endpoint_url: str | None = Field(None, description="Endpoint URL for every service.")
     services: str | None = Field(None, description="Name of a services section.")
 
-    @field_validator("duration_seconds", "mfa_session_duration", mode="before")
+    @field_validator(
+        "duration_seconds",
+        "mfa_session_duration",
+        "roles_anywhere_session_duration",
+        mode="before",
+    )
     @classmethod
     def _duration(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool):
@@ -207,6 +239,29 @@ class TomlProfile(Profile):
         "(output, cli_pager, s3 = ...): kept so that `rolechain convert --to ini` "
         "writes them back.",
     )
+    roles_anywhere: RolesAnywhereTable | None = Field(
+        None, description="IAM Roles Anywhere base: certificate, private_key, trust_anchor_arn..."
+    )
+
+
+class RolesAnywhereTable(_Strict):
+    """A TOML profile's ``roles_anywhere`` table: the ``roles_anywhere_*`` INI keys."""
+
+    certificate: str | None = Field(None, description="The X.509 certificate (PEM file).")
+    private_key: str | None = Field(None, description="Its private key (PEM file).")
+    certificate_chain: str | None = Field(None, description="Intermediate CAs (PEM file).")
+    trust_anchor_arn: str | None = Field(None, description="The trust anchor's ARN.")
+    profile_arn: str | None = Field(None, description="The Roles Anywhere profile's ARN.")
+    session_duration: int | str | None = Field(
+        None, description="Session duration: 900 to 43200 seconds, or a string such as '1h'."
+    )
+    passphrase_source: Literal["prompt", "keyring"] | None = Field(
+        None, description="Where an encrypted key's passphrase comes from."
+    )
+
+
+ROLES_ANYWHERE_TABLE = "roles_anywhere"
+ROLES_ANYWHERE_PREFIX = "roles_anywhere_"
 
 
 class SsoSession(_Strict):
@@ -257,4 +312,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of the TOML format."""
     schema = TomlDocument.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    toml_profile = schema.get("$defs", {}).get("TomlProfile", {}).get("properties", {})
+    for key in [key for key in toml_profile if key.startswith(ROLES_ANYWHERE_PREFIX)]:
+        del toml_profile[key]  # TOML writes them in the roles_anywhere table
     return schema

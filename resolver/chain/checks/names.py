@@ -68,3 +68,26 @@ def check_principal_arn(value: str) -> str | None:
             "(arn:<partition>:iam::<12-digit account>:saml-provider/<name>)"
         )
     return None
+
+
+_ROLES_ANYWHERE_ARN = re.compile(
+    r"arn:(aws[a-z-]*):rolesanywhere:([a-z0-9-]{1,32}):\d{12}:([a-z-]+)/[\w-]{1,128}", re.A
+)
+
+
+def roles_anywhere_arn_parts(value: str) -> tuple[str, str, str] | None:
+    """(partition, region, resource type) of a Roles Anywhere ARN, or None."""
+    found = _ROLES_ANYWHERE_ARN.fullmatch(value)
+    return (found[1], found[2], found[3]) if found else None
+
+
+def check_roles_anywhere_arn(key: str, value: str, resource: str) -> str | None:
+    """A trust anchor or Roles Anywhere profile ARN:
+    ``arn:<partition>:rolesanywhere:<region>:<account>:<resource>/<id>``."""
+    parts = roles_anywhere_arn_parts(value)
+    if parts is None or parts[2] != resource:
+        return (
+            f"{key} {show(value)} is not a Roles Anywhere {resource} ARN "
+            f"(arn:<partition>:rolesanywhere:<region>:<12-digit account>:{resource}/<id>)"
+        )
+    return None

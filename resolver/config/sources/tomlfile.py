@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from resolver.config.findings import Location
 from resolver.config.sources.files import read_text
+from resolver.config.sources.flat_tables import flat_tables
 from resolver.config.sources.raw import RawConfig, RawSection, RawValue
 from resolver.config.values import MAX_NESTING_DEPTH
 from resolver.context import expand_home, home_directory
@@ -279,9 +280,8 @@ class _Extends:
                 message = f"unknown template '{parent}' in extends ({chain})"
                 raise _error(message, at, profile, reason="missing-template")
             merged.update(self.template(parent, (*trail, step), profile))
-        merged.update(
-            _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
-        )
+        own = _values({k: v for k, v in table.items() if k != "extends"}, self._where, *keys)
+        merged.update(flat_tables(own, keys, self._where, profile))
         return merged
 
 

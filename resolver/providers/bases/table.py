@@ -16,6 +16,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     Source,
     SsoSource,
@@ -31,6 +32,7 @@ from resolver.providers.bases import (
     keyring_store,
     login,
     process,
+    roles_anywhere,
     saml,
     sso,
     static,
@@ -64,5 +66,7 @@ def build(source: Source, inputs: Inputs) -> Built:
             return default_chain.build(source, inputs)
         case SamlSource():
             return saml.build(source, inputs)
+        case RolesAnywhereSource():
+            return roles_anywhere.build(source, inputs)
         case _:
             assert_never(source)

@@ -23,6 +23,7 @@ from resolver.chain.types import (
     KeyringSource,
     LoginSource,
     ProcessSource,
+    RolesAnywhereSource,
     SamlSource,
     Source,
     SsoSource,
@@ -62,6 +63,17 @@ def samples(tmp_path: Path) -> dict[type, list[Source]]:
         ProcessSource: [ProcessSource("p", "rc-table-creds --x"), ProcessSource("q", "./creds")],
         DefaultChainSource: [DefaultChainSource("d")],
         SamlSource: [SamlSource("a", ROLE, "rc-table-saml --x"), SamlSource("b", ROLE, "./saml")],
+        RolesAnywhereSource: [
+            RolesAnywhereSource(
+                "ra",
+                ROLE,
+                str(tmp_path / "pki" / "cert.pem"),
+                str(tmp_path / "pki" / "key.pem"),
+                "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/ta",
+                "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/pr",
+                certificate_chain=str(tmp_path / "pki" / "chain.pem"),
+            )
+        ],
     }
 
 
