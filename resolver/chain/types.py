@@ -108,6 +108,13 @@ class ContainerSource:
         return {"kind": self.kind, "profile": self.profile}
 
 
+def _session_options(
+    duration_seconds: int | None, policy: str | None, policy_arns: tuple[str, ...]
+) -> dict[str, Any]:
+    """The session options a base that assumes its own role sends (shown by ``explain``)."""
+    return {"duration_seconds": duration_seconds, "policy": policy, "policy_arns": list(policy_arns)}
+
+
 @dataclass(frozen=True)
 class WebIdentitySource:
     """AssumeRoleWithWebIdentity using a token file (EKS/IRSA, CI OIDC)."""
@@ -129,6 +136,7 @@ class WebIdentitySource:
             "role_arn": self.role_arn,
             "web_identity_token_file": self.web_identity_token_file,
             "role_session_name": self.role_session_name,
+            **_session_options(self.duration_seconds, self.policy, self.policy_arns),
         }
 
 
@@ -224,6 +232,7 @@ class SamlSource:
             "role_arn": self.role_arn,
             "principal_arn": self.principal_arn,
             "saml_process": helper_program(self.saml_process),
+            **_session_options(self.duration_seconds, self.policy, self.policy_arns),
         }
 
 

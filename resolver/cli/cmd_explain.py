@@ -103,8 +103,21 @@ def _describe_source(source: Source) -> str:
         duration = format_duration(source.mfa_duration_seconds or 0)
         detail["mfa session"] = f"GetSessionToken with {source.mfa_serial} for {duration}"
         detail.pop("mfa_serial", None)
-    extras = ", ".join(f"{key} {value}" for key, value in detail.items() if value)
+    extras = ", ".join(
+        f"{_OPTION_OF_KEY.get(key, key)} {_shown(key, value)}"
+        for key, value in detail.items()
+        if value
+    )
     return f"{text}: {extras}" if extras else text
+
+
+def _shown(key: str, value: object) -> str:
+    """A source detail as ``explain`` prints it: lists joined, durations as ``2h``."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    if key in ("duration_seconds", "session_duration") and isinstance(value, int):
+        return format_duration(value)
+    return str(value)
 
 
 _OPTION_OF_KEY = {

@@ -278,3 +278,44 @@ def test_a_long_duration_chained_only_by_an_mfa_session_gets_advice_that_works(
     config.write_text(advised)
     status, out, _ = run_cli(capsys, "explain", "long")
     assert status == 0 and "duration: 8h" in out and "chained" not in out
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        ["saml_process = idp-saml --password hunter2-secret",
+         "principal_arn = arn:aws:iam::111111111111:saml-provider/okta"],
+        ["web_identity_token_file = /var/run/token"],
+    ],
+    ids=["saml", "web-identity"],
+)  # fmt: skip
+def test_explain_shows_a_role_base_s_session_options(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    base: list[str],
+) -> None:
+    config = tmp_path / "config"
+    lines = [
+        "[profile base]",
+        "role_arn = arn:aws:iam::111111111111:role/base",
+        *base,
+        "duration_seconds = 2h",
+        "policy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::aws:policy/Billing",
+    ]
+    config.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    status, out, _ = run_cli(capsys, "explain", "base")
+    assert status == 0
+    base_line = next(line for line in out.splitlines() if line.lstrip().startswith("base"))
+    assert "duration 2h" in base_line
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess arn:aws:iam::aws:policy/Billing" in base_line
+    assert "hunter2" not in out and "[" not in base_line
+    status, out, _ = run_cli(capsys, "explain", "base", "--json")
+    source = json.loads(out)["source"]
+    assert source["duration_seconds"] == 7200
+    assert source["policy_arns"] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/Billing",
+    ]
+    assert "hunter2" not in out
