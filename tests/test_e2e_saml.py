@@ -157,7 +157,8 @@ def test_toml_saml_base_plans_and_runs_like_ini(
     plan = json.loads(out)
     assert plan["source"] == {
         "kind": "saml", "profile": "idp", "role_arn": ADMIN, "principal_arn": None,
-        "saml_process": command.split()[0],
+        "saml_process": command.split()[0], "duration_seconds": None, "policy": None,
+        "policy_arns": [],
     }  # fmt: skip
     status, out, err = cli(capsys, "export", "ops", "--format", "json")
     assert status == 0, err
