@@ -112,7 +112,11 @@ def _session_options(
     duration_seconds: int | None, policy: str | None, policy_arns: tuple[str, ...]
 ) -> dict[str, Any]:
     """The session options a base that assumes its own role sends (shown by ``explain``)."""
-    return {"duration_seconds": duration_seconds, "policy": policy, "policy_arns": list(policy_arns)}
+    return {
+        "duration_seconds": duration_seconds,
+        "policy": policy,
+        "policy_arns": list(policy_arns),
+    }
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,11 @@ from resolver.errors import ResolverError, printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from resolver.chain.overrides import Overrides
+    from resolver.server.imds_lifecycle import ImdsEndpoint
+    from resolver.server.lifecycle import Endpoint
     from resolver.stscreds.tokens import TokenProvider
 
 FORWARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
@@ -132,20 +136,43 @@ def served_environment(
 ) -> tuple[dict[str, str], Callable[[], None]]:
     """Start the server ``--server`` or ``--imds`` asks for: the child's environment (the
     server's variables, without what would shadow it) and the function that stops it."""
-    if getattr(args, "server", False):
-        from resolver.server.lifecycle import SHADOWING, start_for_exec
+    from resolver import api
+    from resolver.config.loading import selected_profile
 
-        shadowing: Sequence[str] = SHADOWING
-        variables, chain_region, stop = start_for_exec(
-            profile, args.config, ctx, overrides, token_provider
+    name = selected_profile(profile, ctx.environ)
+    chain = api.plan(name, config=args.config, overrides=overrides, context=ctx)
+    shadowing: Sequence[str]
+    serving: AbstractContextManager[Endpoint | ImdsEndpoint]
+    if getattr(args, "server", False):
+        from resolver.server.lifecycle import SHADOWING, serve
+
+        shadowing = SHADOWING
+        serving = serve(
+            name,
+            config=args.config,
+            prime=True,
+            overrides=overrides,
+            token_provider=token_provider,
+            context=ctx,
         )
     else:
-        from resolver.server.imds_lifecycle import IMDS_SHADOWING, start_imds_for_exec
+        from resolver.server.imds_lifecycle import IMDS_SHADOWING, serve_imds
 
         shadowing = IMDS_SHADOWING
-        variables, chain_region, stop = start_imds_for_exec(
-            profile, args.config, ctx, overrides, token_provider, v1=getattr(args, "imds_v1", False)
+        serving = serve_imds(
+            name,
+            config=args.config,
+            v1=getattr(args, "imds_v1", False),
+            overrides=overrides,
+            token_provider=token_provider,
+            context=ctx,
         )
+    variables = serving.__enter__().environment()
+
+    def stop() -> None:
+        serving.__exit__(None, None, None)
+
+    chain_region = chain.sts.region
     from resolver.server.lifecycle import without_shadowing
 
     region = effective_region(chain_region, ctx.environ)

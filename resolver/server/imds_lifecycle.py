@@ -117,35 +117,3 @@ def serve_imds(
     server = bind(host, port, routes, verbose)
     with running(server):
         yield ImdsEndpoint(base_url(server) + "/", instance, server)
-
-
-def start_imds_for_exec(
-    profile: str | None,
-    config: str | None,
-    ctx: Context,
-    overrides: Overrides | None = None,
-    token_provider: TokenProvider | None = None,
-    v1: bool = False,
-) -> tuple[dict[str, str], str | None, Callable[[], None]]:
-    """Start a metadata server for ``exec --imds``: the child's variables, the chain's
-    region, and the function that stops the server (``profile`` None: ``AWS_PROFILE``,
-    else ``default``)."""
-    from resolver import api
-    from resolver.config.loading import selected_profile
-
-    name = selected_profile(profile, ctx.environ)
-    chain = api.plan(name, config=config, overrides=overrides, context=ctx)
-    context = serve_imds(
-        name,
-        config=config,
-        v1=v1,
-        overrides=overrides,
-        token_provider=token_provider,
-        context=ctx,
-    )
-    endpoint = context.__enter__()
-
-    def stop() -> None:
-        context.__exit__(None, None, None)
-
-    return endpoint.environment(), chain.sts.region, stop

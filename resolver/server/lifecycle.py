@@ -15,7 +15,7 @@ import secrets
 import socket
 import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -273,35 +273,3 @@ def fetcher(
         return found.credentials
 
     return fetch
-
-
-def start_for_exec(
-    profile: str | None,
-    config: str | None,
-    ctx: Context,
-    overrides: Overrides | None = None,
-    token_provider: TokenProvider | None = None,
-) -> tuple[dict[str, str], str | None, Callable[[], None]]:
-    """Start a server for ``exec --server``: the child's variables, the chain's region,
-    and the function that stops the server. ``profile`` None: ``AWS_PROFILE``, else
-    ``default``. Credentials are fetched first, so an MFA prompt happens before the
-    child owns the terminal."""
-    from resolver import api
-    from resolver.config.loading import selected_profile
-
-    name = selected_profile(profile, ctx.environ)
-    chain = api.plan(name, config=config, overrides=overrides, context=ctx)
-    context = serve(
-        name,
-        config=config,
-        prime=True,
-        overrides=overrides,
-        token_provider=token_provider,
-        context=ctx,
-    )
-    endpoint = context.__enter__()
-
-    def stop() -> None:
-        context.__exit__(None, None, None)
-
-    return endpoint.environment(), chain.sts.region, stop
