@@ -112,7 +112,11 @@ def _session_options(
     duration_seconds: int | None, policy: str | None, policy_arns: tuple[str, ...]
 ) -> dict[str, Any]:
     """The session options a base that assumes its own role sends (shown by ``explain``)."""
-    return {"duration_seconds": duration_seconds, "policy": policy, "policy_arns": list(policy_arns)}
+    return {
+        "duration_seconds": duration_seconds,
+        "policy": policy,
+        "policy_arns": list(policy_arns),
+    }
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,7 @@ class RolesAnywhereSource:
     certificate_chain: str | None = None
     session_duration: int | None = None
     passphrase_source: str | None = None
+    mfa_prompt: str | None = None  # the prompt driver that asks for the key's passphrase
     where: Mapping[str, Location] = _where()
 
     def to_json(self) -> dict[str, Any]:
