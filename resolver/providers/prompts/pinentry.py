@@ -10,7 +10,7 @@ boundary, before escaping (so that no escape is split), and ends with an ellipsi
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from resolver.errors import TokenError, printable
 from resolver.providers.prompts.request import Request, run_prompt
@@ -71,22 +71,33 @@ def failed(what: str, request: Request) -> TokenError:
 
 
 def read_pin(replies: str, request: Request) -> str:
-    """The PIN in pinentry's ``replies`` (its ``D`` lines joined); ``TokenError`` on
-    ``ERR`` or no data."""
-    pin: str | None = None
+    """The PIN in pinentry's ``replies``: its ``D`` lines joined, then unescaped (Assuan
+    splits long data by bytes, a character may straddle two lines; only ``\\n`` ends a
+    line); ``TokenError`` on ``ERR`` or no data."""
+    data: list[str] | None = None
     what, whose = request.asked.name, request.subject
-    for line in replies.splitlines():
+    for line in replies.split("\n"):
         if line.startswith("D "):
-            pin = (pin or "") + unquote(line[2:])
+            data = [*(data or []), line[2:]]
         elif line.startswith("ERR"):
             code = line.split(" ", 2)[1] if " " in line else ""
             if code == CANCELLED:
                 raise TokenError(f"pinentry was cancelled asking for the {what} of {whose}")
-            said = one_line(printable(line), 120)
+            said = one_line(printable(_text(line)), 120)
             raise failed(f"pinentry failed asking for the {what} of {whose} ({said})", request)
-    if pin is None:
+    if data is None:
         raise failed(f"pinentry returned no {what} for {whose}", request)
-    return pin
+    return unquote_to_bytes(_raw("".join(data))).decode("utf-8", errors="replace")
+
+
+def _raw(text: str) -> bytes:
+    """The bytes ``text`` was decoded from (a secret's answer keeps undecodable bytes)."""
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+def _text(text: str) -> str:
+    """``text`` with any undecodable byte replaced, fit to be shown."""
+    return _raw(text).decode("utf-8", errors="replace")
 
 
 def ask(program: str, request: Request) -> str:

@@ -136,8 +136,8 @@ def run_prompt(program: str, argv: Sequence[str], request: Request, stdin: str =
 
 def answer_of(output: bytes, request: Request) -> str:
     """A prompt program's answer: an MFA code stripped, a secret without its line end
-    only (its spaces are part of it)."""
-    text = output.decode("utf-8", errors="replace")
+    only (its spaces are part of it; a byte that is not UTF-8 is kept as a surrogate)."""
     if isinstance(request, SecretRequest):
+        text = output.decode("utf-8", errors="surrogateescape")
         return text.removesuffix("\n").removesuffix("\r")
-    return text.strip()
+    return output.decode("utf-8", errors="replace").strip()

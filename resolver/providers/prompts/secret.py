@@ -21,7 +21,8 @@ from resolver.providers.prompts.choose import ENV_VARIABLE, choose_driver, progr
 from resolver.providers.prompts.request import SecretRequest
 from resolver.stscreds.tokens import PROMPT_LOCK, waiting_elsewhere
 
-MAX_SECRET_BYTES = 1024
+MAX_SECRET_BYTES = 1023
+"""The longest passphrase OpenSSL takes for a PEM key (its 1024-byte buffer, NUL included)."""
 CODE_ONLY_DRIVERS = ("ykman", "process")
 """Drivers that make an MFA code rather than ask for one."""
 
@@ -67,14 +68,18 @@ def ask_secret(
     request: SecretRequest, *, configured: str | None, environ: Mapping[str, str]
 ) -> str:
     """The secret the user gives for ``request``; ``TokenError`` in one line when it
-    cannot be asked, is cancelled, empty or longer than ``MAX_SECRET_BYTES``."""
+    cannot be asked, is cancelled, empty, not UTF-8 or longer than ``MAX_SECRET_BYTES``."""
     driver = secret_driver(configured, environ, request)
     with PROMPT_LOCK:
         value = _through(driver, replace(request, waiting=waiting_elsewhere()), environ)
-    remember(value)
     what = f"{request.asked.name} for {request.subject}"
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a byte that is not UTF-8 (never shown, nor kept)
+        raise TokenError(f"the {what} is not UTF-8 text") from None
+    remember(value)
     if not value:
         raise TokenError(f"no {what} was given")
-    if len(value.encode("utf-8")) > MAX_SECRET_BYTES:
+    if size > MAX_SECRET_BYTES:
         raise TokenError(f"the {what} is longer than {MAX_SECRET_BYTES} bytes")
     return value
