@@ -249,11 +249,11 @@ def _prompted_passphrase(
     try:
         return ask_secret(request, configured=source.mfa_prompt, environ=environ)
     except TokenError as exc:
-        unavailable = exc.reason == asked.reason
+        message = f"the private key is encrypted: {exc.message}"
+        if exc.reason == asked.reason:
+            raise ProviderError(message, profile=source.profile, reason=asked.reason) from None
         raise ProviderError(
-            f"the private key is encrypted: {exc.message}",
-            profile=source.profile,
-            reason=asked.reason if unavailable else "passphrase-not-given",
+            message, profile=source.profile, reason="passphrase-not-given"
         ) from None
 
 

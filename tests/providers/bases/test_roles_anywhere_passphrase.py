@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolver.errors import ProviderError
+from resolver.errors import ProviderError, scrub
 from tests.conftest import IsolatedEnv
 from tests.hostile import fuzz_settings
 from tests.providers.bases import rolesanywhere_fakes as fakes
@@ -162,8 +162,10 @@ def test_each_driver_unlocks_the_key_and_create_session_verifies(
     bin_dir: Path,
     locked: fakes.Identity,
     endpoint: fakes.Endpoint,
+    monkeypatch: pytest.MonkeyPatch,
     driver: str,
 ) -> None:
+    monkeypatch.setattr("resolver.errors._SEEN", {})  # nothing remembered before this run
     log = prompt_program(bin_dir, driver)
     use_config(isolated_env, profile_lines(locked, mfa_prompt=driver))
     status, out, err = export(capsys)
@@ -175,6 +177,8 @@ def test_each_driver_unlocks_the_key_and_create_session_verifies(
     shown = what_was_shown(driver, call)
     assert "profile ra" in shown and str(locked.private_key) in shown
     assert PASSPHRASE not in json.dumps(call["argv"]) + out + err
+    # remembered: a --debug traceback that showed it would show <redacted>
+    assert scrub(f"a traceback showing {PASSPHRASE}!") == "a traceback showing <redacted>!"
     # the session is cached: a second run neither asks nor reads the key
     assert export(capsys)[0] == 0
     assert len(calls(log)) == 1 and len(endpoint.requests) == 1
@@ -417,3 +421,17 @@ def test_any_secret_comes_back_whole_and_every_assuan_line_fits(secret: str, tex
     assert pinentry.read_pin(answer_of(pin_replies(secret), request), request) == secret
     lines = pinentry.conversation(request).encode().split(b"\n")
     assert all(len(line) + 1 <= pinentry.MAX_LINE_BYTES for line in lines)
+
+
+def test_the_toml_profile_names_the_prompt_beside_its_table(tmp_path: Path) -> None:
+    from resolver.api import plan
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[profiles.ra]\nrole_arn = "{fakes.ROLE}"\nmfa_prompt = "kdialog"\n'
+        '[profiles.ra.roles_anywhere]\ncertificate = "c.pem"\nprivate_key = "k.pem"\n'
+        f'trust_anchor_arn = "{fakes.TRUST_ANCHOR}"\nprofile_arn = "{fakes.PROFILE}"\n'
+        'passphrase_source = "prompt"\n'
+    )
+    source = plan("ra", config=str(config)).source
+    assert (source.kind, getattr(source, "mfa_prompt", None)) == ("roles-anywhere", "kdialog")
