@@ -408,5 +408,7 @@ def test_every_reason_is_documented_and_tested() -> None:
         "populate-collision",  # tests/cli/test_sso_populate.py
         "invalid-name-template",  # tests/cli/test_sso_populate.py
         "cryptography-missing",  # tests/providers/bases/test_roles_anywhere.py
+        "passphrase-prompt-unavailable",  # tests/providers/bases/test_roles_anywhere_passphrase.py
+        "passphrase-not-given",  # tests/providers/bases/test_roles_anywhere_passphrase.py
     }
     assert code - tested == set()

@@ -289,6 +289,7 @@ BASE_HELPERS = {
     f"{BASES}.sso_device": {"resolver.cache.sso_lock", "resolver.cli.cmd_sso"},
     f"{BASES}.sso_portal": {"resolver.cli.sso_populate"},  # the portal's account listing
     f"{BASES}.environment": {"resolver.api", "resolver.console.signin"},
+    f"{BASES}.keyring_prompt": {"resolver.providers.prompts.secret"},  # the terminal's ask
 }
 
 

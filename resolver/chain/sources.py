@@ -323,6 +323,7 @@ def roles_anywhere_source(entry: ProfileEntry) -> RolesAnywhereSource:
         certificate_chain=data.roles_anywhere_certificate_chain,
         session_duration=data.roles_anywhere_session_duration,
         passphrase_source=data.roles_anywhere_passphrase_source,
+        mfa_prompt=data.mfa_prompt,
         where=where_of(entry, ("role_arn", *ROLES_ANYWHERE_KEYS, *_ROLES_ANYWHERE_OPTIONS)),
     )
 

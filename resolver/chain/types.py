@@ -258,6 +258,7 @@ class RolesAnywhereSource:
     certificate_chain: str | None = None
     session_duration: int | None = None
     passphrase_source: str | None = None
+    mfa_prompt: str | None = None  # the prompt driver that asks for the key's passphrase
     where: Mapping[str, Location] = _where()
 
     def to_json(self) -> dict[str, Any]:

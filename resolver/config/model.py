@@ -131,8 +131,8 @@ class Profile(_Strict):
     roles_anywhere_passphrase_source: Literal["prompt", "keyring"] | None = Field(
         None,
         description="Roles Anywhere: where an encrypted key's passphrase comes from: "
-        "'prompt' (the terminal, the default) or 'keyring' (service rolechain, "
-        "user roles-anywhere:PROFILE).",
+        "'prompt' (the default: asked as mfa_prompt says, on the terminal, pinentry or a "
+        "dialog) or 'keyring' (service rolechain, user roles-anywhere:PROFILE).",
     )
     # Console (TOML only: see TOML_ONLY_KEYS)
     console_browser: str | None = Field(
@@ -256,7 +256,9 @@ class RolesAnywhereTable(_Strict):
         None, description="Session duration: 900 to 43200 seconds, or a string such as '1h'."
     )
     passphrase_source: Literal["prompt", "keyring"] | None = Field(
-        None, description="Where an encrypted key's passphrase comes from."
+        None,
+        description="Where an encrypted key's passphrase comes from: 'prompt' (as "
+        "mfa_prompt says) or 'keyring'.",
     )
 
 

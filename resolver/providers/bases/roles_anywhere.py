@@ -5,8 +5,9 @@ region; ``AWS_ENDPOINT_URL_ROLESANYWHERE`` or ``AWS_ENDPOINT_URL`` in the resolv
 environment overrides it, as the SDKs do), signed with SigV4-X509
 (``resolver.providers.x509_signing``). The certificate, its chain and the private key are
 read on each ``retrieve`` (``resolver.providers.x509``): the key once per run, never
-cached, and an encrypted key's passphrase is asked on the terminal or read from the OS
-keyring (``roles_anywhere_passphrase_source``). One deadline bounds the call, the answer
+cached, and an encrypted key's passphrase is asked through the MFA prompt drivers
+(``mfa_prompt``: the terminal, pinentry or a dialog) or read from the OS keyring
+(``roles_anywhere_passphrase_source``). One deadline bounds the call, the answer
 is at most ``MAX_ANSWER_BYTES``, and an HTTP error is one line with the service's own
 message and code, never a secret.
 """
@@ -195,12 +196,14 @@ class RolesAnywhereProvider:
         )
 
 
-def passphrase_for(source: RolesAnywhereSource) -> x509.Passphrase:
+def passphrase_for(
+    source: RolesAnywhereSource, key_path: str, environ: Mapping[str, str]
+) -> x509.Passphrase:
     """Where an encrypted key's passphrase comes from: the OS keyring (service
-    ``rolechain``, user ``roles-anywhere:PROFILE``), else the terminal (bounded in time)."""
+    ``rolechain``, user ``roles-anywhere:PROFILE``), else a prompt driver."""
     if source.passphrase_source == "keyring":
         return lambda: _keyring_passphrase(source.profile)
-    return lambda: _terminal_passphrase(source)
+    return lambda: _prompted_passphrase(source, key_path, environ)
 
 
 def _keyring_passphrase(profile: str) -> str:
@@ -219,22 +222,39 @@ def _keyring_passphrase(profile: str) -> str:
     return str(value)
 
 
-def _terminal_passphrase(source: RolesAnywhereSource) -> str:
-    from resolver.providers.bases.keyring_prompt import NoPasswordPrompt, ask
-    from resolver.stscreds.tokens import PROMPT_LOCK
+def _prompted_passphrase(
+    source: RolesAnywhereSource, key_path: str, environ: Mapping[str, str]
+) -> str:
+    """The passphrase asked as ``mfa_prompt`` (or ``ROLECHAIN_MFA_PROMPT``) says; each
+    failure one line: nothing can ask (the way to the keyring), or none was given."""
+    from resolver.errors import TokenError
+    from resolver.providers.prompts.request import Asked, SecretRequest
+    from resolver.providers.prompts.secret import ask_secret
 
+    user = KEYRING_USER.format(profile=source.profile)
+    asked = Asked(
+        name="passphrase",
+        article="a",
+        label="Passphrase:",
+        reason="passphrase-prompt-unavailable",
+        advice="set roles_anywhere_passphrase_source = keyring and store it with "
+        f"`keyring set rolechain {user}`",
+    )
+    request = SecretRequest(
+        subject=f"the private key {key_path}",
+        text=f"Passphrase of the private key {key_path} (profile {source.profile}, "
+        "IAM Roles Anywhere)",
+        asked=asked,
+    )
     try:
-        with PROMPT_LOCK:
-            value = ask(f"Passphrase for the private key of profile {source.profile}: ")
-    except NoPasswordPrompt as exc:
+        return ask_secret(request, configured=source.mfa_prompt, environ=environ)
+    except TokenError as exc:
+        message = f"the private key is encrypted: {exc.message}"
+        if exc.reason == asked.reason:
+            raise ProviderError(message, profile=source.profile, reason=asked.reason) from None
         raise ProviderError(
-            f"the private key is encrypted and its passphrase cannot be asked ({exc.why}); "
-            "set roles_anywhere_passphrase_source = keyring and store it with "
-            f"`keyring set rolechain {KEYRING_USER.format(profile=source.profile)}`",
-            profile=source.profile,
+            message, profile=source.profile, reason="passphrase-not-given"
         ) from None
-    remember(value)
-    return value
 
 
 def build(source: RolesAnywhereSource, inputs: Inputs) -> Built:
@@ -250,8 +270,10 @@ def build(source: RolesAnywhereSource, inputs: Inputs) -> Built:
         "private_key": where(source.private_key),
         "certificate_chain": where(source.certificate_chain),
     }
+    assert paths["private_key"]
+    passphrase = passphrase_for(source, paths["private_key"], ctx.environ)
     provider = RolesAnywhereProvider(
-        source, paths=paths, environ=ctx.environ, passphrase=passphrase_for(source)
+        source, paths=paths, environ=ctx.environ, passphrase=passphrase
     )
     material = {
         "kind": "roles-anywhere",

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 
 from resolver.errors import ConfigError, TokenError
 from resolver.providers.prompts.process import ProcessTokenProvider
-from resolver.providers.prompts.request import NO_PROMPT, PromptRequest, no_prompt_advice
+from resolver.providers.prompts.request import MFA_CODE, Asked, PromptRequest
+from resolver.providers.prompts.request import NO_PROMPT as NO_PROMPT
 from resolver.providers.prompts.terminal import TerminalPrompt
 from resolver.stscreds.tokens import (
     PROMPT_LOCK,
@@ -56,9 +57,11 @@ def choose_driver(
     environ: Mapping[str, str],
     terminal: bool | None = None,
     platform: str = sys.platform,
+    asked: Asked = MFA_CODE,
 ) -> str:
     """The driver to use: ``ROLECHAIN_MFA_PROMPT``, else ``configured`` (``mfa_prompt``),
-    else the terminal when there is one, else the first dialog program on ``PATH``."""
+    else the terminal when there is one, else the first dialog program on ``PATH``; the
+    errors name what is ``asked``."""
     chosen = environ.get(ENV_VARIABLE, "").strip()
     if chosen:
         return check_driver(chosen, ENV_VARIABLE)
@@ -69,18 +72,18 @@ def choose_driver(
     wanted = " or ".join(gui_drivers(platform))
     if not has_display(environ, platform):
         raise TokenError(
-            "no terminal and no display to ask for an MFA code (DISPLAY and WAYLAND_DISPLAY "
-            f"are unset); {no_prompt_advice()}, or run where {wanted} can show a dialog",
-            reason=NO_PROMPT,
+            f"no terminal and no display to ask for {asked.article} {asked.name} (DISPLAY and "
+            f"WAYLAND_DISPLAY are unset); {asked.advice}, or run where {wanted} can show a dialog",
+            reason=asked.reason,
         )
     path = environ.get("PATH")
     for driver in gui_drivers(platform):
         if shutil.which(program_of(driver, environ), path=path):
             return driver
     raise TokenError(
-        f"no terminal to ask for an MFA code and no dialog program on PATH; install {wanted}, "
-        f"or {no_prompt_advice()}",
-        reason=NO_PROMPT,
+        f"no terminal to ask for {asked.article} {asked.name} and no dialog program on PATH; "
+        f"install {wanted}, or {asked.advice}",
+        reason=asked.reason,
     )
 
 

@@ -5,7 +5,7 @@ one positional argument, ykman's serial, follows ``--`` (click ends options ther
 
 from __future__ import annotations
 
-from resolver.providers.prompts.request import PromptRequest, run_prompt
+from resolver.providers.prompts.request import PromptRequest, Request, run_prompt
 
 TITLE = "rolechain"
 
@@ -14,8 +14,9 @@ def _applescript_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def arguments(driver: str, program: str, request: PromptRequest) -> list[str]:
-    """The argv that asks ``request`` through ``driver``."""
+def arguments(driver: str, program: str, request: Request) -> list[str]:
+    """The argv that asks ``request`` through ``driver``, its answer hidden (ykman asks
+    the YubiKey, for an MFA code only)."""
     text = request.description()
     seconds = max(1, int(request.timeout))
     if driver == "zenity":
@@ -36,13 +37,13 @@ def arguments(driver: str, program: str, request: PromptRequest) -> list[str]:
             f"giving up after {seconds}"
         )
         return [program, "-e", script, "-e", "text returned of result"]
-    if driver == "ykman":
+    if driver == "ykman" and isinstance(request, PromptRequest):
         return [program, "oath", "accounts", "code", "--single", "--", request.serial]
     raise ValueError(f"not a dialog driver: {driver}")
 
 
-def ask(driver: str, program: str, request: PromptRequest) -> str:
-    """The code the user typed (or the YubiKey made)."""
+def ask(driver: str, program: str, request: Request) -> str:
+    """What the user typed (or the YubiKey made)."""
     output = run_prompt(program, arguments(driver, program, request), request)
     if driver == "ykman":  # ``--single`` prints the code alone; older versions "name code"
         output = output.rsplit(None, 1)[-1] if output else output

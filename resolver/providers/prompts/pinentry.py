@@ -2,22 +2,18 @@
 
 We send SETTITLE, SETDESC, SETPROMPT, SETTIMEOUT, GETPIN and BYE (text percent-escaped),
 then read the replies: an ``OK`` greeting, ``OK`` per command, and for GETPIN ``D <pin>``
-before its ``OK``; ``ERR`` means cancelled or failed. Assuan bounds a line to 1000 bytes
-with its newline: a longer description is cut on a character boundary, before escaping
-(so that no escape is split), and ends with an ellipsis.
+(a long one in several ``D`` lines) before its ``OK``; ``ERR`` means cancelled or failed.
+An MFA code and a secret (a key's passphrase) differ only in their words. Assuan bounds
+a line to 1000 bytes with its newline: a longer description is cut on a character
+boundary, before escaping (so that no escape is split), and ends with an ellipsis.
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from resolver.errors import TokenError, printable
-from resolver.providers.prompts.request import (
-    NO_PROMPT,
-    PromptRequest,
-    no_prompt_advice,
-    run_prompt,
-)
+from resolver.providers.prompts.request import Request, run_prompt
 from resolver.stscreds.client import one_line
 
 CANCELLED = "83886179"  # GPG_ERR_CANCELED from the pinentry source
@@ -49,13 +45,13 @@ def line(command: str, text: str | None = None) -> str:
     return f"{command} {escaped}\n"
 
 
-def conversation(request: PromptRequest) -> str:
+def conversation(request: Request) -> str:
     """The commands we write to pinentry's stdin, each a bounded Assuan line."""
     return "".join(
         [
             line("SETTITLE", "rolechain"),
             line("SETDESC", printable(request.description())),
-            line("SETPROMPT", "MFA code:"),
+            line("SETPROMPT", request.asked.label),
             line("SETTIMEOUT", str(max(1, int(request.timeout)))),
             line("GETPIN"),
             line("BYE"),
@@ -63,40 +59,51 @@ def conversation(request: PromptRequest) -> str:
     )
 
 
-def failed(what: str) -> TokenError:
+def failed(what: str, request: Request) -> TokenError:
     """A pinentry that could not ask (not a cancel): most often one without a graphical
     form (pinentry-curses, pinentry-tty), which needs the terminal there is none of even
     when DISPLAY is set. The advice is that of having no display at all."""
     return TokenError(
         f"{what}; a pinentry without a graphical form needs a terminal: "
-        f"{no_prompt_advice()}, or install a graphical pinentry (ROLECHAIN_PINENTRY names it)",
-        reason=NO_PROMPT,
+        f"{request.asked.advice}, or install a graphical pinentry (ROLECHAIN_PINENTRY names it)",
+        reason=request.asked.reason,
     )
 
 
-def read_pin(replies: str, request: PromptRequest) -> str:
-    """The PIN in pinentry's ``replies``; ``TokenError`` on ``ERR`` or no data."""
-    pin: str | None = None
-    for line in replies.splitlines():
+def read_pin(replies: str, request: Request) -> str:
+    """The PIN in pinentry's ``replies``: its ``D`` lines joined, then unescaped (Assuan
+    splits long data by bytes, a character may straddle two lines; only ``\\n`` ends a
+    line); ``TokenError`` on ``ERR`` or no data."""
+    data: list[str] | None = None
+    what, whose = request.asked.name, request.subject
+    for line in replies.split("\n"):
         if line.startswith("D "):
-            pin = unquote(line[2:])
+            data = [*(data or []), line[2:]]
         elif line.startswith("ERR"):
             code = line.split(" ", 2)[1] if " " in line else ""
             if code == CANCELLED:
-                raise TokenError(
-                    f"pinentry was cancelled asking for the MFA code of {request.serial}"
-                )
-            said = one_line(printable(line), 120)
-            raise failed(f"pinentry failed asking for the MFA code of {request.serial} ({said})")
-    if pin is None:
-        raise failed(f"pinentry returned no MFA code for {request.serial}")
-    return pin
+                raise TokenError(f"pinentry was cancelled asking for the {what} of {whose}")
+            said = one_line(printable(_text(line)), 120)
+            raise failed(f"pinentry failed asking for the {what} of {whose} ({said})", request)
+    if data is None:
+        raise failed(f"pinentry returned no {what} for {whose}", request)
+    return unquote_to_bytes(_raw("".join(data))).decode("utf-8", errors="replace")
 
 
-def ask(program: str, request: PromptRequest) -> str:
+def _raw(text: str) -> bytes:
+    """The bytes ``text`` was decoded from (a secret's answer keeps undecodable bytes)."""
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+def _text(text: str) -> str:
+    """``text`` with any undecodable byte replaced, fit to be shown."""
+    return _raw(text).decode("utf-8", errors="replace")
+
+
+def ask(program: str, request: Request) -> str:
     """Hold the conversation with ``program`` and return the PIN."""
     try:
         replies = run_prompt(program, [program], request, stdin=conversation(request))
     except TokenError as exc:  # exited non-zero, or could not run
-        raise failed(exc.message) from None
+        raise failed(exc.message, request) from None
     return read_pin(replies, request)

@@ -1,4 +1,5 @@
-"""What a prompt asks, and running a prompt program within the time bound."""
+"""What a prompt asks (an MFA code, or a hidden secret such as a key's passphrase), and
+running a prompt program within the time bound."""
 
 from __future__ import annotations
 
@@ -19,6 +20,25 @@ command adds the way it takes a code instead (``export --mfa-token``...)."""
 def no_prompt_advice() -> str:
     """What avoids asking the user, in the configuration's words."""
     return "set mfa_process, or mfa_prompt (or ROLECHAIN_MFA_PROMPT) to ykman"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a prompt asks for, in its messages' words."""
+
+    name: str
+    """``MFA code``, ``passphrase``: "gave no NAME for ...", "asking for the NAME of ..."."""
+    article: str
+    """``an``, ``a``: "no terminal to ask for ARTICLE NAME"."""
+    label: str
+    """pinentry's prompt beside the entry."""
+    reason: str
+    """The reason of the error when nothing here can ask for it."""
+    advice: str
+    """What avoids asking, in the configuration's words."""
+
+
+MFA_CODE = Asked("MFA code", "an", "MFA code:", NO_PROMPT, no_prompt_advice())
 
 
 @dataclass(frozen=True)
@@ -47,10 +67,48 @@ class PromptRequest:
         """The terminal's prompt line."""
         return self.description() + ": "
 
+    @property
+    def asked(self) -> Asked:
+        """An MFA code."""
+        return MFA_CODE
 
-def run_prompt(program: str, argv: Sequence[str], request: PromptRequest, stdin: str = "") -> str:
-    """Run ``program`` (argv[0] of ``argv``) and return its stdout; ``TokenError`` if it
-    cannot run, times out or exits non-zero (cancelled). Its stdout is never shown."""
+    @property
+    def subject(self) -> str:
+        """Whose code: the device."""
+        return self.serial
+
+
+@dataclass(frozen=True)
+class SecretRequest:
+    """A hidden secret that is not a code (a private key's passphrase): ``text`` says
+    what it unlocks, ``subject`` names it in errors. It never holds the secret."""
+
+    subject: str
+    text: str
+    asked: Asked
+    waiting: int = 0
+    timeout: float = PROMPT_TIMEOUT
+
+    def description(self) -> str:
+        """``text``, and who else waits."""
+        if not self.waiting:
+            return self.text
+        other = "process waits" if self.waiting == 1 else "processes wait"
+        return f"{self.text} ({self.waiting} other {other} on this prompt)"
+
+    def terminal_question(self) -> str:
+        """The terminal's prompt line."""
+        return self.description() + ": "
+
+
+Request = PromptRequest | SecretRequest
+"""What a driver asks: an MFA code or a secret."""
+
+
+def run_prompt(program: str, argv: Sequence[str], request: Request, stdin: str = "") -> str:
+    """Run ``program`` (argv[0] of ``argv``) and return its answer (``answer_of``);
+    ``TokenError`` if it cannot run, times out or exits non-zero (cancelled). Its stdout
+    is never shown."""
     try:
         done = subprocess.run(
             list(argv),
@@ -61,7 +119,8 @@ def run_prompt(program: str, argv: Sequence[str], request: PromptRequest, stdin:
         )
     except subprocess.TimeoutExpired:
         raise TokenError(
-            f"{program} gave no MFA code for {request.serial} within {request.timeout:g}s"
+            f"{program} gave no {request.asked.name} for {request.subject} "
+            f"within {request.timeout:g}s"
         ) from None
     except OSError as exc:
         raise TokenError(f"{program} could not run: {exc.strerror or exc}") from None
@@ -70,6 +129,15 @@ def run_prompt(program: str, argv: Sequence[str], request: PromptRequest, stdin:
         detail = f": {stderr}" if stderr else ""
         raise TokenError(
             f"{program} was cancelled or failed (status {done.returncode}) "
-            f"asking for the MFA code of {request.serial}{detail}"
+            f"asking for the {request.asked.name} of {request.subject}{detail}"
         )
-    return done.stdout.decode("utf-8", errors="replace").strip()
+    return answer_of(done.stdout, request)
+
+
+def answer_of(output: bytes, request: Request) -> str:
+    """A prompt program's answer: an MFA code stripped, a secret without its line end
+    only (its spaces are part of it; a byte that is not UTF-8 is kept as a surrogate)."""
+    if isinstance(request, SecretRequest):
+        text = output.decode("utf-8", errors="surrogateescape")
+        return text.removesuffix("\n").removesuffix("\r")
+    return output.decode("utf-8", errors="replace").strip()
