@@ -1,6 +1,6 @@
 """Each program in ``examples/stscreds/`` runs as a subprocess against ``moto_server``, from a
 regular (non-editable) install of the wheel, and moto's recorder shows exactly what STS
-received: the README's examples are real."""
+received: the guide's examples (docs/library/stscreds.md) are real."""
 
 from __future__ import annotations
 
