@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 MARKER = "<!-- cli-reference -->"
