@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     )
     from resolver.server.lifecycle import serve
 
-__version__ = "0.1.0"
+__version__: str  # read from the installed distribution's metadata on first use
 __all__ = [
     "CacheError",
     "ChainError",
@@ -53,6 +53,9 @@ _HOMES["serve"] = "resolver.server.lifecycle"
 
 def __getattr__(name: str) -> object:
     """A public name, imported on first use and then bound here."""
+    if name == "__version__":
+        globals()[name] = version = _installed_version()
+        return version
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'resolver' has no attribute {name!r}")
@@ -66,4 +69,41 @@ def __getattr__(name: str) -> object:
 def __dir__() -> list[str]:
     """The public names and the module's own dunders (what ``help()`` and completion list)."""
     dunders = (name for name in globals() if name.startswith("__") and name.endswith("__"))
-    return sorted({*__all__, *dunders})
+    return sorted({*__all__, *dunders, "__version__"})
+
+
+def _installed_version() -> str:
+    """The ``Version`` of the ``rolechain`` distribution's metadata: the
+    ``rolechain-*.dist-info`` beside this package (a regular install), else the first on
+    ``sys.path`` (an editable one), read directly: importing ``importlib.metadata`` would
+    cost a warm ``export``, whose answers are keyed by this version, twice its time.
+    Anything else (an egg-info, a zip) goes to ``importlib.metadata``; a tree never
+    installed is ``0+unknown``."""
+    import os
+    import sys
+
+    for entry in [os.path.dirname(os.path.dirname(__file__)), *sys.path]:
+        try:
+            names = [n for n in os.listdir(entry or ".") if n.startswith("rolechain-")]
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                return _metadata_version(os.path.join(entry or ".", name, "METADATA"))
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rolechain")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _metadata_version(path: str) -> str:
+    """The ``Version:`` header of a core metadata file (it precedes the description)."""
+    with open(path, encoding="utf-8") as metadata:
+        for line in metadata:
+            if line.startswith("Version:"):
+                return line[len("Version:") :].strip()
+            if not line.strip():
+                break
+    return "0+unknown"

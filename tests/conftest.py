@@ -9,6 +9,9 @@ state and a fresh request recording (see ``moto_support.recorded_sts_calls``).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,36 @@ from pathlib import Path
 import pytest
 
 from tests.moto_support import MotoServer, start_moto_server
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tests.test_packaging import Dist
+
+ROOT = Path(__file__).resolve().parent.parent
+WHERE = "import resolver, sys; print(resolver.__file__, '_rolechain_installed_only' in sys.modules)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``ROLECHAIN_TEST_INSTALLED=1`` (``.ci/run``), the tests must exercise the
+    installed wheel: ``resolver`` comes from site-packages, in this process and in a child
+    started from the repository root (whose source tree is then first on ``sys.path``),
+    which ``.ci/installed_only.py`` guarantees. Anything else stops the run at once."""
+    if os.environ.get("ROLECHAIN_TEST_INSTALLED") != "1":
+        return
+    import resolver
+
+    site = Path(sysconfig.get_path("purelib")).resolve()
+    child = subprocess.run(
+        [sys.executable, "-c", WHERE], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    places = {"pytest": resolver.__file__, "a child in the repository": child.stdout.strip()}
+    for who, where in places.items():
+        path = Path(where.split()[0] if where else ROOT).resolve()
+        if not path.is_relative_to(site) or where.endswith(" False"):
+            raise pytest.UsageError(
+                f"ROLECHAIN_TEST_INSTALLED=1 but {who} imports resolver from "
+                f"{where or child.stderr}, not from {site} through .ci/installed_only.py"
+            )
 
 
 @dataclass(frozen=True)
@@ -69,6 +102,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IsolatedEnv
         loopback = "127.0.0.1,localhost,::1"
         monkeypatch.setenv(name, f"{existing},{loopback}" if existing else loopback)
     return paths
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
+    """The sdist and the wheel, built once per session (see tests/test_packaging.py)."""
+    from tests.test_packaging import build_dist
+
+    return build_dist(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

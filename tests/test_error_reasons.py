@@ -1,5 +1,5 @@
 """Every error has a stable ``reason``: one representative input per reason, and every
-reason the code can raise is in this table and in the README's table of reasons."""
+reason the code can raise is in this table and in docs/errors.md's table of reasons."""
 
 from __future__ import annotations
 
@@ -379,8 +379,8 @@ def _reasons_in_code() -> set[str]:
 def test_every_reason_is_documented_and_tested() -> None:
     code = _reasons_in_code()
     assert {"credential-loop", "missing-profile", "config-error", "lock-timeout"} <= code
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z0-9<>-]+)` \|", readme, re.M))
+    table = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z0-9<>-]+)` \|", table, re.M))
     assert "invalid-<key>" in documented  # invalid-role-arn, invalid-services...
     assert {r for r in code - documented if not r.startswith("invalid-")} == set()
     tested = {case[0] for case in PLANNED} | {

@@ -65,7 +65,7 @@ def test_help_of_public_names_shows_no_environment_value(
 
 
 # The pinned public surface of ``resolver`` and of the stscreds port (issue 21). A change
-# here is a change to the library's contract: update the README's table with it.
+# here is a change to the library's contract: update docs/library/stscreds.md's table with it.
 
 RESOLVER_NAMES = [
     "CacheError",
@@ -159,7 +159,7 @@ SIGNATURES = {
 AIO_SIGNATURES = {
     "AsyncAssumeRoleProvider": SIGNATURES["AssumeRoleProvider"],
     "AsyncWebIdentityRoleProvider": SIGNATURES["WebIdentityRoleProvider"],
-    # Go's cache exactly: no retry_backoff, no serving after a failed refresh (README).
+    # Go's cache exactly: no retry_backoff, no serving after a failed refresh (the stscreds page).
     "AsyncCredentialsCache": (
         "(provider, *, expiry_window=datetime.timedelta(0), expiry_window_jitter_frac=0.0,"
         " clock=None)"
@@ -402,20 +402,19 @@ GO_ITEMS = [
 
 
 def library_section() -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    start = readme.index("## Library: the stscreds port")
-    return readme[start : readme.index("\n## ", start + 1)]
+    """The guide's page on the port (docs/library/stscreds.md)."""
+    return (Path(__file__).resolve().parent.parent / "docs/library/stscreds.md").read_text()
 
 
-def test_the_readme_table_names_every_go_item_and_every_public_name() -> None:
+def test_the_guide_s_table_names_every_go_item_and_every_public_name() -> None:
     section = library_section()
     missing = [f"`{name}" for name in GO_ITEMS if f"`{name}" not in section]
     missing += [f"`{n}" for n in STSCREDS_NAMES + AIO_NAMES if f"`{n}" not in section]
     assert missing == []
 
 
-def test_the_readme_python_snippets_compile() -> None:
+def test_the_guide_s_python_snippets_compile() -> None:
     blocks = re.findall(r"```python\n(.*?)```", library_section(), flags=re.DOTALL)
     assert len(blocks) >= 6
     for block in blocks:
-        compile(block, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        compile(block, "docs/library/stscreds.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)

@@ -1,5 +1,6 @@
-"""The README's lists follow the code: every command, every public name, every variable
-the shell formats set, and only install commands that work without PyPI."""
+"""The user guide's lists follow the code: every command, every public name, every
+variable the shell formats set (docs/), and only install commands that work without PyPI
+(the README, the project's documents and docs/)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,20 @@ from resolver.cli.main import build_parser
 from resolver.stscreds.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
 
 
-def section(heading: str) -> str:
-    """The README's text under ``heading`` up to the next heading of any level."""
-    start = README.index(f"\n{heading}\n")
-    after = README[start + len(heading) + 2 :]
+def section(page: str, heading: str) -> str:
+    """The text of ``docs/PAGE`` under ``heading`` up to the next heading of any level."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    start = text.index(f"{heading}\n")
+    after = text[start + len(heading) + 1 :]
     end = re.search(r"^#{1,6} ", after, re.M)
     return after[: end.start()] if end else after
 
 
 def test_the_command_list_names_every_command() -> None:
-    using = section("## Using it")
+    using = section("guide/commands.md", "# Commands")
     block = using.split("```sh\n", 1)[1].split("```", 1)[0]
     listed = {line.split()[1] for line in block.splitlines() if len(line.split()) > 1}
     (subparsers,) = [a for a in build_parser()._actions if hasattr(a, "choices") and a.choices]
@@ -34,7 +36,7 @@ def test_the_command_list_names_every_command() -> None:
 
 
 def test_the_public_names_are_all_listed() -> None:
-    paragraph = section("### From Python")
+    paragraph = section("library/python.md", "# From Python")
     for name in resolver.__all__:
         assert re.search(rf"`(resolver\.)?{name}`", paragraph), name
 
@@ -62,7 +64,7 @@ def set_names(text: str) -> set[str]:
 
 
 def test_the_variables_the_shell_formats_set_are_listed() -> None:
-    paragraph = section("### Every shell")
+    paragraph = section("guide/export.md", "## Every shell")
     sentence = paragraph[paragraph.index("The shell formats") :].split("A prompt can", 1)[0]
     said_set = sentence.split("clear every other", 1)[0]
     listed = set(re.findall(r"`([A-Z_]+)`", said_set))
@@ -74,7 +76,10 @@ def test_the_variables_the_shell_formats_set_are_listed() -> None:
 
 
 def test_no_install_command_needs_pypi() -> None:
-    texts = {"README.md": README}
+    documents = [ROOT / name for name in ("README.md", "CONTRIBUTING.md", "SECURITY.md")]
+    texts = {name.name: name.read_text(encoding="utf-8") for name in documents}
+    for path in DOCS.rglob("*.md"):
+        texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     for path in (ROOT / "resolver").rglob("*.py"):
         texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     for name, text in texts.items():

@@ -1,6 +1,6 @@
-"""The keyring set-up the README recommends: a backend that cannot load says why, and an
-encrypted backend that asks for its password fails at once without a terminal (as under
-``credential_process``) and asks, not echoed, on one.
+"""The keyring set-up the guide recommends (docs/guide/keyring.md): a backend that cannot
+load says why, and an encrypted backend that asks for its password fails at once without
+a terminal (as under ``credential_process``) and asks, not echoed, on one.
 
 The backends are ``tests.keyring_backend``'s stand-ins for ``keyrings.alt``'s
 ``EncryptedKeyring`` (not installed in the test environment): ``NeedsCryptoKeyring``

@@ -14,6 +14,7 @@ from resolver.chain.planner import build_chain
 from resolver.chain.types import StsSettings
 from resolver.config.loading import load_profiles
 from resolver.config.secrets import SECRET_KEYS
+from resolver.config.sources import tomlfile
 from resolver.config.sources.files import MAX_FILE_BYTES, read_text
 from resolver.config.sources.tomlfile import MAX_EXTENDS_DEPTH, parse_toml
 from resolver.config.values import MAX_NESTING_DEPTH
@@ -83,6 +84,27 @@ def test_deep_toml_nesting_is_a_config_error(text: str) -> None:
         parse_toml(text, path="p.toml")
     assert caught.value.file == "p.toml"
     assert caught.value.line in (1, 2)
+
+
+@pytest.mark.parametrize(
+    "text", ["[profiles.p]\n" + "x." * 1200 + "y = 1", "[a" + ".a" * 1200 + "]"]
+)
+def test_deep_keys_are_refused_before_the_parser_sees_them(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tomli (Python 3.10's parser) refuses a key of 1,000 parts with a RecursionError of
+    its own: the scan refuses deep keys first, whatever the parser would do with them."""
+
+    class Tomli:
+        TOMLDecodeError = ValueError
+
+        @staticmethod
+        def loads(text: str) -> dict[str, object]:
+            raise RecursionError("TOML key has more than the allowed 1000 parts")
+
+    monkeypatch.setattr(tomlfile, "_tomllib", lambda: Tomli)
+    with pytest.raises(ConfigError, match=f"deeper than {MAX_NESTING_DEPTH} levels"):
+        parse_toml(text, path="p.toml")
 
 
 def test_nesting_within_the_limit_parses() -> None:

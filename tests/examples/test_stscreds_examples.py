@@ -1,6 +1,6 @@
 """Each program in ``examples/stscreds/`` runs as a subprocess against ``moto_server``, from a
 regular (non-editable) install of the wheel, and moto's recorder shows exactly what STS
-received: the README's examples are real."""
+received: the guide's examples (docs/library/stscreds.md) are real."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.moto_support import (
     MotoServer,
     recorded_sts_calls,
 )
-from tests.test_packaging import Installed, install_wheel
+from tests.test_packaging import Dist, Installed, install_wheel
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = ROOT / "examples" / "stscreds"
@@ -30,9 +30,9 @@ pytestmark = pytest.mark.packaging  # one wheel, built for the module
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def installed(tmp_path_factory: pytest.TempPathFactory, dist: Dist) -> Installed:
     """rolechain's wheel in a fresh venv (``tests/test_packaging.py``): no source tree."""
-    return install_wheel(tmp_path_factory.mktemp("wheel"))
+    return install_wheel(tmp_path_factory.mktemp("wheel"), dist)
 
 
 def run_example(

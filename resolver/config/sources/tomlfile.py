@@ -116,6 +116,8 @@ def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = Non
     report = _Report(problems)
     try:
         _check_brackets(text, path)
+        lines = _line_index(text)
+        _check_depth({}, path, lines)  # dotted keys and headers, before the parser sees them
         data: dict[str, Any] = {}
         if text.strip():
             toml = _tomllib()
@@ -123,7 +125,6 @@ def parse_toml(text: str, *, path: str, problems: list[ConfigError] | None = Non
                 data = toml.loads(text)
             except toml.TOMLDecodeError as exc:
                 raise _syntax_error(exc, text, path) from None
-        lines = _line_index(text)
         _check_depth(data, path, lines)
     except ConfigError as unreadable:
         report(unreadable)
@@ -308,8 +309,9 @@ def _check_brackets(text: str, path: str) -> None:
 
 def _check_depth(data: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int]) -> None:
     """Refuse tables nested deeper than ``MAX_NESTING_DEPTH`` (dotted keys and headers
-    such as ``[a.b.c...]``), walking without recursion."""
-    stack: list[tuple[KeyPath, Any]] = [((), data)]
+    such as ``[a.b.c...]``, in ``data`` or in the scan's ``lines``: tomli, Python 3.10's
+    parser, refuses a key of 1,000 parts itself, with a RecursionError), without recursion."""
+    stack: list[tuple[KeyPath, Any]] = [((), data), *((keys, None) for keys in lines)]
     while stack:
         keys, value = stack.pop()
         if len(keys) > MAX_NESTING_DEPTH + 2:  # profiles.NAME.<value>
