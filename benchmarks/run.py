@@ -29,7 +29,7 @@ from scenario_chains import chain_lengths, https_chain
 from scenario_inprocess import in_process
 from scenario_parallel import parallel_processes
 from scenario_peers import peer_tools
-from scenario_server import credential_server
+from scenario_server import credential_server, imds_server
 from scenario_size import config_size
 from scenarios_cli import cold_chain, peak_memory, warm_credential_process
 from workspace import Options, Workspace, open_workspace
@@ -48,7 +48,8 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "parallel": ("N parallel cold processes", parallel_processes),
     "peers": ("Peers: awsume and aws-export-credentials", peer_tools),
     "memory": ("Peak memory", peak_memory),
-    "server": ("Credential server", credential_server),
+    "server": ("Container credential server", credential_server),
+    "imds": ("IMDS server", imds_server),
 }
 DEFAULT_ROUNDS, QUICK_ROUNDS = 9, 2
 
