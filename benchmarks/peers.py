@@ -50,6 +50,7 @@ class Peer:
     keys: Callable[[str], Keys]
     cache: str  # what it keeps between runs, for the report
     cache_args: tuple[str, ...] = ()  # added (with a path under HOME) for its warm runs
+    known: str = ""  # a known reason it may fail, reported with the probe's
 
     def argv(self, env: Env | None = None, warm: bool = False) -> tuple[str, ...]:
         """The command line; ``warm``: with its own cache file in ``env``'s HOME."""
@@ -91,6 +92,13 @@ PEERS = (
         keys=_process_keys,
         cache="the final credentials in the file given to `--cache-file` (none without it)",
         cache_args=("--cache-file",),
+        known="0.18.0, the latest release, fills its own 4-field tuple with botocore's "
+        "ReadOnlyCredentials plus an expiry, and ReadOnlyCredentials gained a fourth field "
+        "(account_id) after botocore 1.36: it still runs with botocore 1.36.26 (checked in "
+        "a separate venv), not with the botocore boto3 and rolechain are measured with. "
+        "Upstream: benkehoe/aws-export-credentials#19, open; its author calls the tool "
+        "unmaintained and points to the AWS CLI v2's `aws configure export-credentials` "
+        "(the AWS CLI in this venv is v1, which lacks it)",
     ),
 )
 
@@ -153,4 +161,9 @@ def runnable(ws: Workspace) -> list[Peer]:
 
 def not_runnable(ws: Workspace) -> list[str]:
     """One line per peer that failed its probe: its name and why."""
-    return [f"{name}: {why}" for name, why in probed(ws).items() if why is not None]
+    lines = []
+    for peer in PEERS:
+        why = probed(ws)[peer.name]
+        if why is not None:
+            lines.append(f"{peer.name}: {why}" + (f". Known: {peer.known}." if peer.known else ""))
+    return lines
