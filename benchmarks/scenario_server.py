@@ -176,9 +176,10 @@ def server_scenario(kind: str) -> Callable[[Workspace, Options], Section]:
             f"{what}. A separate server process, cache warm (one `export` before it started; "
             f"the server's answer carries the same access key). {cpus.note}. N client "
             f"processes each send {requests} requests, one new connection per request as "
-            "SDKs do; latency is connect to close; requests/s counts all clients from the "
-            f"start signal to the last answer. The SDK provider, 50 loads from a child "
-            f"process (imports excluded): median {fmt_ms(statistics.median(provider))}, "
+            "SDKs do; latency is connect to close; requests/s is every request over the "
+            "time from the first client's first request to the last client's last answer. "
+            "The SDK provider, 50 loads from a child process (imports excluded): "
+            f"median {fmt_ms(statistics.median(provider))}, "
             f"first {fmt_ms(provider[0])}. STS calls recorded during the scenario: {calls}.",
             "",
             table(["clients", "requests", "requests/s", "p50", "p99"], rows),

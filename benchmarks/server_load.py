@@ -27,12 +27,15 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 # One client process: waits for a line on stdin, then sends argv[3] requests (argv[2],
-# one new connection each, as SDKs do) to port argv[1], prints every latency as JSON.
+# one new connection each, as SDKs do) to port argv[1]; prints as JSON every latency and
+# when it began and ended (perf_counter: the system's monotonic clock, on Linux the same
+# in every process), so that the rate leaves out the interpreters' start and exit.
 CLIENT = """
 import json, socket, sys, time
 port, request, count = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3])
 sys.stdin.readline()
 latencies = []
+began = time.perf_counter()
 for _ in range(count):
     start = time.perf_counter()
     with socket.create_connection(("127.0.0.1", port)) as sock:
@@ -43,7 +46,7 @@ for _ in range(count):
     latencies.append(time.perf_counter() - start)
     if not answer.startswith(b"HTTP/1.1 200"):
         sys.exit(f"server answered {answer[:40]!r}")
-print(json.dumps(latencies))
+print(json.dumps({"latencies": latencies, "began": began, "ended": time.perf_counter()}))
 """
 
 
@@ -78,23 +81,24 @@ def pinned(cpus: str, argv: Sequence[str]) -> list[str]:
 def load(
     port: int, request: str, clients: int, requests: int, cpus: str
 ) -> tuple[list[float], float]:
-    """Every request's latency from ``clients`` client processes, and the batch's wall time."""
+    """Every request's latency from ``clients`` client processes, and the seconds from the
+    first client's first request to the last client's last answer."""
     argv = pinned(cpus, [PYTHON, "-c", CLIENT, str(port), request, str(requests)])
     processes = [
         subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for _ in range(clients)
     ]
     time.sleep(0.5)  # let every client start its interpreter before any begins
-    start = time.perf_counter()
     for process in processes:
         assert process.stdin is not None
         process.stdin.write("\n")
         process.stdin.flush()
     outputs = [process.communicate(timeout=300)[0] for process in processes]
-    wall = time.perf_counter() - start
     if any(process.returncode for process in processes):
         raise CommandFailed("a client process failed (see stderr)")
-    return [value for out in outputs for value in json.loads(out)], wall
+    reports = [json.loads(out) for out in outputs]
+    span = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
+    return [value for report in reports for value in report["latencies"]], span
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -331,3 +331,30 @@ def test_server_and_clients_are_pinned_to_different_cpus(bench: SimpleNamespace)
 def test_every_scenario_is_listed_for_run_py(bench: SimpleNamespace) -> None:
     assert {"peers", "server", "imds"} <= set(bench.run.SCENARIOS)
     assert bench.server_load.percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 3.0
+
+
+def test_server_load_sends_every_request_of_every_client(
+    bench: SimpleNamespace,
+) -> None:
+    import socketserver
+    import threading
+    import time
+
+    seen: list[bytes] = []
+
+    class Answer(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            seen.append(self.rfile.readline())
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Answer) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        request = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+        started = time.perf_counter()
+        latencies, span = bench.server_load.load(server.server_address[1], request, 2, 5, "")
+        elapsed = time.perf_counter() - started
+        server.shutdown()
+    assert len(latencies) == 10 and seen == [b"GET /x HTTP/1.1\r\n"] * 10
+    assert 0 < max(latencies) <= span < elapsed - 0.5  # within the measured requests
