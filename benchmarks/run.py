@@ -4,7 +4,7 @@ Uses the installed package and console scripts (``rolechain`` and ``aws`` next t
 interpreter), one local moto_server on 127.0.0.1 for STS, and private temporary HOME,
 config and cache directories. Progress goes to stderr.
 
-    python3 -m venv .venv-bench && .venv-bench/bin/pip install -q '.[test]'
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -q '.[test,bench]'
     .venv-bench/bin/python benchmarks/run.py [--rounds N] [--quick] [--only SCENARIO ...]
 
 Exits 1 if a measured command failed; missed targets are reported, not failures.
@@ -28,7 +28,8 @@ from report import Header, Section, render
 from scenario_chains import chain_lengths, https_chain
 from scenario_inprocess import in_process
 from scenario_parallel import parallel_processes
-from scenario_server import credential_server
+from scenario_peers import peer_tools
+from scenario_server import credential_server, imds_server
 from scenario_size import config_size
 from scenarios_cli import cold_chain, peak_memory, warm_credential_process
 from workspace import Options, Workspace, open_workspace
@@ -45,8 +46,10 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "size": ("Config size", config_size),
     "inprocess": ("Warm in-process resolve()", in_process),
     "parallel": ("N parallel cold processes", parallel_processes),
+    "peers": ("Peers: awsume and aws-export-credentials", peer_tools),
     "memory": ("Peak memory", peak_memory),
-    "server": ("Credential server", credential_server),
+    "server": ("Container credential server", credential_server),
+    "imds": ("IMDS server", imds_server),
 }
 DEFAULT_ROUNDS, QUICK_ROUNDS = 9, 2
 

@@ -31,7 +31,7 @@ from workspace import (
 
 SMALL = 10
 CHAIN_LIMIT = 0.80  # rolechain / boto3, every length
-HTTPS_LIMIT = 0.75  # rolechain / boto3, 3 hops over https
+HTTPS_LIMIT = 0.60  # rolechain / boto3, 3 hops over https (issue 25)
 
 
 def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:

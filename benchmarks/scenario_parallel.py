@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness import progress, run_parallel
+from peers import not_runnable, runnable
 from report import Section, Target, table
 from workspace import (
     AWS_CLI,
@@ -63,8 +64,9 @@ def parallel_processes(ws: Workspace, options: Options) -> Section:
     """Every N in ``options.processes``, every tool from cold, then rolechain warm."""
     progress("parallel cold processes")
     batches: list[Batch] = []
+    tools = {**TOOLS, **{peer.name: peer.argv() for peer in runnable(ws)}}
     for count in options.processes:
-        for tool, argv in TOOLS.items():
+        for tool, argv in tools.items():
             env = ws.env(10, f"parallel-{tool}-{count}")  # a cold HOME and cache per batch
             batches.append(measure(ws, argv, env, count, tool))
             if tool == "rolechain":
@@ -90,12 +92,13 @@ def parallel_processes(ws: Workspace, options: Options) -> Section:
         f"`aws sts get-caller-identity --profile {CHAIN_PROFILE}`; boto3: "
         f"`Session(profile_name='{CHAIN_PROFILE}').client('sts').get_caller_identity()`. "
         "GetCallerIdentity counts as an other STS call. rolechain (warm) is the same N again "
-        "with the cache the cold batch left.",
+        "with the cache the cold batch left. Peers (see the peers scenario for how each "
+        "was checked): "
+        + ", ".join(f"{peer.name}: `{peer.command_line()}`" for peer in runnable(ws))
+        + ".",
         "",
-        table(
-            HEADER,
-            rows,
-        ),
+        table(HEADER, rows),
+        *(f"\nNot measured: {line}" for line in not_runnable(ws)),
     ]
     failed = sum(b.failures for b in batches)
     if failed:
@@ -103,8 +106,25 @@ def parallel_processes(ws: Workspace, options: Options) -> Section:
     section.targets = [
         _calls_target(batches, "rolechain", CHAIN_HOPS, "cold, one per hop"),
         _calls_target(batches, WARM, 0, "warm"),
+        *(_lead_target(batches, peer.name) for peer in runnable(ws)),
     ]
     return section
+
+
+def _lead_target(batches: list[Batch], peer: str) -> Target:
+    """rolechain leads ``peer`` at every N: no more AssumeRole calls, less wall time."""
+    ours = {b.processes: b for b in batches if b.tool == "rolechain"}
+    theirs = [b for b in batches if b.tool == peer]
+    measured = "; ".join(
+        f"N={b.processes}: {ours[b.processes].assume_role} vs {b.assume_role} AssumeRole, "
+        f"{ours[b.processes].seconds:.2f} s vs {b.seconds:.2f} s"
+        for b in theirs
+    )
+    met = bool(theirs) and all(
+        ours[b.processes].assume_role <= b.assume_role and ours[b.processes].seconds < b.seconds
+        for b in theirs
+    )
+    return Target(f"rolechain leads {peer} at every N (AssumeRole calls, wall time)", measured, met)
 
 
 def _calls_target(batches: list[Batch], tool: str, expected: int, note: str) -> Target:

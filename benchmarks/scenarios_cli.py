@@ -13,6 +13,7 @@ from report import (
     at_most,
     fmt_kib,
     fmt_ms,
+    fmt_ratio,
     fmt_spread,
     paired_ratios,
     spread,
@@ -31,10 +32,11 @@ from workspace import (
 )
 
 SMALL = 10
-WARM_LIMIT = 1.10  # rolechain / floor
+WARM_LIMIT = 1.10  # rolechain / floor, median of per-round ratios
+WARM_IQR_LIMIT = 1.20  # rolechain / floor, upper end of the per-round ratios' IQR
 BOTO3_FACTOR = 2.0  # boto3 / rolechain
 MEMORY_LIMIT = 1.2  # rolechain peak RSS / floor's
-COLD_LIMIT = 0.80  # rolechain / boto3, cold 3-hop chain
+COLD_LIMIT = 0.60  # rolechain / boto3, cold 3-hop chain (issue 25)
 COLD_MEMORY_LIMIT = 1.0  # rolechain peak RSS / boto3's, cold 3-hop chain
 
 
@@ -77,7 +79,7 @@ def warm_credential_process(ws: Workspace, options: Options) -> Section:
     ]
     over = paired_ratios(samples["rolechain"].times, floors)
     factor = paired_ratios(samples["boto3"].times, samples["rolechain"].times)
-    over_floor, boto3_factor = spread(over)[0], spread(factor)[0]
+    boto3_factor = spread(factor)[0]
     section = Section("Warm credential_process")
     section.body = [
         f"The {SMALL}-profile config; rolechain's cache was filled once before the runs, so "
@@ -89,12 +91,7 @@ def warm_credential_process(ws: Workspace, options: Options) -> Section:
         f"STS calls during the measured runs (warm-up included): {sts_calls}.",
     ]
     section.targets = [
-        Target(
-            f"rolechain ≤ {WARM_LIMIT:.2f}× floor",
-            f"{fmt_spread(over)} ({fmt_ms(rolechain)} vs {fmt_ms(floor)}, "
-            f"{options.warm_rounds} rounds)",
-            at_most(over_floor, WARM_LIMIT),
-        ),
+        *floor_targets(over, f"{fmt_ms(rolechain)} vs {fmt_ms(floor)}, {len(over)} rounds"),
         Target(
             f"boto3 ≥ {BOTO3_FACTOR:.0f}× rolechain",
             f"{fmt_spread(factor)} ({fmt_ms(boto3)} vs {fmt_ms(rolechain)})",
@@ -102,6 +99,24 @@ def warm_credential_process(ws: Workspace, options: Options) -> Section:
         ),
     ]
     return section
+
+
+def floor_targets(over: list[float], note: str) -> list[Target]:
+    """The warm answer against the floor (per-round ratios ``over``): its median, and the
+    upper end of its IQR, so that a good median cannot hide a slow quarter of the runs."""
+    median, _, q3 = spread(over)
+    return [
+        Target(
+            f"rolechain ≤ {WARM_LIMIT:.2f}× floor (median)",
+            f"{fmt_spread(over)} ({note})",
+            at_most(median, WARM_LIMIT),
+        ),
+        Target(
+            f"rolechain's IQR upper end ≤ {WARM_IQR_LIMIT:.2f}× floor",
+            fmt_ratio(q3),
+            at_most(q3, WARM_IQR_LIMIT),
+        ),
+    ]
 
 
 def _compact(counts: list[int]) -> str:

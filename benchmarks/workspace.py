@@ -161,9 +161,10 @@ class Env:
         self.cache_dir.mkdir(parents=True)
 
 
-def sts_actions(recording: str) -> Counter[str]:
-    """STS actions in moto's recorder file (query string and form body)."""
-    actions: Counter[str] = Counter()
+def sts_requests(recording: str) -> list[dict[str, str]]:
+    """The parameters (query string and form body) of every STS request in moto's
+    recorder file, in order."""
+    requests: list[dict[str, str]] = []
     for line in recording.splitlines():
         if not line.strip():
             continue
@@ -173,8 +174,13 @@ def sts_actions(recording: str) -> Counter[str]:
         params = dict(parse_qsl(urlsplit(entry.get("url", "")).query))
         params.update(parse_qsl(raw.decode("utf-8", errors="replace")))
         if params.get("Version") == "2011-06-15" and "Action" in params:
-            actions[params["Action"]] += 1
-    return actions
+            requests.append(params)
+    return requests
+
+
+def sts_actions(recording: str) -> Counter[str]:
+    """STS actions in moto's recorder file, counted."""
+    return Counter(params["Action"] for params in sts_requests(recording))
 
 
 class Workspace:
@@ -239,12 +245,16 @@ class Workspace:
 
     def stop_recording(self) -> Counter[str]:
         """Stop recording; the STS actions recorded since ``start_recording``."""
+        return Counter(params["Action"] for params in self.stop_recording_requests())
+
+    def stop_recording_requests(self) -> list[dict[str, str]]:
+        """Stop recording; every STS request's parameters since ``start_recording``."""
         self.sts.api("/moto-api/recorder/stop-recording")
         try:
             recording = self.sts.api("/moto-api/recorder/download-recording", method="GET")
         except OSError:  # moto answers 500 while nothing was recorded
-            return Counter()
-        return sts_actions(recording.decode())
+            return []
+        return sts_requests(recording.decode())
 
 
 @contextmanager

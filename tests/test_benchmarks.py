@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,21 @@ import pytest
 from resolver.api import plan
 from resolver.chain.types import StaticSource
 from tests.conftest import IsolatedEnv
+from tests.moto_support import MotoServer
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-MODULES = ("harness", "report", "workspace", "tls", "scenario_chains", "run")
+MODULES = (
+    "harness",
+    "report",
+    "workspace",
+    "tls",
+    "scenario_chains",
+    "scenarios_cli",
+    "peers",
+    "scenario_peers",
+    "server_load",
+    "run",
+)
 
 
 @pytest.fixture
@@ -211,3 +224,137 @@ def test_per_hop_cost_is_the_least_squares_slope_over_the_chain_lengths(
     assert exact == pytest.approx(0.015)
     two_ends = (second[max(lengths)] - second[min(lengths)]) / (max(lengths) - min(lengths))
     assert abs(skewed - 0.015) < abs(two_ends - 0.015)  # one slow run moves it less
+
+
+def test_peer_command_lines_name_the_venvs_scripts_and_the_chain(
+    bench: SimpleNamespace, tmp_path: Path
+) -> None:
+    peers, workspace = bench.peers, bench.workspace
+    env = workspace.Env({"XDG_CACHE_HOME": str(tmp_path / "xdg")}, tmp_path / "home", tmp_path)
+    by_name = {peer.name: peer for peer in peers.PEERS}
+    assert set(by_name) == {"awsume", "aws-export-credentials"}
+    for peer in peers.PEERS:
+        cold = peer.argv()
+        assert Path(cold[0]) == Path(sys.executable).parent / peer.script
+        assert workspace.CHAIN_PROFILE in cold and all(isinstance(arg, str) for arg in cold)
+        assert peer.command_line().split()[0] == peer.script
+    awsume = by_name["awsume"]  # its shell function sources what awsumepy prints
+    assert awsume.argv() == (str(workspace.BIN / "awsumepy"), workspace.CHAIN_PROFILE)
+    assert awsume.argv(env, warm=True) == awsume.argv()  # no cache for role chains
+    export = by_name["aws-export-credentials"]
+    assert export.argv()[1:] == ("--profile", workspace.CHAIN_PROFILE, "--json")
+    warm = export.argv(env, warm=True)
+    assert warm[:-2] == export.argv() and warm[-2] == "--cache-file"
+    assert Path(warm[-1]).parent == env.home  # its own cache file, in the tool's HOME
+    with pytest.raises(ValueError):
+        export.argv(warm=True)
+
+
+def test_peer_outputs_are_read_as_the_three_credential_parts(bench: SimpleNamespace) -> None:
+    peers = {peer.name: peer for peer in bench.peers.PEERS}
+    awsume = "Awsume ASIAKEY SECRET TOKEN us-east-1 bench-c None None 2026-01-01T00:00:00\n"
+    assert peers["awsume"].keys(awsume) == ("ASIAKEY", "SECRET", "TOKEN")
+    document = '{"Version": 1, "AccessKeyId": "K", "SecretAccessKey": "S", "SessionToken": "T"}'
+    assert peers["aws-export-credentials"].keys(document) == ("K", "S", "T")
+    for garbage in ("", "usage: awsume [-h]", "Awsume K S"):
+        with pytest.raises(ValueError):
+            peers["awsume"].keys(garbage)
+
+
+def _fake_peer(bench: SimpleNamespace, tmp_path: Path, name: str, code: str) -> object:
+    script = tmp_path / name
+    script.write_text(f"#!{sys.executable}\n{code}\n")
+    script.chmod(0o755)
+    keys = bench.peers.PEERS[1].keys  # credential_process JSON
+    return bench.peers.Peer(name=name, script=str(script), args=(), keys=keys, cache="")
+
+
+BOTO3_CHAIN = (
+    "import boto3, json\n"
+    "c = boto3.Session(profile_name='bench-c').get_credentials().get_frozen_credentials()\n"
+)
+
+
+def test_the_probe_measures_only_peers_whose_credentials_moto_issued_for_role_c(
+    bench: SimpleNamespace, tmp_path: Path, moto: MotoServer
+) -> None:
+    ws = bench.workspace.Workspace(tmp_path, moto)
+    env = ws.env(10, "probe")
+    printing = "print(json.dumps(dict(AccessKeyId=k, SecretAccessKey=s, SessionToken=t)))"
+    real = BOTO3_CHAIN + "k, s, t = c.access_key, c.secret_key, c.token\n" + printing
+    static = f"import json\nk, s, t = {bench.workspace.KEY_ID!r}, 'x', 'y'\n" + printing
+    replayed = BOTO3_CHAIN + f"k, s, t = {bench.workspace.KEY_ID!r}, 'x', 'y'\n" + printing
+    failing = "import sys\nsys.exit('boom')"
+    probe = bench.peers.probe
+    assert probe(ws, _fake_peer(bench, tmp_path, "real", real), env) is None
+    made_no_calls = probe(ws, _fake_peer(bench, tmp_path, "static", static), env)
+    assert made_no_calls is not None and made_no_calls.startswith("made STS calls for ()")
+    not_role_c = probe(ws, _fake_peer(bench, tmp_path, "replayed", replayed), env)
+    assert not_role_c is not None and not_role_c.endswith("not role c's")
+    assert probe(ws, _fake_peer(bench, tmp_path, "failing", failing), env) == (
+        "exits 1 after 0 STS calls: boom"
+    )
+    missing = bench.peers.Peer("missing", str(tmp_path / "absent"), (), str.split, "")
+    assert "not installed" in str(probe(ws, missing, env))
+
+
+def test_the_warm_target_checks_the_median_and_the_upper_quartile(bench: SimpleNamespace) -> None:
+    floor_targets = bench.scenarios_cli.floor_targets
+    steady = floor_targets([1.02, 1.04, 1.05, 1.06, 1.08], "x")
+    assert [target.met for target in steady] == [True, True]
+    slow_quarter = floor_targets([1.0, 1.0, 1.05, 1.3, 1.4], "x")  # median 1.05, Q3 1.3
+    assert [target.met for target in slow_quarter] == [True, False]
+    assert [target.met for target in floor_targets([1.15] * 5, "x")] == [False, True]
+
+
+def test_peers_not_led_are_named_in_the_report(bench: SimpleNamespace) -> None:
+    report, peers = bench.report, bench.scenario_peers
+    led = [report.Target("cold: rolechain leads awsume", "0.60×", True)]
+    assert peers.where_not_leading(led) == ["rolechain leads every measured peer in both runs."]
+    lost = [*led, report.Target("warm: rolechain leads x", "1.20×", False)]
+    (line,) = peers.where_not_leading(lost)
+    assert line.startswith("Where rolechain does not lead: warm: rolechain leads x: 1.20×")
+    assert "awsume" not in line
+
+
+def test_server_and_clients_are_pinned_to_different_cpus(bench: SimpleNamespace) -> None:
+    plan_cpus = bench.server_load.plan_cpus
+    assert plan_cpus([0, 1]) == bench.server_load.Cpus("0", "1")
+    assert plan_cpus([2, 5, 7]) == bench.server_load.Cpus("2", "5,7")
+    assert plan_cpus([3]).server == "" and "Not pinned" in plan_cpus([3]).note
+    first = min(os.sched_getaffinity(0))
+    code = "import os; print(sorted(os.sched_getaffinity(0)))"
+    argv = bench.server_load.pinned(str(first), [sys.executable, "-c", code])
+    assert subprocess.run(argv, capture_output=True, text=True).stdout == f"[{first}]\n"
+
+
+def test_every_scenario_is_listed_for_run_py(bench: SimpleNamespace) -> None:
+    assert {"peers", "server", "imds"} <= set(bench.run.SCENARIOS)
+    assert bench.server_load.percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 3.0
+
+
+def test_server_load_sends_every_request_of_every_client(
+    bench: SimpleNamespace,
+) -> None:
+    import socketserver
+    import threading
+    import time
+
+    seen: list[bytes] = []
+
+    class Answer(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            seen.append(self.rfile.readline())
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Answer) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        request = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+        started = time.perf_counter()
+        latencies, span = bench.server_load.load(server.server_address[1], request, 2, 5, "")
+        elapsed = time.perf_counter() - started
+        server.shutdown()
+    assert len(latencies) == 10 and seen == [b"GET /x HTTP/1.1\r\n"] * 10
+    assert 0 < max(latencies) <= span < elapsed - 0.5  # within the measured requests

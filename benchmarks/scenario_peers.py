@@ -1,0 +1,167 @@
+"""Peers (awsume, aws-export-credentials) beside rolechain and boto3: the 3-hop chain,
+cold (every cache emptied before every run) and warm (each tool's own cache as it
+left it), every run's AssumeRole calls counted by moto's recorder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness import Command, Samples, alternate, progress, run_once
+from peers import PEERS, Peer, not_runnable, runnable
+from report import Section, Target, fmt_ms, fmt_spread, paired_ratios, spread, table
+from workspace import CHAIN_PROFILE, FLOOR, Env, Options, Workspace, boto3_chain, rolechain_export
+
+SMALL = 10
+LEAD = 1.0  # rolechain / peer, median of per-round ratios: below this, rolechain leads
+BOTO3_CACHE = "none between processes"
+ROLECHAIN_CACHE = "its disk cache (every hop's session, answers keyed by the plan)"
+
+
+class _Recorded:
+    """AssumeRole calls of every run of every command, from moto's recorder."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.calls: dict[str, list[int]] = {}
+        self.commands: list[Command] = []
+
+    def command(
+        self, name: str, argv: tuple[str, ...], env: Env, wipe: Callable[[], None] | None
+    ) -> Command:
+        self.calls[name] = []
+
+        def before() -> None:
+            if wipe is not None:
+                wipe()
+            self.ws.start_recording()
+
+        def after() -> None:
+            self.calls[name].append(self.ws.stop_recording()["AssumeRole"])
+
+        return Command(name, argv, env.vars, before=before, after=after)
+
+    def counts(self, name: str) -> str:
+        low, high = min(self.calls[name], default=0), max(self.calls[name], default=0)
+        return str(low) if low == high else f"{low}–{high}"
+
+
+def _commands(ws: Workspace, recorded: _Recorded, warm: bool) -> dict[str, str]:
+    """rolechain, boto3 and every runnable peer, each in its own HOME; their caches
+    emptied before every run (cold) or filled once and kept (warm). Name -> cache kept."""
+    kind = "warm" if warm else "cold"
+    env = ws.env(SMALL, f"peers-{kind}-rolechain")
+    if warm:
+        run_once(Command("rolechain (filling its cache)", rolechain_export(), env.vars))
+    commands = {"rolechain": (rolechain_export(), env, None if warm else env.wipe_cache)}
+    caches = {"rolechain": ROLECHAIN_CACHE if warm else "emptied", "boto3": BOTO3_CACHE}
+    commands["boto3"] = (boto3_chain(), ws.env(SMALL, f"peers-{kind}-boto3"), None)
+    for peer in runnable(ws):
+        peer_env = ws.env(SMALL, f"peers-{kind}-{peer.name}")
+        argv = peer.argv(peer_env, warm=warm)
+        if warm:
+            run_once(Command(f"{peer.name} (filling its cache)", argv, peer_env.vars))
+        commands[peer.name] = (argv, peer_env, None if warm else _wiper(peer, peer_env))
+        caches[peer.name] = peer.cache if warm else "emptied"
+    recorded.commands = [recorded.command(name, *spec) for name, spec in commands.items()]
+    return caches
+
+
+def _wiper(peer: Peer, env: Env) -> Callable[[], None]:
+    return lambda: peer.wipe_cache(env)
+
+
+def _measure(
+    ws: Workspace, options: Options, warm: bool
+) -> tuple[dict[str, Samples], _Recorded, dict[str, str]]:
+    recorded = _Recorded(ws)
+    caches = _commands(ws, recorded, warm)
+    floor = Command("floor", FLOOR, ws.env(SMALL, "peers-floor").vars)
+    label = "peers warm: " if warm else "peers cold: "
+    samples = alternate([floor, *recorded.commands], options.rounds, label=label)
+    return samples, recorded, caches
+
+
+def _rows(
+    samples: dict[str, Samples], recorded: _Recorded, caches: dict[str, str]
+) -> list[list[object]]:
+    ours = samples["rolechain"].times
+    floor = fmt_ms(samples["floor"].seconds)
+    rows: list[list[object]] = [["floor: `python -c pass`", "", floor, "", ""]]
+    for name in recorded.calls:
+        ratio = fmt_spread(paired_ratios(ours, samples[name].times)) if name != "rolechain" else ""
+        rows.append(
+            [name, caches[name], fmt_ms(samples[name].seconds), recorded.counts(name), ratio]
+        )
+    return rows
+
+
+def _lead_targets(samples: dict[str, Samples], kind: str) -> list[Target]:
+    ours = samples["rolechain"]
+    targets = []
+    for peer in PEERS:
+        if peer.name not in samples:
+            continue
+        ratios = paired_ratios(ours.times, samples[peer.name].times)
+        targets.append(
+            Target(
+                f"{kind}: rolechain leads {peer.name} (rolechain / {peer.name} < {LEAD:.2f})",
+                f"{fmt_spread(ratios)} ({fmt_ms(ours.seconds)} vs "
+                f"{fmt_ms(samples[peer.name].seconds)})",
+                spread(ratios)[0] < LEAD,
+            )
+        )
+    return targets
+
+
+def peer_tools(ws: Workspace, options: Options) -> Section:
+    """Cold then warm: rolechain, boto3 and the peers in alternated rounds."""
+    progress("peers: awsume and aws-export-credentials")
+    header = ["command", "cache", "median", "AssumeRole per run", "rolechain / it (IQR)"]
+    section = Section("Peers: awsume and aws-export-credentials")
+    section.body = [
+        f"The {SMALL}-profile config and the 3-hop chain `{CHAIN_PROFILE}` against the same "
+        "moto. rolechain: `rolechain export bench-c --format credential-process`; boto3: "
+        f"`Session(profile_name='{CHAIN_PROFILE}')` credentials; awsume: `awsumepy "
+        f"{CHAIN_PROFILE}` (the program its sourced `awsume` shell function runs); "
+        f"aws-export-credentials: `aws-export-credentials --profile {CHAIN_PROFILE} --json` "
+        "(warm: with `--cache-file`). Both peers build their STS clients with boto3, which "
+        "takes the local STS from `AWS_ENDPOINT_URL_STS`. Each tool runs in a HOME of its "
+        "own. Before measuring, each peer ran once and had to make exactly the AssumeRole "
+        "calls for roles a, b, c (recorder) and print credentials that moto accepts as role "
+        f"c's (`GetCallerIdentity`). {options.rounds} rounds each, alternated; AssumeRole "
+        "calls counted by the recorder for every run, warm-up included.",
+    ]
+    failed = not_runnable(ws)
+    if failed:
+        section.body += ["", "Not measured (the probe's reason):", ""]
+        section.body += [f"- {line}" for line in failed]
+    targets: list[Target] = []
+    for warm in (False, True):
+        kind = "warm" if warm else "cold"
+        samples, recorded, caches = _measure(ws, options, warm)
+        what = "every cache emptied before every run"
+        if warm:
+            what = "each tool's cache filled once before the runs and kept"
+        section.body += ["", f"**{kind.capitalize()}** ({what}):", ""]
+        section.body.append(table(header, _rows(samples, recorded, caches), right=2))
+        targets += _lead_targets(samples, kind)
+    for line in failed:
+        name = line.split(":", 1)[0]
+        targets.append(Target(f"rolechain leads {name}", "could not run (see section)", None))
+    section.targets = targets
+    section.body += ["", *where_not_leading(targets)]
+    return section
+
+
+def where_not_leading(targets: list[Target]) -> list[str]:
+    """The report's line on the comparisons rolechain did not win."""
+    lost = [target for target in targets if target.met is False]
+    if not lost:
+        return ["rolechain leads every measured peer in both runs."]
+    return [
+        "Where rolechain does not lead: "
+        + "; ".join(f"{target.target}: {target.measured}" for target in lost)
+        + ". Where the AssumeRole column shows the same calls for both, the difference is "
+        "process start-up, imports and client construction, not STS round trips; where "
+        "the peer made fewer, its cache answered."
+    ]
