@@ -1,0 +1,120 @@
+"""botocore's own STS pieces, without a botocore Session or client.
+
+A botocore client costs a session (its config chain and component registry), the
+decoding of ``endpoints.json`` (1.2 MB), a generated client class and an event system
+with a few hundred handlers, none of which a query-protocol STS call needs. This module
+loads only what does, all from botocore's data: the STS service model (operations, error
+shapes), STS's endpoint rule set evaluated by botocore's ``EndpointProvider``, the
+modeled exception classes, and an HTTP session (``URLLib3Session``: CA bundle, proxies,
+timeouts, with botocore's transport errors). Each is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+from collections.abc import Mapping
+from typing import Any, cast
+
+SERVICE = "sts"
+SIGNING_NAME = "sts"
+SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # botocore's client default
+MAX_POOL_CONNECTIONS = 10  # botocore's default
+
+
+@functools.lru_cache(maxsize=1)
+def _loader() -> Any:
+    """botocore's loader (``AWS_DATA_PATH``, ``~/.aws/models`` included), checking for
+    the service being loaded only (``DirectLoader``)."""
+    from resolver.providers.sts.loader import DirectLoader
+
+    return DirectLoader()
+
+
+@functools.lru_cache(maxsize=1)
+def service_model() -> Any:
+    """botocore's STS ``ServiceModel`` (the newest API version botocore ships)."""
+    from botocore.model import ServiceModel
+
+    return ServiceModel(_loader().load_service_model(SERVICE, "service-2"), SERVICE)
+
+
+@functools.lru_cache(maxsize=1)
+def client_exceptions() -> Any:
+    """The modeled exception classes a botocore STS client raises (``client.exceptions``)."""
+    from botocore.errorfactory import ClientExceptionsFactory
+
+    return ClientExceptionsFactory().create_client_exceptions(service_model())
+
+
+@functools.lru_cache(maxsize=1)
+def _endpoint_provider() -> Any:
+    """botocore's evaluator of STS's endpoint rule set, with botocore's partitions."""
+    from botocore.endpoint_provider import EndpointProvider
+
+    loader = _loader()
+    return EndpointProvider(
+        loader.load_service_model(SERVICE, "endpoint-rule-set-1"), loader.load_data("partitions")
+    )
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """A boolean setting as botocore reads it from the environment (``true``, any case)."""
+    return environ.get(name, "").strip().lower() == "true"
+
+
+def resolved_endpoint(
+    region: str, endpoint_url: str | None, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """``(url, signing region)`` of an STS call, as a botocore client in ``environ`` (no
+    config file) resolves them: ``endpoint_url`` as given, else STS's rule set with the
+    region, FIPS, dual-stack and global-endpoint settings of ``environ``."""
+    params: dict[str, Any] = {
+        "Region": region,
+        "UseFIPS": _flag(environ, "AWS_USE_FIPS_ENDPOINT"),
+        "UseDualStack": _flag(environ, "AWS_USE_DUALSTACK_ENDPOINT"),
+        "UseGlobalEndpoint": environ.get("AWS_STS_REGIONAL_ENDPOINTS", "").lower() == "legacy",
+    }
+    if endpoint_url is not None:
+        params["Endpoint"] = endpoint_url
+    if "fips" in region.lower():  # a pseudo-region (fips-us-east-1...): botocore's own way
+        return _botocore_resolved(region, endpoint_url, environ)
+    endpoint = _endpoint_provider().resolve_endpoint(**params)
+    schemes = endpoint.properties.get("authSchemes") or [{}]
+    return str(endpoint.url), str(schemes[0].get("signingRegion") or region)
+
+
+def _botocore_resolved(
+    region: str, endpoint_url: str | None, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """What a botocore client built for ``region`` resolves (for the unusual regions)."""
+    from resolver.providers.sts.factory import StsTarget, make_sts_client, transport_environment
+
+    target = StsTarget(region, endpoint_url, transport_environment(environ))
+    client = make_sts_client(None, target)
+    return str(client.meta.endpoint_url), str(client.meta.region_name)
+
+
+def http_session(*, verify: str | bool, proxies: Mapping[str, str], timeout: Any) -> Any:
+    """botocore's ``URLLib3Session`` as a botocore client builds it for these settings."""
+    from botocore.httpsession import URLLib3Session
+
+    return URLLib3Session(
+        verify=cast(Any, verify),  # a CA bundle path or True, as botocore's client passes
+        proxies=dict(proxies),
+        timeout=timeout,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+        socket_options=cast(Any, list(SOCKET_OPTIONS)),
+    )
+
+
+def user_agent() -> str:
+    """``rolechain/VERSION botocore/VERSION python/VERSION``."""
+    import sys
+
+    import botocore
+
+    from resolver import __version__
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return f"rolechain/{__version__} botocore/{botocore.__version__} python/{python}"
