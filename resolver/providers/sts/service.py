@@ -67,32 +67,66 @@ def resolved_endpoint(
     region: str, endpoint_url: str | None, environ: Mapping[str, str]
 ) -> tuple[str, str]:
     """``(url, signing region)`` of an STS call, as a botocore client in ``environ`` (no
-    config file) resolves them: ``endpoint_url`` as given, else STS's rule set with the
-    region, FIPS, dual-stack and global-endpoint settings of ``environ``."""
-    params: dict[str, Any] = {
-        "Region": region,
-        "UseFIPS": _flag(environ, "AWS_USE_FIPS_ENDPOINT"),
-        "UseDualStack": _flag(environ, "AWS_USE_DUALSTACK_ENDPOINT"),
-        "UseGlobalEndpoint": environ.get("AWS_STS_REGIONAL_ENDPOINTS", "").lower() == "legacy",
-    }
+    config file) resolves them: ``endpoint_url`` as given (botocore then ignores FIPS and
+    dual-stack); for a region, STS's rule set; with FIPS or dual-stack asked for, or a
+    pseudo-region (``aws-global``, ``fips-...``), where botocore's legacy endpoint data
+    still has a say, a botocore client's own resolution."""
     if endpoint_url is not None:
-        params["Endpoint"] = endpoint_url
-    if "fips" in region.lower():  # a pseudo-region (fips-us-east-1...): botocore's own way
-        return _botocore_resolved(region, endpoint_url, environ)
-    endpoint = _endpoint_provider().resolve_endpoint(**params)
+        return endpoint_url, region
+    fips = _flag(environ, "AWS_USE_FIPS_ENDPOINT")
+    dualstack = _flag(environ, "AWS_USE_DUALSTACK_ENDPOINT")
+    legacy = environ.get("AWS_STS_REGIONAL_ENDPOINTS", "").lower() == "legacy"
+    if fips or dualstack or "fips" in region.lower() or region == "aws-global":
+        return _botocore_resolved(region, fips=fips, dualstack=dualstack, legacy=legacy)
+    endpoint = _endpoint_provider().resolve_endpoint(
+        Region=region, UseFIPS=False, UseDualStack=False, UseGlobalEndpoint=legacy
+    )
     schemes = endpoint.properties.get("authSchemes") or [{}]
     return str(endpoint.url), str(schemes[0].get("signingRegion") or region)
 
 
-def _botocore_resolved(
-    region: str, endpoint_url: str | None, environ: Mapping[str, str]
-) -> tuple[str, str]:
-    """What a botocore client built for ``region`` resolves (for the unusual regions)."""
-    from resolver.providers.sts.factory import StsTarget, make_sts_client, transport_environment
+class _Resolved(Exception):
+    """Stops a botocore call at signing, with where it would go and its signing region."""
 
-    target = StsTarget(region, endpoint_url, transport_environment(environ))
-    client = make_sts_client(None, target)
-    return str(client.meta.endpoint_url), str(client.meta.region_name)
+    def __init__(self, url: str, region: str) -> None:
+        super().__init__(url, region)
+        self.url, self.region = url, region
+
+
+def _stop_at_signing(request: Any, region_name: str, **_: Any) -> None:
+    """``before-sign`` handler: what the signer would use, before anything is signed."""
+    region = request.context.get("signing", {}).get("region") or region_name
+    raise _Resolved(str(request.url), str(region))
+
+
+def _botocore_resolved(
+    region: str, *, fips: bool, dualstack: bool, legacy: bool
+) -> tuple[str, str]:
+    """Where an unsigned botocore client for ``region`` with these settings sends a call
+    and for which region it signs: the call is stopped before it is signed or sent."""
+    import os
+
+    import botocore.session
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    for name, value in (
+        ("config_file", os.devnull),
+        ("credentials_file", os.devnull),
+        ("use_fips_endpoint", fips),
+        ("use_dualstack_endpoint", dualstack),
+        ("sts_regional_endpoints", "legacy" if legacy else "regional"),
+    ):
+        session.set_config_variable(name, value)
+    config = Config(signature_version=UNSIGNED)
+    client: Any = session.create_client("sts", region_name=region, config=config)
+    client.meta.events.register("before-sign.sts", _stop_at_signing)
+    try:
+        client.get_caller_identity()
+    except _Resolved as found:
+        return found.url.removesuffix("/"), found.region
+    raise AssertionError("botocore sent an STS call it was to stop")  # pragma: no cover
 
 
 def http_session(*, verify: str | bool, proxies: Mapping[str, str], timeout: Any) -> Any:
