@@ -35,11 +35,18 @@ class UnboundCallError(RuntimeError):
 class LiteConfig:
     """What callers read of a botocore client's ``meta.config``."""
 
-    __slots__ = ("connect_timeout", "read_timeout", "region_name", "retries")
+    __slots__ = ("connect_timeout", "proxies", "read_timeout", "region_name", "retries")
 
-    def __init__(self, connect_timeout: float, read_timeout: float, region_name: str) -> None:
+    def __init__(
+        self,
+        connect_timeout: float,
+        read_timeout: float,
+        region_name: str,
+        proxies: dict[str, str],
+    ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.proxies = proxies
         self.retries = dict(RETRIES)
         self.region_name = region_name
 
@@ -96,6 +103,7 @@ class LiteStsClient:
             timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", STS_CONNECT_TIMEOUT, environ),
             timeout_setting("ROLECHAIN_STS_READ_TIMEOUT", STS_READ_TIMEOUT, environ),
             target.region,
+            proxies(target, environ),
         )
         url, self._signing_region = service.resolved_endpoint(
             target.region, target.endpoint_url, environ
@@ -104,7 +112,7 @@ class LiteStsClient:
         self._signed = signed
         self._http = service.http_session(
             verify=_verify(environ),
-            proxies=proxies(target, environ),
+            proxies=config.proxies,
             timeout=(config.connect_timeout, config.read_timeout),
         )
         self._serializer = create_serializer("query", include_validation=True)
