@@ -56,11 +56,11 @@ class LiteMeta:
 
     __slots__ = ("config", "endpoint_url", "events", "region_name", "service_model")
 
-    def __init__(self, endpoint_url: str, config: LiteConfig, events: Any) -> None:
+    def __init__(self, endpoint_url: str, config: LiteConfig, events: Any, model: Any) -> None:
         self.endpoint_url = endpoint_url
         self.region_name = config.region_name
         self.config = config
-        self.service_model = service.service_model()
+        self.service_model = model
         self.events = events
 
 
@@ -108,7 +108,9 @@ class LiteStsClient:
         url, self._signing_region = service.resolved_endpoint(
             target.region, target.endpoint_url, environ
         )
-        self.meta = LiteMeta(url, config, HierarchicalEmitter())
+        self._data_path = environ.get("AWS_DATA_PATH") or None
+        model = service.service_model(self._data_path)
+        self.meta = LiteMeta(url, config, HierarchicalEmitter(), model)
         self._signed = signed
         self._http = service.http_session(
             verify=_verify(environ),
@@ -147,7 +149,7 @@ class LiteStsClient:
         )
         if http.status_code >= 300:
             code = parsed.get("Error", {}).get("Code")
-            raise service.client_exceptions().from_code(code)(parsed, operation)
+            raise service.client_exceptions(self._data_path).from_code(code)(parsed, operation)
         return parsed
 
     def _send_with_retries(

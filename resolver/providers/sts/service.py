@@ -22,29 +22,33 @@ SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # botocore's cli
 MAX_POOL_CONNECTIONS = 10  # botocore's default
 
 
-@functools.lru_cache(maxsize=1)
-def _loader() -> Any:
-    """botocore's loader (``AWS_DATA_PATH``, ``~/.aws/models`` included), checking for
-    the service being loaded only (``DirectLoader``)."""
+@functools.lru_cache(maxsize=4)
+def _loader(data_path: str | None) -> Any:
+    """botocore's loader with its search paths (``AWS_DATA_PATH``'s, as ``data_path``,
+    then ``~/.aws/models`` and botocore's data), checking for the service being loaded
+    only (``DirectLoader``)."""
+    import os.path
+
     from resolver.providers.sts.loader import DirectLoader
 
-    return DirectLoader()
+    paths = [] if data_path is None else data_path.split(os.pathsep)
+    return DirectLoader(extra_search_paths=[os.path.expanduser(path) for path in paths])
 
 
-@functools.lru_cache(maxsize=1)
-def service_model() -> Any:
-    """botocore's STS ``ServiceModel`` (the newest API version botocore ships)."""
+@functools.lru_cache(maxsize=4)
+def service_model(data_path: str | None = None) -> Any:
+    """botocore's STS ``ServiceModel`` (the newest API version found)."""
     from botocore.model import ServiceModel
 
-    return ServiceModel(_loader().load_service_model(SERVICE, "service-2"), SERVICE)
+    return ServiceModel(_loader(data_path).load_service_model(SERVICE, "service-2"), SERVICE)
 
 
-@functools.lru_cache(maxsize=1)
-def client_exceptions() -> Any:
+@functools.lru_cache(maxsize=4)
+def client_exceptions(data_path: str | None = None) -> Any:
     """The modeled exception classes a botocore STS client raises (``client.exceptions``)."""
     from botocore.errorfactory import ClientExceptionsFactory
 
-    return ClientExceptionsFactory().create_client_exceptions(service_model())
+    return ClientExceptionsFactory().create_client_exceptions(service_model(data_path))
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +56,7 @@ def _endpoint_provider() -> Any:
     """botocore's evaluator of STS's endpoint rule set, with botocore's partitions."""
     from botocore.endpoint_provider import EndpointProvider
 
-    loader = _loader()
+    loader = _loader(None)
     return EndpointProvider(
         loader.load_service_model(SERVICE, "endpoint-rule-set-1"), loader.load_data("partitions")
     )

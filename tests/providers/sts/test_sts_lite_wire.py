@@ -248,3 +248,29 @@ def test_the_proxy_of_the_targets_environment_carries_the_call(
     target = StsTarget("us-east-1", direct.url, transport_environment(bypassing))
     assert compare(target, direct)[0] == "answer"
     assert len(proxy.seen) == 2
+
+
+def test_a_model_on_the_targets_aws_data_path_is_the_one_used(
+    tmp_path: Path, sleeps: list[float]
+) -> None:
+    """As botocore's loader: ``AWS_DATA_PATH`` first (here an STS model whose session
+    names are at least 5 characters), then botocore's own data."""
+    import gzip
+    import json
+
+    import botocore
+    from botocore.exceptions import EndpointConnectionError, ParamValidationError
+
+    shipped = Path(botocore.__file__).parent / "data" / "sts" / "2011-06-15" / "service-2.json.gz"
+    model = json.loads(gzip.decompress(shipped.read_bytes()))
+    model["shapes"]["roleSessionNameType"]["min"] = 5
+    version = tmp_path / "sts" / "2011-06-15"
+    version.mkdir(parents=True)
+    (version / "service-2.json").write_text(json.dumps(model))
+    environ = {"AWS_DATA_PATH": str(tmp_path)}
+    target = StsTarget("us-east-1", "http://127.0.0.1:9", transport_environment(environ))
+    with pytest.raises(ParamValidationError, match="valid min length: 5"):
+        LiteStsClient(target, signed=True).call("AssumeRole", PARAMS, CALLER)
+    shipped_model = StsTarget("us-east-1", "http://127.0.0.1:9")
+    with pytest.raises(EndpointConnectionError):  # "sess" passes: the call is sent
+        LiteStsClient(shipped_model, signed=True).call("AssumeRole", PARAMS, CALLER)
