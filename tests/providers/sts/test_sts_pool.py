@@ -1,4 +1,4 @@
-"""One shared botocore STS client per endpoint, each call signed by its own caller."""
+"""One shared STS client per endpoint, each call signed by its own caller."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from resolver.providers.executor import build_provider
 from resolver.providers.sts import pool as sts_pool
 from resolver.providers.sts.caller import CallerBoundStsClient
 from resolver.providers.sts.factory import StsTarget
-from resolver.stscreds.credentials import Credentials
 from tests.conftest import IsolatedEnv
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
 
@@ -38,16 +37,16 @@ role_arn = arn:aws:iam::{ACCOUNT}:role/c
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[StsTarget]:
-    """Every botocore client the pool builds, by target; the pool starts empty."""
+    """Every client the pool builds, by target; the pool starts empty."""
     sts_pool.clear()
     targets: list[StsTarget] = []
-    real = sts_pool.make_sts_client
+    real = sts_pool.make_lite_client
 
-    def counting(credentials: Credentials | None, target: StsTarget) -> Any:
+    def counting(target: StsTarget, *, signed: bool) -> Any:
         targets.append(target)
-        return real(credentials, target)
+        return real(target, signed=signed)
 
-    monkeypatch.setattr(sts_pool, "make_sts_client", counting)
+    monkeypatch.setattr(sts_pool, "make_lite_client", counting)
     yield targets
     sts_pool.clear()
 
@@ -112,7 +111,7 @@ def test_a_call_with_no_bound_credentials_is_refused_before_it_is_sent(
 ) -> None:
     client = sts_pool.shared_sts_client(StsTarget("us-east-1", moto.url), signed=True)
     with pytest.raises(sts_pool.UnboundCallError):
-        client.get_caller_identity()
+        client.call("GetCallerIdentity", {}, None)
     assert moto.sts_calls() == []
 
 

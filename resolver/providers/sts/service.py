@@ -1,0 +1,158 @@
+"""botocore's own STS pieces, without a botocore Session or client.
+
+A botocore client costs a session (its config chain and component registry), the
+decoding of ``endpoints.json`` (1.2 MB), a generated client class and an event system
+with a few hundred handlers, none of which a query-protocol STS call needs. This module
+loads only what does, all from botocore's data: the STS service model (operations, error
+shapes), STS's endpoint rule set evaluated by botocore's ``EndpointProvider``, the
+modeled exception classes, and an HTTP session (``URLLib3Session``: CA bundle, proxies,
+timeouts, with botocore's transport errors). Each is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+from collections.abc import Mapping
+from typing import Any, cast
+
+SERVICE = "sts"
+SIGNING_NAME = "sts"
+SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # botocore's client default
+MAX_POOL_CONNECTIONS = 10  # botocore's default
+
+
+@functools.lru_cache(maxsize=4)
+def _loader(data_path: str | None) -> Any:
+    """botocore's loader with its search paths (``AWS_DATA_PATH``'s, as ``data_path``,
+    then ``~/.aws/models`` and botocore's data), checking for the service being loaded
+    only (``DirectLoader``)."""
+    import os.path
+
+    from resolver.providers.sts.loader import DirectLoader
+
+    paths = [] if data_path is None else data_path.split(os.pathsep)
+    return DirectLoader(extra_search_paths=[os.path.expanduser(path) for path in paths])
+
+
+@functools.lru_cache(maxsize=4)
+def service_model(data_path: str | None = None) -> Any:
+    """botocore's STS ``ServiceModel`` (the newest API version found)."""
+    from botocore.model import ServiceModel
+
+    return ServiceModel(_loader(data_path).load_service_model(SERVICE, "service-2"), SERVICE)
+
+
+@functools.lru_cache(maxsize=4)
+def client_exceptions(data_path: str | None = None) -> Any:
+    """The modeled exception classes a botocore STS client raises (``client.exceptions``)."""
+    from botocore.errorfactory import ClientExceptionsFactory
+
+    return ClientExceptionsFactory().create_client_exceptions(service_model(data_path))
+
+
+@functools.lru_cache(maxsize=1)
+def _endpoint_provider() -> Any:
+    """botocore's evaluator of STS's endpoint rule set, with botocore's partitions."""
+    from botocore.endpoint_provider import EndpointProvider
+
+    loader = _loader(None)
+    return EndpointProvider(
+        loader.load_service_model(SERVICE, "endpoint-rule-set-1"), loader.load_data("partitions")
+    )
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """A boolean setting as botocore reads it from the environment (``true``, any case)."""
+    return environ.get(name, "").strip().lower() == "true"
+
+
+def resolved_endpoint(
+    region: str, endpoint_url: str | None, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """``(url, signing region)`` of an STS call, as a botocore client in ``environ`` (no
+    config file) resolves them: ``endpoint_url`` as given (botocore then ignores FIPS and
+    dual-stack); for a region, STS's rule set; with FIPS or dual-stack asked for, or a
+    pseudo-region (``aws-global``, ``fips-...``), where botocore's legacy endpoint data
+    still has a say, a botocore client's own resolution."""
+    if endpoint_url is not None:
+        return endpoint_url, region
+    fips = _flag(environ, "AWS_USE_FIPS_ENDPOINT")
+    dualstack = _flag(environ, "AWS_USE_DUALSTACK_ENDPOINT")
+    legacy = environ.get("AWS_STS_REGIONAL_ENDPOINTS", "").lower() == "legacy"
+    if fips or dualstack or "fips" in region.lower() or region == "aws-global":
+        return _botocore_resolved(region, fips=fips, dualstack=dualstack, legacy=legacy)
+    endpoint = _endpoint_provider().resolve_endpoint(
+        Region=region, UseFIPS=False, UseDualStack=False, UseGlobalEndpoint=legacy
+    )
+    schemes = endpoint.properties.get("authSchemes") or [{}]
+    return str(endpoint.url), str(schemes[0].get("signingRegion") or region)
+
+
+class _Resolved(Exception):
+    """Stops a botocore call at signing, with where it would go and its signing region."""
+
+    def __init__(self, url: str, region: str) -> None:
+        super().__init__(url, region)
+        self.url, self.region = url, region
+
+
+def _stop_at_signing(request: Any, region_name: str, **_: Any) -> None:
+    """``before-sign`` handler: what the signer would use, before anything is signed."""
+    region = request.context.get("signing", {}).get("region") or region_name
+    raise _Resolved(str(request.url), str(region))
+
+
+def _botocore_resolved(
+    region: str, *, fips: bool, dualstack: bool, legacy: bool
+) -> tuple[str, str]:
+    """Where an unsigned botocore client for ``region`` with these settings sends a call
+    and for which region it signs: the call is stopped before it is signed or sent."""
+    import os
+
+    import botocore.session
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    for name, value in (
+        ("config_file", os.devnull),
+        ("credentials_file", os.devnull),
+        ("use_fips_endpoint", fips),
+        ("use_dualstack_endpoint", dualstack),
+        ("sts_regional_endpoints", "legacy" if legacy else "regional"),
+    ):
+        session.set_config_variable(name, value)
+    config = Config(signature_version=UNSIGNED)
+    client: Any = session.create_client("sts", region_name=region, config=config)
+    client.meta.events.register("before-sign.sts", _stop_at_signing)
+    try:
+        client.get_caller_identity()
+    except _Resolved as found:
+        return found.url.removesuffix("/"), found.region
+    raise AssertionError("botocore sent an STS call it was to stop")  # pragma: no cover
+
+
+def http_session(*, verify: str | bool, proxies: Mapping[str, str], timeout: Any) -> Any:
+    """botocore's ``URLLib3Session`` as a botocore client builds it for these settings."""
+    from botocore.httpsession import URLLib3Session
+
+    return URLLib3Session(
+        verify=cast(Any, verify),  # a CA bundle path or True, as botocore's client passes
+        proxies=dict(proxies),
+        timeout=timeout,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+        socket_options=cast(Any, list(SOCKET_OPTIONS)),
+    )
+
+
+def user_agent() -> str:
+    """``rolechain/VERSION botocore/VERSION python/VERSION``."""
+    import sys
+
+    import botocore
+
+    from resolver import __version__
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return f"rolechain/{__version__} botocore/{botocore.__version__} python/{python}"
