@@ -161,11 +161,11 @@ class DiskCachedProvider:
             entry = self.store.read(key)
             if entry is not None and entry.fresh(self._clock(), self.window):
                 return self._from_entry(entry), False
-            credentials = self._call(key, entry, seen, lock.waiters, label)
+            credentials, prompted = self._call(key, entry, seen, lock.waiters, label)
             if credentials is None:
                 assert entry is not None  # _call serves a still-valid entry only
                 return self._from_entry(entry), False
-            self._save(key, credentials)
+            self._save(key, credentials, durable=prompted)
             forget_failure(self.store, key)
         finally:
             lock.release()
@@ -179,10 +179,11 @@ class DiskCachedProvider:
         seen: str | None,
         waiters: Callable[[], int],
         label: str,
-    ) -> Credentials | None:
-        """The provider's credentials, under the lock; None to serve the still-valid
-        ``entry`` after a failure. A failure recorded while we waited (not ``seen``)
-        is replayed for the same call (``resolver.cache.failures``)."""
+    ) -> tuple[Credentials | None, bool]:
+        """The provider's credentials, under the lock, and whether an MFA code was sent
+        for them; None to serve the still-valid ``entry`` after a failure. A failure
+        recorded while we waited (not ``seen``) is replayed for the same call
+        (``resolver.cache.failures``)."""
         now = self._clock()
         usable = entry is not None and not entry.expired(now)
         shared = None if usable else shared_failure(self.store, key, now, seen)
@@ -191,7 +192,7 @@ class DiskCachedProvider:
         attempt = Attempt(shared, now)
         try:
             with counting_waiters(waiters), watching_codes(attempt):
-                return self._provider.retrieve()
+                return self._provider.retrieve(), attempt.code is not None
         except Exception as exc:
             if isinstance(exc, StsError) and not attempt.replayed:
                 profiles = (self.meta.get("profile") or "", *self._through())
@@ -212,12 +213,13 @@ class DiskCachedProvider:
                 why,
                 f"{entry.expiration:%Y-%m-%dT%H:%M:%SZ}",
             )
-            return None
+            return None, False
 
     def _through(self) -> tuple[str, ...]:
         return tuple(filter(None, (self.meta.get("through") or "").split("\n")))
 
-    def _save(self, key: str, credentials: Credentials) -> None:
+    def _save(self, key: str, credentials: Credentials, *, durable: bool) -> None:
+        """Write the entry; ``durable`` (fsynced) when losing it would cost an MFA prompt."""
         if credentials.expires is None:
             return  # nothing that never expires goes to disk
         entry = Entry(
@@ -234,7 +236,7 @@ class DiskCachedProvider:
             caller=self.meta.get("caller"),
         )
         try:
-            self.store.write(key, entry)
+            self.store.write(key, entry, durable=durable)
         except CacheError as exc:
             logger.warning("rolechain: could not save credentials to the cache: %s", exc)
 

@@ -7,8 +7,9 @@ Layout: ``<dir>/<key>.json`` (the entry) and ``<dir>/<key>.lock`` (its lock, see
 ready ``export`` answers of ``resolver.cache.answers``; ``prune`` and ``clear`` cover them too.
 
 An entry holds one set of session credentials and their expiry, never long-term keys.
-Writes are atomic (temp file, fsync, rename), so a reader sees the old entry or the new
-one. An entry that is corrupt, truncated, unreadable, from another version or owned by
+Writes are atomic (temp file, rename), so a reader sees the old entry or the new one;
+only the entry of an MFA session is also fsynced (``resolver.cache.atomic`` says why). An
+entry that is corrupt, truncated, unreadable, from another version or owned by
 someone else reads as missing and is replaced by the next write. Expired entries, and
 temp files left by killed writers, are pruned after each write.
 
@@ -24,7 +25,6 @@ import logging
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -35,6 +35,7 @@ from typing import Any
 from resolver.cache import private
 from resolver.cache.answers import SUFFIX as ANSWER_SUFFIX
 from resolver.cache.answers import Answer, answer_path, read_answer
+from resolver.cache.atomic import TEMP_PREFIX, replace_file
 from resolver.cache.locks import KeyLock
 from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
@@ -51,7 +52,6 @@ MAX_ENTRY_BYTES = 64 * 1024
 STALE_TEMP_SECONDS = 60.0
 _KEY = re.compile(r"[0-9a-f]{64}")
 _ANSWER_KEY = re.compile(r"[0-9a-f]{16}")
-_TEMP_PREFIX = ".tmp-"
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -226,11 +226,12 @@ class CacheStore:
             logger.debug("ignoring unusable cache entry %s: %s", path.name, exc)
             return None
 
-    def write(self, key: str, entry: Entry) -> None:
-        """Replace ``key``'s entry atomically (temp file, fsync, rename); CacheError if not."""
+    def write(self, key: str, entry: Entry, *, durable: bool = False) -> None:
+        """Replace ``key``'s entry atomically (temp file, rename); ``durable``: fsynced too
+        (an MFA session's, see ``resolver.cache.atomic``). CacheError if not."""
         bound = replace(entry, key=key)
         data = json.dumps(bound.to_json(), indent=1).encode("utf-8")
-        self.write_private(self.entry_path(key), data, f"cache entry {key[:12]}")
+        self.write_private(self.entry_path(key), data, f"cache entry {key[:12]}", durable=durable)
 
     def write_answer(self, key: str, data: bytes) -> None:
         """Replace the ready answer ``key`` (``resolver.cache.answers``) like an entry."""
@@ -240,25 +241,14 @@ class CacheStore:
         """Replace the small private file ``name`` (``resolver.cli.names``) like an entry."""
         self.write_private(self.directory / name, data, name)
 
-    def write_private(self, path: Path, data: bytes, what: str) -> None:
-        """Replace ``path`` in the directory atomically, 0600; CacheError if not."""
+    def write_private(self, path: Path, data: bytes, what: str, *, durable: bool = False) -> None:
+        """Replace ``path`` in the directory atomically, 0600 (``resolver.cache.atomic``);
+        CacheError if not."""
         self.ensure_dir()
         try:
-            fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=self.directory)
+            replace_file(self.directory, path, data, durable=durable)
         except OSError as exc:
-            raise CacheError(f"cannot write to cache directory {self.directory}: {exc}") from None
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                if os.name != "nt":
-                    os.fchmod(stream.fileno(), 0o600)
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp, path)
-        except OSError as exc:
-            _remove(Path(temp))
-            raise CacheError(f"cannot write {what}: {exc}") from None
-        _fsync_dir(self.directory)
+            raise CacheError(f"cannot write {what} to {self.directory}: {exc}") from None
 
     def remove(self, key: str) -> bool:
         """Delete ``key``'s entry (and its lock file if no one holds it)."""
@@ -364,7 +354,7 @@ class CacheStore:
 
     def _remove_stale_temps(self) -> None:
         try:
-            names = [n for n in os.listdir(self.directory) if n.startswith(_TEMP_PREFIX)]
+            names = [n for n in os.listdir(self.directory) if n.startswith(TEMP_PREFIX)]
         except OSError:
             return
         cutoff = time.time() - STALE_TEMP_SECONDS
@@ -386,15 +376,3 @@ def _remove(path: Path) -> bool:
         logger.debug("cannot remove %s: %s", path, exc)
         return False
     return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (best effort; not possible on every platform)."""
-    if os.name == "nt":  # pragma: no cover
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
