@@ -7,7 +7,9 @@ literal word.
 A keypress must not cost a cold start: the names are read with a line scan of the
 section headers of the AWS files (``[profile NAME]``, ``[default]``, ``[NAME]``) and the
 rolechain TOML file (``[profiles.NAME]``), and kept in ``profile-names`` in the cache
-directory (0600) with the files' stamp, so the next keypress reads one small file.
+directory (0600) with the files' stamp, so the next keypress reads one small file. The
+listing ends in an ``end`` line: one cut short by a crash (``resolver.cache.atomic``
+writes it without fsync) is scanned again, never offered as fewer names.
 """
 
 import os
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 LISTING = "profile-names"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NAMES = 5000
+_END = b"end\n"
 _INI_CONFIG = re.compile(r"\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]")
 _INI_CREDENTIALS = re.compile(r"\s*\[\s*([^\]\s]+)\s*\]")
 _TOML = re.compile(r'\s*\[\s*profiles\s*\.\s*(?:"([^"]+)"|\'([^\']+)\'|([A-Za-z0-9_-]+))\s*\]')
@@ -90,8 +93,9 @@ def profile_names(config: "str | None", environ: "Mapping[str, str]") -> list[st
         saved = read_private(listing, MAX_FILE_BYTES)
     except (OSError, ValueError):
         saved = b""
-    if saved.startswith(header):
-        rest = saved[len(header) :].decode("utf-8", "surrogateescape").split("\n")
+    body = saved[len(header) :]  # name lines, then the end line, whole
+    if saved.startswith(header) and (body == _END or body.endswith(b"\n" + _END)):
+        rest = body[: -len(_END)].decode("utf-8", "surrogateescape").split("\n")
         if rest[-1:] == [""] and all(line.startswith("name ") for line in rest[:-1]):
             return [n for line in rest[:-1] if offerable(n := line[len("name ") :])]
     names = scan_names(paths)
@@ -99,7 +103,7 @@ def profile_names(config: "str | None", environ: "Mapping[str, str]") -> list[st
         try:
             from resolver.cache.store import CacheStore
 
-            CacheStore(directory).write_listing(LISTING, _encode(stamp, names))
+            CacheStore(directory).write_listing(LISTING, _encode(stamp, names) + _END)
         except Exception:  # a completion never fails for want of a cache
             pass
     return names

@@ -65,7 +65,9 @@ def test_names_are_listed_cheaply_and_served_from_the_cache_directory(
     assert done.stdout.split() == ["ci", "default", "keys", "prod-admin", "team.x"]
     listing = Path(os.environ["ROLECHAIN_CACHE_DIR"]) / LISTING
     assert listing.stat().st_mode & 0o777 == 0o600
-    listing.write_text(listing.read_text() + "name from-the-listing\n")
+    saved = listing.read_text()
+    assert saved.endswith("\nend\n")  # a listing cut short is scanned again
+    listing.write_text(saved[: -len("end\n")] + "name from-the-listing\nend\n")
     assert "from-the-listing" in profile_names(None, os.environ)  # served, not scanned again
     profiles.write_text(TOML + "[profiles.added]\n")
     names = profile_names(None, os.environ)
