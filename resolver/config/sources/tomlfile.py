@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 TOP_LEVEL_KEYS = ("version", "profiles", "templates", "sso_sessions", "services")
 MAX_EXTENDS_DEPTH = 16  # templates extending templates
 KeyPath = tuple[str, ...]
-# The line scan's patterns, kept as text: ``re`` compiles (and caches) them when a TOML
-# file is read, not on every import (a chain from INI profiles never needs them).
+# Patterns as text: ``re`` compiles (and caches) them when a TOML file is read, not on import.
 
 _PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _DOTTED = rf"{_PART}(?:[ \t]*\.[ \t]*{_PART})*"
