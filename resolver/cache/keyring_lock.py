@@ -21,7 +21,6 @@ from pathlib import Path
 
 from resolver.cache.locks import KeyLock
 from resolver.cache.store import CacheStore
-from resolver.providers.bases.keyring_store import key_id_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +43,8 @@ def keyring_lock(ctx: Context) -> Callable[[], AbstractContextManager[object]]:
 def record_key_id(profile: str, key_id: str | None, ctx: Context) -> None:
     """Record (or with None forget) ``profile``'s access key id, and drop the cached
     sessions and ready answers of chains through ``profile`` (in ``ctx``'s cache)."""
+    from resolver.providers.bases.keyring_store import key_id_path  # not on resolve's path
+
     store = CacheStore(Path(ctx.cache_dir))
     store.ensure_dir()
     path = key_id_path(store.directory, profile)

@@ -222,9 +222,8 @@ def add_sso_parser(commands: Any) -> None:
 
 
 def add_sso_populate_parser(actions: Any) -> None:
-    """``rolechain sso populate``."""
-    from resolver.config.sso_profiles import DEFAULT_TEMPLATE
-
+    """``rolechain sso populate`` (its ``--name`` default is ``sso_profiles.DEFAULT_TEMPLATE``,
+    applied by ``resolver.cli.sso_populate``: every command builds this parser)."""
     populate = actions.add_parser(
         "populate",
         help="write a TOML profile for every account and role of an SSO session",
@@ -238,8 +237,7 @@ def add_sso_populate_parser(actions: Any) -> None:
     populate.add_argument(
         "--name",
         metavar="TEMPLATE",
-        default=DEFAULT_TEMPLATE,
-        help=f"profile name template (default: {DEFAULT_TEMPLATE})",
+        help="profile name template (default: {account_name}.{role_name})",
     )
     populate.add_argument("--region", help="region = REGION in every generated profile")
     populate.add_argument(

@@ -54,16 +54,17 @@ def populate(args: argparse.Namespace, ctx: Context, session_target: SessionTarg
     from resolver.cli.edits import editing
     from resolver.config.loading import load_profiles
     from resolver.config.sources.tomlfile import toml_path
-    from resolver.config.sso_profiles import check_template, duplicate_names
+    from resolver.config.sso_profiles import DEFAULT_TEMPLATE, check_template, duplicate_names
     from resolver.providers.bases.sso_portal import list_assignments
 
-    check_template(args.name)
+    template = DEFAULT_TEMPLATE if args.name is None else args.name
+    check_template(template)
     _check_region(args.region)
     target = session_target(load_profiles(args.config, ctx.environ), args.sso_session)
     session = args.sso_session
     path = toml_path(args.file or args.config, ctx.environ)
     found = list_assignments(target.start_url, target.region, session, environ=ctx.environ)
-    generated = _named(found, args.name, session, args.region)
+    generated = _named(found, template, session, args.region)
     duplicate_names(generated)
     accounts = len({item.account_id for item in found})
     print(f"sso-session {session}: {accounts} accounts, {len(found)} roles", file=sys.stderr)

@@ -38,15 +38,15 @@ if TYPE_CHECKING:
 TOP_LEVEL_KEYS = ("version", "profiles", "templates", "sso_sessions", "services")
 MAX_EXTENDS_DEPTH = 16  # templates extending templates
 KeyPath = tuple[str, ...]
+# Patterns as text: ``re`` compiles (and caches) them when a TOML file is read, not on import.
 
 _PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _DOTTED = rf"{_PART}(?:[ \t]*\.[ \t]*{_PART})*"
-_TABLE_LINE = re.compile(rf"[ \t]*\[(\[?)[ \t]*({_DOTTED})[ \t]*\]\]?[ \t]*(?:#.*)?")
-_KEY_LINE = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=(.*)")
-_KEY_PART = re.compile(_PART)
-_STRINGS = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+_TABLE_LINE = rf"[ \t]*\[(\[?)[ \t]*({_DOTTED})[ \t]*\]\]?[ \t]*(?:#.*)?"
+_KEY_LINE = rf"[ \t]*({_DOTTED})[ \t]*=(.*)"
+_KEY_PART = _PART
+_AT_LINE = r"\s*\(at line (\d+), column (\d+)\)\s*$"
+_AT_END = r"\s*\(at end of document\)\s*$"
 
 
 def _tomllib() -> Any:
@@ -286,7 +286,7 @@ class _Extends:
         return merged
 
 
-_NESTING_TOKENS = re.compile(
+_NESTING_TOKENS = (
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]'
 )
 
@@ -295,7 +295,7 @@ def _check_brackets(text: str, path: str) -> None:
     """Refuse arrays and inline tables nested deeper than ``MAX_NESTING_DEPTH`` before
     tomllib (which recurses per level) sees them."""
     depth = 0
-    for token in _NESTING_TOKENS.finditer(text):
+    for token in re.finditer(_NESTING_TOKENS, text):
         char = token.group()
         if char in ("[", "{"):
             depth += 1
@@ -326,10 +326,10 @@ def _check_depth(data: Mapping[str, Any], path: str, lines: Mapping[KeyPath, int
 def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> ConfigError:
     """tomllib's message with its "(at line N, column M)" turned into a line number."""
     message, line = str(exc), None
-    found = _AT_LINE.search(message)
+    found = re.search(_AT_LINE, message)
     if found:
         message, line = f"{message[: found.start()]} (column {found[2]})", int(found[1])
-    elif end := _AT_END.search(message):
+    elif end := re.search(_AT_END, message):
         message, line = message[: end.start()], text.rstrip("\n").count("\n") + 1
     return ConfigError(f"invalid TOML: {message}", file=path, line=line, reason="invalid-toml")
 
@@ -355,23 +355,23 @@ def _line_index(text: str) -> dict[KeyPath, int]:
                 depth, closer = _still_open(line[end + 3 :], depth)
         elif depth:
             depth, closer = _still_open(line, depth)
-        elif header := _TABLE_LINE.fullmatch(line.rstrip("\r")):
+        elif header := re.fullmatch(_TABLE_LINE, line.rstrip("\r")):
             parts = _key_parts(header[2])
             record(parts, number)
             table = (*parts, "[]") if header[1] else parts
-        elif key := _KEY_LINE.match(line):
+        elif key := re.match(_KEY_LINE, line):
             record((*table, *_key_parts(key[1])), number)
             depth, closer = _still_open(key[2], 0)
     return first
 
 
-_TOKENS = re.compile(r'"""|\'\'\'|"(?:[^"\\]|\\.)*"|\'[^\']*\'|[\[\]{}#]')
+_TOKENS = r'"""|\'\'\'|"(?:[^"\\]|\\.)*"|\'[^\']*\'|[\[\]{}#]'
 
 
 def _still_open(text: str, depth: int) -> tuple[int, str]:
     """Bracket depth and unclosed multi-line string delimiter after ``text``."""
-    pos = 0
-    while found := _TOKENS.search(text, pos):
+    pos, tokens = 0, re.compile(_TOKENS)  # re's cache: compiled once, when a file is read
+    while found := tokens.search(text, pos):
         token, pos = found.group(), found.end()
         if token in ('"""', "'''"):
             end = text.find(token, pos)
@@ -388,7 +388,7 @@ def _still_open(text: str, depth: int) -> tuple[int, str]:
 
 
 def _key_parts(dotted: str) -> KeyPath:
-    return tuple(_unquote(part) for part in _KEY_PART.findall(dotted))
+    return tuple(_unquote(part) for part in re.findall(_KEY_PART, dotted))
 
 
 def _unquote(part: str) -> str:

@@ -19,7 +19,6 @@ from resolver.chain.types import StsSettings
 from resolver.config.values import endpoint_problem, region_problem
 from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.errors import ConfigError
-from resolver.providers.outbound import bypassed
 
 if TYPE_CHECKING:
     import botocore.session
@@ -144,6 +143,8 @@ def proxies(target: StsTarget, environ: Mapping[str, str]) -> dict[str, str]:
     """The proxies ``environ`` names for ``target`` (``NO_PROXY`` applied): given to
     botocore explicitly, so it never reads the process's own."""
     from urllib.parse import urlsplit
+
+    from resolver.providers.outbound import bypassed  # the bases' HTTP sender: off this path
 
     lowered = {name.lower(): value for name, value in sorted(environ.items(), reverse=True)}
     url = target.endpoint_url or f"https://sts.{target.region}.amazonaws.com"
