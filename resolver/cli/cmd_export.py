@@ -3,12 +3,12 @@ credential_process or INI."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resolver.api import Resolution, resolution
 from resolver.cli.fastpath import EXPORT_FORMATS, request_of
@@ -16,6 +16,10 @@ from resolver.cli.formats import SHELL_FORMATS, render_ini, render_shell, shell_
 from resolver.context import Context
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import rfc3339_seconds
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+    from types import SimpleNamespace
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ def render(credentials: Credentials, fmt: str, *, profile: str, region: str | No
     return render_ini(profile, {k.lower(): variables[k] for k in keys if k in variables})
 
 
-def run(args: argparse.Namespace, ctx: Context) -> int:
+def run(args: Namespace | SimpleNamespace, ctx: Context) -> int:
     """Resolve and print; then save a ready answer for the next identical call."""
     from resolver.cli.overrides_args import overrides_from_args, token_from_args
 
@@ -89,7 +93,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def save_answer(
-    args: argparse.Namespace, found: Resolution, region: str | None, ctx: Context
+    args: Namespace | SimpleNamespace, found: Resolution, region: str | None, ctx: Context
 ) -> None:
     """Save every format's output as a ready answer (``resolver.cache.answers``), best effort.
 

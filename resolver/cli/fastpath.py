@@ -134,17 +134,23 @@ def export_request(argv: "Sequence[str]", *, answerable: bool = True) -> Request
     argparse would read ``argv`` the same way; None for anything else (the full CLI's).
     ``answerable``: also None for a flag a ready answer may not serve (``--no-cache``);
     without it, such a flag is read like the others (what a command asks for)."""
+    values = export_values(argv, answerable=answerable)
+    return None if values is None else request_of(values)
+
+
+def export_values(argv: "Sequence[str]", *, answerable: bool = True) -> "dict[str, Any] | None":
+    """argparse's ``vars(args)`` of ``argv`` when ``export_request`` takes it, else None."""
     values: dict[str, Any] = {flag.dest: flag.default() for flag in (*GLOBAL_FLAGS, *EXPORT_FLAGS)}
     index: int | None = 0
     while index is not None and index < len(argv) and argv[index].startswith("-"):
         index = _take_flag(argv, index, _GLOBAL, values, answerable)
     if index is None or argv[index : index + 1] != ["export"]:
         return None
-    values["profile"] = None
+    values["command"], values["profile"] = "export", None
     index += 1
     while index is not None and index < len(argv):
         index = _take_word(argv, index, values, answerable)
-    return None if index is None else request_of(values)
+    return None if index is None else values
 
 
 def _take_word(

@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from types import SimpleNamespace
     from typing import Any
 
 
@@ -282,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def plain_export(argv: Sequence[str]) -> SimpleNamespace | None:
+    """``build_parser``'s reading of ``argv`` when it is a plain ``export``, without building
+    the parser: its flag table's (``fastpath.export_values``, the table argparse's parser is
+    made from; tests/cli/test_fastpath.py proves the values equal). None for anything
+    else (help, errors, other commands): argparse decides."""
+    from types import SimpleNamespace
+
+    from resolver.cli.fastpath import export_values
+
+    values = export_values(argv, answerable=False)
+    return None if values is None else SimpleNamespace(**values)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status.
 
@@ -301,11 +315,14 @@ def _run(argv: Sequence[str] | None) -> int:
     from resolver.context import Context
     from resolver.errors import ChainError, ConfigError, ResolverError, scrub
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:  # `rolechain` alone: what it can do, as git and kubectl show it
-        parser.print_help()
-        return 0
+    words = sys.argv[1:] if argv is None else argv
+    args: argparse.Namespace | SimpleNamespace | None = plain_export(words)
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # `rolechain` alone: what it can do, as git and kubectl show it
+            parser.print_help()
+            return 0
     ctx = Context.build()  # the one read of the process's surroundings; passed down
     if args.no_cache:
         ctx = dataclasses.replace(ctx, cache_enabled=False)

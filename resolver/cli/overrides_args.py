@@ -7,11 +7,13 @@ token provider for ``--mfa-token``.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace
+    from types import SimpleNamespace
+
     from resolver.chain.overrides import Overrides
     from resolver.cli.fastpath import Flag
     from resolver.stscreds.tokens import TokenProvider
@@ -24,7 +26,7 @@ def add_flags(parser: Any, flags: Iterable[Flag]) -> None:
         parser.add_argument(*flag.names, **flag.arguments())
 
 
-def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = True) -> None:
+def add_override_flags(parser: ArgumentParser, *, mfa_token: bool = True) -> None:
     """Add ``--tag``, ``--transitive-tag``, ``--source-identity``, ``--duration``, ``--hop``
     (and ``--mfa-token``) to ``parser``, from ``resolver.cli.fastpath.OVERRIDE_FLAGS``."""
     from resolver.cli.fastpath import OVERRIDE_FLAGS
@@ -33,7 +35,7 @@ def add_override_flags(parser: argparse.ArgumentParser, *, mfa_token: bool = Tru
     add_flags(group, (f for f in OVERRIDE_FLAGS if mfa_token or f.dest != "mfa_token"))
 
 
-def overrides_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Overrides:
+def overrides_from_args(args: Namespace | SimpleNamespace, environ: Mapping[str, str]) -> Overrides:
     """The ``Overrides`` of a parsed command line (and the environment)."""
     from resolver.chain.overrides import parse_overrides
 
@@ -47,7 +49,7 @@ def overrides_from_args(args: argparse.Namespace, environ: Mapping[str, str]) ->
     )
 
 
-def token_from_args(args: argparse.Namespace) -> TokenProvider | None:
+def token_from_args(args: Namespace | SimpleNamespace) -> TokenProvider | None:
     """A token provider returning ``--mfa-token``'s code once checked, or None."""
     code = getattr(args, "mfa_token", None)
     if code is None:
