@@ -9,7 +9,8 @@ argparse's ``rolechain`` and ``export`` parsers are built from them
 only what argparse would read the same way; anything else (an unknown or abbreviated
 flag, ``--``, a value that looks like a flag, ``-h``) means "no ready answer", and the
 full CLI decides. Both parsers turn their values into a request through ``request_of``,
-so no flag can change the request key in one parser only.
+so no flag can change the request key in one parser only. A cold ``export`` that this
+parser takes (``export_values``: argparse's ``vars(args)``) builds no argparse parser.
 
 Standard library only, like ``resolver.cache.answers``: no argparse, typing or pydantic.
 """

@@ -2,6 +2,8 @@
 
 The console script enters at ``resolver.cli.run``, which answers a warm ``export``
 before argparse or anything else is imported, and hands everything else to ``main``.
+A plain cold ``export`` is read with its flag table (``plain_export``), which gives
+argparse's values without building (or importing) the parser.
 """
 
 from __future__ import annotations
