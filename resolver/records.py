@@ -125,10 +125,13 @@ class Record(metaclass=_RecordType):
     _fields: ClassVar[tuple[Field, ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        fields = self._fields
+        fields, put = self._fields, object.__setattr__
+        if len(args) == len(fields) and not kwargs:  # every field given, in order
+            for spec, value in zip(fields, args, strict=True):
+                put(self, spec.name, value)
+            return
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments")
-        put = object.__setattr__
         for spec, value in zip(fields, args, strict=False):
             put(self, spec.name, value)
         for spec in fields[len(args) :]:
