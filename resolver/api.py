@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from resolver.cache.stamps import Dependency, Stamp, files_stamp
 from resolver.chain.paths import depends_on_working_directory
 from resolver.chain.types import Chain, WebIdentitySource
 from resolver.context import Context, current_directory, process_reader
+from resolver.records import Record
 from resolver.stscreds.credentials import Credentials, CredentialsProvider
 
 if TYPE_CHECKING:
@@ -63,8 +63,7 @@ PATH_ENVIRONMENT = (
 _PROCESS_GET, _PROCESS_KEYS = process_reader(CHAIN_ENVIRONMENT)
 
 
-@dataclass
-class _Resolved:
+class _Resolved(Record, frozen=False):
     chain: Chain
     provider: CredentialsProvider
     stamp: Stamp
@@ -213,8 +212,7 @@ def _build(
     return entry
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(Record):
     """What ``resolution`` found: the chain (None for implicit environment keys), the
     credentials, the configuration files' stamp from before the chain was planned,
     whether the last step's credentials live in the disk cache, and (when asked for) the

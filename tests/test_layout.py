@@ -244,6 +244,8 @@ def stage_of(module: str) -> int:
         return STAGES.index(parts[1])
     if module in {"resolver", "resolver.errors", "resolver.timefmt", "resolver.context"}:
         return -1  # shared by every stage: the version, errors, timestamps, the Context
+    if module == "resolver.records":
+        return -1  # the record classes' base (stdlib only)
     if module == "resolver.environment":
         return -1  # the readings the Context is built from (the warm path needs them too)
     return len(STAGES)

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from resolver.cache.private import read_private
 from resolver.cache.store import MAX_ENTRY_BYTES, CacheStore
 from resolver.config.values import load_json
 from resolver.errors import CacheError, StsError
+from resolver.records import Record
 from resolver.timefmt import parse_rfc3339, rfc3339_exact
 
 SHARED_FAILURE = timedelta(seconds=10)
@@ -49,8 +49,7 @@ def _code_digest(record_id: str, code: str) -> str:
     return hmac.new(bytes.fromhex(record_id), code.encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Record):
     """A recorded failure: the error's parts, when, and the HMAC of the code it sent."""
 
     record_id: str

@@ -27,7 +27,6 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from resolver.config.private_dirs import make_dirs
 from resolver.config.values import load_json
 from resolver.context import cache_directory
 from resolver.errors import CacheError
+from resolver.records import Record, field, replace
 from resolver.stscreds.credentials import refresh_due
 from resolver.timefmt import parse_rfc3339 as parse_rfc3339
 from resolver.timefmt import rfc3339_exact
@@ -66,8 +66,7 @@ def make_key(material: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Record):
     """One cached session. ``repr`` shows no secret; ``key`` names its file."""
 
     profile: str | None

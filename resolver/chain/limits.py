@@ -9,7 +9,6 @@ Pure: stdlib only, no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from resolver.chain.checks.durations import (
     CHAINED,
@@ -53,6 +52,7 @@ from resolver.chain.types import (
     assert_never,
 )
 from resolver.config.findings import Finding, Location, Severity
+from resolver.records import Record, field
 
 
 class _Report:
@@ -75,8 +75,7 @@ class _Report:
             self.add(key, message)
 
 
-@dataclass
-class _Carried:
+class _Carried(Record, frozen=False):
     """What earlier hops fix for later ones: transitive tags and the source identity."""
 
     transitive: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> key, profile

@@ -12,20 +12,19 @@ is keyed by its caller, so an overridden run never shares an entry with a plain 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
 from resolver.chain.types import Chain
 from resolver.config.durations import parse_duration
 from resolver.config.findings import Location
 from resolver.errors import ChainError, ConfigError
+from resolver.records import Record, replace
 
 ORIGIN = Location("command line")
 """Where an overridden value comes from, as findings and errors show it."""
 MAX_OVERRIDE_TAGS = 50
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(Record):
     """What one run changes on one hop (the final one unless ``hop`` names another)."""
 
     tags: tuple[tuple[str, str], ...] = ()
@@ -131,6 +130,6 @@ def apply_overrides(chain: Chain, overrides: Overrides) -> Chain:
         marked.append("duration_seconds")
     where = {**target.where, **dict.fromkeys(marked, ORIGIN)}
     overridden = tuple(dict.fromkeys((*target.overridden, *marked)))
-    hop = replace(target, **changes, overridden=overridden, where=where)  # type: ignore[arg-type]
+    hop = replace(target, **changes, overridden=overridden, where=where)
     hops = (*chain.hops[:index], hop, *chain.hops[index + 1 :])
     return replace(chain, hops=hops)

@@ -8,7 +8,6 @@ way. ``plan_chain`` then runs the static STS checks and raises on any error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Protocol
 
 from resolver.chain.limits import check_chain
@@ -46,6 +45,7 @@ from resolver.chain.types import (
 from resolver.config.profiles import ProfileEntry, suggest
 from resolver.config.values import endpoint_problem
 from resolver.errors import ChainError, ConfigError, LimitError, invalid_reason
+from resolver.records import replace
 
 MAX_CHAIN_HOPS = 32  # AssumeRole hops in one chain (every hop past the first is capped at 1h)
 _ROLE_SESSION_BASES = (

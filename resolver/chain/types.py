@@ -8,19 +8,18 @@ so the same chain parsed from INI or TOML compares equal.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NoReturn
 
 from resolver.config.findings import Location
+from resolver.records import Record, field
 
 
-def _where() -> Mapping[str, Location]:
+def _where() -> Any:
     """A ``where`` field: key -> Location, ignored by equality and repr."""
     return field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class StaticSource:
+class StaticSource(Record):
     """Long-term or session keys written in a profile.
 
     With ``mfa_serial`` set (long-term keys only) the source first gets an MFA session
@@ -47,8 +46,7 @@ class StaticSource:
         return out
 
 
-@dataclass(frozen=True)
-class KeyringSource:
+class KeyringSource(Record):
     """``credential_store = keyring``: long-term keys kept in the OS keyring (service
     ``rolechain``, user = the profile name), read only when the chain runs.
 
@@ -72,8 +70,7 @@ class KeyringSource:
         return out
 
 
-@dataclass(frozen=True)
-class EnvironmentSource:
+class EnvironmentSource(Record):
     """``AWS_ACCESS_KEY_ID`` and friends, read when the chain runs."""
 
     kind: ClassVar[str] = "environment"
@@ -84,8 +81,7 @@ class EnvironmentSource:
         return {"kind": self.kind, "profile": self.profile}
 
 
-@dataclass(frozen=True)
-class InstanceMetadataSource:
+class InstanceMetadataSource(Record):
     """The EC2 instance role, from IMDS (v2 token first)."""
 
     kind: ClassVar[str] = "ec2-instance-metadata"
@@ -96,8 +92,7 @@ class InstanceMetadataSource:
         return {"kind": self.kind, "profile": self.profile}
 
 
-@dataclass(frozen=True)
-class ContainerSource:
+class ContainerSource(Record):
     """The ECS/EKS container role, from ``AWS_CONTAINER_CREDENTIALS_*_URI``."""
 
     kind: ClassVar[str] = "ecs-container"
@@ -119,8 +114,7 @@ def _session_options(
     }
 
 
-@dataclass(frozen=True)
-class WebIdentitySource:
+class WebIdentitySource(Record):
     """AssumeRoleWithWebIdentity using a token file (EKS/IRSA, CI OIDC)."""
 
     kind: ClassVar[str] = "web-identity"
@@ -144,8 +138,7 @@ class WebIdentitySource:
         }
 
 
-@dataclass(frozen=True)
-class SsoSource:
+class SsoSource(Record):
     """IAM Identity Center: a role credential fetched with the cached SSO token."""
 
     kind: ClassVar[str] = "sso"
@@ -170,8 +163,7 @@ class SsoSource:
         }
 
 
-@dataclass(frozen=True)
-class LoginSource:
+class LoginSource(Record):
     """``login_session``: the credentials ``aws login`` cached for that session."""
 
     kind: ClassVar[str] = "login"
@@ -183,8 +175,7 @@ class LoginSource:
         return {"kind": self.kind, "profile": self.profile, "login_session": self.login_session}
 
 
-@dataclass(frozen=True)
-class ProcessSource:
+class ProcessSource(Record):
     """``credential_process``: a command printing Version 1 credentials JSON."""
 
     kind: ClassVar[str] = "credential-process"
@@ -196,8 +187,7 @@ class ProcessSource:
         return {"kind": self.kind, "profile": self.profile, "command": self.command}
 
 
-@dataclass(frozen=True)
-class DefaultChainSource:
+class DefaultChainSource(Record):
     """A settings-only profile (say ``[default]`` with ``region`` and ``output``): its
     credentials come from the SDKs' default chain, in their order: environment keys, then
     the container credentials endpoint, then EC2 instance metadata."""
@@ -211,8 +201,7 @@ class DefaultChainSource:
         return {"kind": self.kind, "profile": self.profile, "order": order}
 
 
-@dataclass(frozen=True)
-class SamlSource:
+class SamlSource(Record):
     """AssumeRoleWithSAML with the base64 SAML response ``saml_process`` prints (an IdP
     helper such as saml2aws). ``principal_arn`` (the IdP's SAML provider) None: the one
     the assertion pairs with ``role_arn``. The command's arguments stay out of the JSON."""
@@ -240,8 +229,7 @@ class SamlSource:
         }
 
 
-@dataclass(frozen=True)
-class RolesAnywhereSource:
+class RolesAnywhereSource(Record):
     """IAM Roles Anywhere: CreateSession signed with an X.509 certificate's private key
     (SigV4-X509) for ``role_arn`` through a trust anchor and a Roles Anywhere profile.
 
@@ -323,8 +311,7 @@ def mfa_session_serial(source: Source) -> str | None:
             assert_never(source)
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(Record):
     """One AssumeRole call, with exactly the options its profile declares.
 
     ``chained`` is True when the caller holds role-session credentials (STS then caps
@@ -368,8 +355,7 @@ class Hop:
         return out
 
 
-@dataclass(frozen=True)
-class StsSettings:
+class StsSettings(Record):
     """Where STS calls go, as configured on the selected profile (env applied later)."""
 
     region: str | None = None
@@ -377,8 +363,7 @@ class StsSettings:
     endpoint_url: str | None = None
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(Record):
     """A resolved plan: the base source, then each AssumeRole hop in order."""
 
     profile: str

@@ -3,14 +3,13 @@ on the user's files (sources, the planner, the static STS checks, ``validate``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from resolver.errors import ResolverError, printable, starts_with_key
+from resolver.records import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Record):
     """Where a value came from: a file and a 1-based line (None when unknown)."""
 
     file: str
@@ -23,8 +22,7 @@ class Location:
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     """One validation result: which profile and key break which rule.
 
     Prints as ``file:line: profile X: message``; the message names the key.

@@ -7,7 +7,6 @@ one cheap parse plus the profiles on the chain being resolved.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from resolver.config.fastprofile import FastProfile, fast_profile
@@ -15,6 +14,7 @@ from resolver.config.findings import Finding, Location, finding_of
 from resolver.config.profile_table import PROFILE_KEYS, SSO_SESSION_KEYS, TOML_ONLY_KEYS
 from resolver.config.sources.raw import RawConfig, RawSection
 from resolver.errors import ConfigError, invalid_reason
+from resolver.records import Record, replace
 
 if TYPE_CHECKING:  # the model (pydantic) is imported only when a profile needs it
     from pydantic import ValidationError
@@ -72,8 +72,7 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-@dataclass(frozen=True)
-class ProfileEntry:
+class ProfileEntry(Record):
     """A validated profile with its name, the location of each key, and the keys it sets
     that rolechain does not read (``ignored``: a typo's did-you-mean)."""
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from resolver.chain.types import (
 from resolver.context import cache_disabled
 from resolver.errors import CacheError, StsError
 from resolver.providers.executor import build_provider, memory_cache
+from resolver.records import replace
 from resolver.stscreds.credentials import Credentials
 from tests.moto_support import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, MotoServer
 

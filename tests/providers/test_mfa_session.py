@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from resolver.cache.persistent import make_persistent_cache
 from resolver.cache.store import CacheStore
 from resolver.chain.types import StaticSource
 from resolver.providers.executor import Step, build_provider
+from resolver.records import replace
 from resolver.stscreds.credentials import CredentialsProvider
 from tests.cache.test_parallel_processes import (
     cli_env,

@@ -7,26 +7,24 @@ Both sources (INI and TOML) produce these; ``resolver.config.model`` validates t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from resolver.config.findings import Finding, Location
 from resolver.config.secrets import redact
 from resolver.errors import ConfigError
+from resolver.records import Record, field
 
 SourceFormat = Literal["ini", "toml"]
 
 
-@dataclass
-class RawValue:
+class RawValue(Record, frozen=False):
     """One property value and where it was written (the line of its key)."""
 
     value: Any
     location: Location
 
 
-@dataclass
-class RawSection:
+class RawSection(Record, frozen=False):
     """A profile, sso-session or services section after merging repeated definitions."""
 
     name: str
@@ -49,8 +47,7 @@ class RawSection:
         return {key: raw.location for key, raw in self.values.items()}
 
 
-@dataclass
-class RawConfig:
+class RawConfig(Record, frozen=False):
     """Everything the sources read: sections by kind, and warnings about ignored input.
 
     The mappings may be lazy (a section body is parsed on first access), so listing the

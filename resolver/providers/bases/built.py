@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from resolver.records import Record, field
 
 if TYPE_CHECKING:
     from resolver.chain.types import KeyringSource, StaticSource
@@ -33,8 +34,7 @@ GENERATED = "generated"
 KeyringLock = Callable[[], AbstractContextManager[object]]
 
 
-@dataclass(frozen=True)
-class StepKey:
+class StepKey(Record):
     """How a step is named, for the disk cache and for the ready answer.
 
     ``material``: the disk cache key's fixed part (None: the step stays in memory).
@@ -61,8 +61,7 @@ class Built(NamedTuple):
     key: StepKey
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(Record):
     """What every builder may use: the Context, the STS target, the caller's MFA token
     provider (``--mfa-token``) and the keyring lock."""
 

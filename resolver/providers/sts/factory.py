@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resolver.chain.types import StsSettings
 from resolver.config.values import endpoint_problem, region_problem
 from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.errors import ConfigError
+from resolver.records import Record, field
 
 if TYPE_CHECKING:
     import botocore.session
@@ -51,8 +51,7 @@ LEGACY_GLOBAL_REGIONS = frozenset(
 MAX_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class StsTarget:
+class StsTarget(Record):
     """Where STS calls go: a signing region and an endpoint (None: botocore's regional),
     and the variables of the resolving environment a client depends on (``environment``,
     from ``transport_environment``; empty: none, so the defaults)."""
