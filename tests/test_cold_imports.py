@@ -51,5 +51,7 @@ def test_a_static_export_loads_only_the_static_base(tmp_path: Path) -> None:
     modules = loaded_after(code, tmp_path, "--config", str(config), "export", "base")
     assert "resolver.providers.executor" in modules  # the chain ran
     assert bases_in(modules) == {BASES + "static"}
-    left_out = {"resolver.config.sso_profiles", "resolver.providers.outbound", "subprocess"}
+    left_out = {"resolver.config.sso_profiles", "resolver.providers.outbound"}
+    left_out |= {"resolver.providers.children"}  # the helper-process runner (subprocess itself
+    # is imported by the standard library on 3.10: uuid -> platform -> subprocess)
     assert modules & left_out == set()
