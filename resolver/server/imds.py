@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from resolver.server.protocol import TEXT, Reply, Request, error_body
-from resolver.server.source import NON_EXPIRING, ProfileSource
+from resolver.server.source import ProfileSource, credentials_document
 from resolver.stscreds.credentials import Credentials
 from resolver.timefmt import rfc3339_seconds
 
@@ -63,18 +63,13 @@ class Instance:
 
 def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
     """The credentials document IMDS serves, and its expiry (POSIX seconds)."""
-    expires = credentials.expires or datetime.fromtimestamp(now, timezone.utc) + NON_EXPIRING
+    fields, expires = credentials_document(credentials, now)
     document = {
         "Code": "Success",
         "LastUpdated": rfc3339_seconds(datetime.fromtimestamp(now, timezone.utc)),
         "Type": "AWS-HMAC",
-        "AccessKeyId": credentials.access_key_id,
-        "SecretAccessKey": credentials.secret_access_key,
-        "Token": credentials.session_token or "",
-        "Expiration": rfc3339_seconds(expires),
+        **fields,
     }
-    if credentials.account_id:
-        document["AccountId"] = credentials.account_id
     return json.dumps(document).encode(), expires.timestamp()
 
 

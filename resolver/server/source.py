@@ -41,8 +41,8 @@ Render = Callable[[Credentials, float], tuple[bytes, float]]
 """Credentials and the time now (POSIX seconds) -> the answer's body and its expiry."""
 
 
-def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
-    """The container-protocol answer and its expiry (POSIX seconds)."""
+def credentials_document(credentials: Credentials, now: float) -> tuple[dict[str, str], datetime]:
+    """The fields both server protocols answer with, and the expiry they state."""
     expires = credentials.expires or datetime.fromtimestamp(now, timezone.utc) + NON_EXPIRING
     document = {
         "AccessKeyId": credentials.access_key_id,
@@ -52,6 +52,12 @@ def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
     }
     if credentials.account_id:
         document["AccountId"] = credentials.account_id
+    return document, expires
+
+
+def render(credentials: Credentials, now: float) -> tuple[bytes, float]:
+    """The container-protocol answer and its expiry (POSIX seconds)."""
+    document, expires = credentials_document(credentials, now)
     return json.dumps(document).encode(), expires.timestamp()
 
 
