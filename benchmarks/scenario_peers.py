@@ -80,6 +80,26 @@ def _commands(ws: Workspace, recorded: _Recorded, warm: bool) -> dict[str, str]:
     return caches
 
 
+def warm_peers(ws: Workspace, name: str) -> list[Command]:
+    """Every runnable peer in a HOME of its own, its cache filled by one run (warm)."""
+    commands = []
+    for peer in runnable(ws):
+        env = ws.env(SMALL, f"{name}-{peer.name}")
+        argv = peer.argv(env, warm=True)
+        run_once(Command(f"{peer.name} (filling its cache)", argv, env.vars))
+        commands.append(Command(peer.name, argv, env.vars))
+    return commands
+
+
+def why_larger(peer: str, ours: float, theirs: float, floor: float) -> str:
+    """Why rolechain's peak RSS (KiB) is not below a peer's, from the figures."""
+    return (
+        f"peak memory: {peer} {fmt_kib(theirs)}, rolechain {fmt_kib(ours)}, the interpreter "
+        f"alone {fmt_kib(floor)}: rolechain held {fmt_kib(ours - floor)} above the "
+        f"interpreter's own, {peer} {fmt_kib(theirs - floor)}."
+    )
+
+
 def _wiper(peer: Peer, env: Env) -> Callable[[], None]:
     return lambda: peer.wipe_cache(env)
 
