@@ -130,9 +130,12 @@ def sdk_versions(bin_dir: Path) -> str:
         "    except PackageNotFoundError:\n        return 'absent'\n"
         "print(f\"boto3 {v('boto3')}, botocore {v('botocore')}\")"
     )
-    done = subprocess.run(
-        [str(bin_dir / "python"), "-I", "-c", code], capture_output=True, text=True, timeout=60
-    )
+    try:
+        done = subprocess.run(
+            [str(bin_dir / "python"), "-I", "-c", code], capture_output=True, text=True, timeout=60
+        )
+    except OSError:  # no interpreter there
+        return "unknown"
     return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
