@@ -1,16 +1,23 @@
 """The peers measured beside boto3 and rolechain: awsume and aws-export-credentials.
 
-Both come from PyPI into the benchmark's venv (the ``bench`` extra) and resolve the same
-3-hop chain from the same config against the same moto: both build their STS clients
-with boto3, so ``AWS_ENDPOINT_URL_STS`` points them at it. Before a peer is measured it
-is probed once: it must exit 0, make exactly the chain's AssumeRole calls (moto's
-recorder: roles a, b, c in that order) and print credentials that moto itself accepts
-(``GetCallerIdentity`` with them names role c). A peer that fails any of these is
-reported with the reason, never measured.
+Both come from PyPI and resolve the same 3-hop chain from the same config against the
+same moto: both build their STS clients with boto3, so ``AWS_ENDPOINT_URL_STS`` points
+them at it. awsume runs from the benchmark's venv (the ``bench`` extra).
+aws-export-credentials 0.18.0, its latest release, fails with botocore 1.37 and later
+(benkehoe/aws-export-credentials#19), so the benchmark command also gives it a venv of
+its own beside the main one, ``.venv-bench-aec``, with the last boto3/botocore it works
+with (``boto3<1.37``); it runs from there when that venv has it, else from the
+benchmark's venv. Before a peer is measured it is probed once from each place it is
+installed, its own venv first: it must exit 0, make exactly the chain's AssumeRole calls
+(moto's recorder: roles a, b, c in that order) and print credentials that moto itself
+accepts (``GetCallerIdentity`` with them names role c). The first place that passes is
+the one measured; a peer that passes nowhere is reported with the reasons, never measured.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import shlex
 import shutil
@@ -21,6 +28,7 @@ from pathlib import Path
 
 from workspace import ACCOUNT, BIN, CHAIN_PROFILE, Env, Workspace
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # where the benchmark command makes its venvs
 CHAIN_ROLES = tuple(f"arn:aws:iam::{ACCOUNT}:role/{name}" for name in ("a", "b", "c"))
 Keys = tuple[str, str, str]  # access key id, secret access key, session token
 
@@ -51,10 +59,12 @@ class Peer:
     cache: str  # what it keeps between runs, for the report
     cache_args: tuple[str, ...] = ()  # added (with a path under HOME) for its warm runs
     known: str = ""  # a known reason it may fail, reported with the probe's
+    venv: str = ""  # a venv of its own in the checkout, tried before the benchmark's
+    bin: Path = BIN  # where its script is run from (set by the probe that passed)
 
     def argv(self, env: Env | None = None, warm: bool = False) -> tuple[str, ...]:
         """The command line; ``warm``: with its own cache file in ``env``'s HOME."""
-        argv = (str(BIN / self.script), *self.args)
+        argv = (str(self.bin / self.script), *self.args)
         if warm and self.cache_args:
             if env is None:
                 raise ValueError("a warm command line needs the environment's HOME")
@@ -94,13 +104,39 @@ PEERS = (
         cache_args=("--cache-file",),
         known="0.18.0, the latest release, fills its own 4-field tuple with botocore's "
         "ReadOnlyCredentials plus an expiry, and ReadOnlyCredentials gained a fourth field "
-        "(account_id) after botocore 1.36: it still runs with botocore 1.36.26 (checked in "
-        "a separate venv), not with the botocore boto3 and rolechain are measured with. "
-        "Upstream: benkehoe/aws-export-credentials#19, open; its author calls the tool "
-        "unmaintained and points to the AWS CLI v2's `aws configure export-credentials` "
-        "(the AWS CLI in this venv is v1, which lacks it)",
+        "(account_id) in botocore 1.37: it runs with botocore < 1.37 only, which the "
+        "benchmark command installs for it in `.venv-bench-aec` "
+        "(upstream: benkehoe/aws-export-credentials#19)",
+        venv=".venv-bench-aec",
     ),
 )
+
+
+def places(peer: Peer, checkout: Path = CHECKOUT) -> list[Path]:
+    """Where ``peer`` may run from, in the order tried: its own venv's bin (when that
+    venv has its script), then the benchmark's venv's."""
+    own = checkout / peer.venv / "bin"
+    found = [own] if peer.venv and (own / peer.script).exists() and own != BIN else []
+    return [*found, BIN]
+
+
+@functools.cache
+def sdk_versions(bin_dir: Path) -> str:
+    """``boto3 X, botocore Y`` as installed beside the interpreter in ``bin_dir``."""
+    code = (
+        "from importlib.metadata import version, PackageNotFoundError\n"
+        "def v(name):\n"
+        "    try:\n        return version(name)\n"
+        "    except PackageNotFoundError:\n        return 'absent'\n"
+        "print(f\"boto3 {v('boto3')}, botocore {v('botocore')}\")"
+    )
+    try:
+        done = subprocess.run(
+            [str(bin_dir / "python"), "-I", "-c", code], capture_output=True, text=True, timeout=60
+        )
+    except OSError:  # no interpreter there
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
 
 
 def check_keys(ws: Workspace, keys: Keys) -> str | None:
@@ -123,8 +159,8 @@ def check_keys(ws: Workspace, keys: Keys) -> str | None:
 
 def probe(ws: Workspace, peer: Peer, env: Env) -> str | None:
     """Run ``peer`` once from cold; why it cannot be measured, or None."""
-    if not (BIN / peer.script).exists():
-        return f"not installed in {BIN.parent} (`pip install '.[bench]'`)"
+    if not (peer.bin / peer.script).exists():
+        return f"not installed in {peer.bin.parent} (`pip install '.[bench]'`)"
     ws.start_recording()
     done = subprocess.run(peer.argv(), env=env.vars, capture_output=True, text=True, timeout=120)
     requests = ws.stop_recording_requests()
@@ -141,22 +177,32 @@ def probe(ws: Workspace, peer: Peer, env: Env) -> str | None:
     return check_keys(ws, keys)
 
 
-_PROBED: dict[Path, dict[str, str | None]] = {}
+def locate(ws: Workspace, peer: Peer, checkout: Path = CHECKOUT) -> Peer | str:
+    """``peer`` set to run from the first of its places whose probe passes, or why
+    none did (each place's reason)."""
+    reasons = []
+    for bin_dir in places(peer, checkout):
+        placed = dataclasses.replace(peer, bin=bin_dir)
+        why = probe(ws, placed, ws.env(10, f"probe-{peer.name}"))
+        if why is None:
+            return placed
+        reasons.append(f"from {bin_dir.parent.name}: {why}")
+    return "; ".join(reasons)
 
 
-def probed(ws: Workspace) -> dict[str, str | None]:
-    """Each peer's probe result (None: measurable), probed once per workspace."""
+_PROBED: dict[Path, dict[str, Peer | str]] = {}
+
+
+def probed(ws: Workspace) -> dict[str, Peer | str]:
+    """Each peer, placed where it passed its probe, or why it did not; once per workspace."""
     if ws.root not in _PROBED:
-        _PROBED[ws.root] = {
-            peer.name: probe(ws, peer, ws.env(10, f"probe-{peer.name}")) for peer in PEERS
-        }
+        _PROBED[ws.root] = {peer.name: locate(ws, peer) for peer in PEERS}
     return _PROBED[ws.root]
 
 
 def runnable(ws: Workspace) -> list[Peer]:
-    """The peers that passed their probe."""
-    results = probed(ws)
-    return [peer for peer in PEERS if results[peer.name] is None]
+    """The peers that passed their probe, each set to run from where it passed."""
+    return [found for found in probed(ws).values() if isinstance(found, Peer)]
 
 
 def not_runnable(ws: Workspace) -> list[str]:
@@ -164,6 +210,11 @@ def not_runnable(ws: Workspace) -> list[str]:
     lines = []
     for peer in PEERS:
         why = probed(ws)[peer.name]
-        if why is not None:
+        if isinstance(why, str):
             lines.append(f"{peer.name}: {why}" + (f". Known: {peer.known}." if peer.known else ""))
     return lines
+
+
+def runs_with(peer: Peer) -> str:
+    """Where ``peer`` runs from and the boto3/botocore there, for the report."""
+    return f"`{peer.bin.parent.name}`: {sdk_versions(peer.bin)}"

@@ -5,6 +5,8 @@ interpreter), one local moto_server on 127.0.0.1 for STS, and private temporary 
 config and cache directories. Progress goes to stderr.
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install -q '.[test,bench]'
+    python3 -m venv .venv-bench-aec    # aws-export-credentials 0.18.0 needs botocore < 1.37
+    .venv-bench-aec/bin/pip install -q aws-export-credentials 'boto3<1.37'
     .venv-bench/bin/python benchmarks/run.py [--rounds N] [--quick] [--only SCENARIO ...]
 
 Exits 1 if a measured command failed; missed targets are reported, not failures.

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness import progress, run_parallel
-from peers import not_runnable, runnable
+from peers import not_runnable, runnable, runs_with
 from report import Section, Target, table
 from workspace import (
     AWS_CLI,
+    BIN,
     CHAIN_HOPS,
     CHAIN_PROFILE,
     PYTHON,
@@ -94,8 +95,10 @@ def parallel_processes(ws: Workspace, options: Options) -> Section:
         "GetCallerIdentity counts as an other STS call. rolechain (warm) is the same N again "
         "with the cache the cold batch left. Peers (see the peers scenario for how each "
         "was checked): "
-        + ", ".join(f"{peer.name}: `{peer.command_line()}`" for peer in runnable(ws))
-        + ".",
+        + ", ".join(
+            f"{peer.name}: `{peer.command_line()}` ({runs_with(peer)})" for peer in runnable(ws)
+        )
+        + f"; rolechain, the AWS CLI and boto3 run from `{BIN.parent.name}`.",
         "",
         table(HEADER, rows),
         *(f"\nNot measured: {line}" for line in not_runnable(ws)),
@@ -108,7 +111,33 @@ def parallel_processes(ws: Workspace, options: Options) -> Section:
         _calls_target(batches, WARM, 0, "warm"),
         *(_lead_target(batches, peer.name) for peer in runnable(ws)),
     ]
+    reasons = [why for peer in runnable(ws) for why in why_not_leading(batches, peer.name)]
+    if reasons:
+        section.body += ["", "Where rolechain does not lead: " + " ".join(reasons)]
+    elif runnable(ws):
+        section.body += ["", "rolechain leads every measured peer at every N."]
     return section
+
+
+def why_not_leading(batches: list[Batch], peer: str) -> list[str]:
+    """For each N where rolechain does not lead ``peer``, why, from the batch figures."""
+    ours = {b.processes: b for b in batches if b.tool == "rolechain"}
+    reasons = []
+    for theirs in (b for b in batches if b.tool == peer):
+        mine = ours[theirs.processes]
+        head = (
+            f"N={theirs.processes}: rolechain {mine.assume_role} AssumeRole calls in "
+            f"{mine.seconds:.2f} s, {peer} {theirs.assume_role} in {theirs.seconds:.2f} s"
+        )
+        if mine.assume_role > theirs.assume_role:
+            reasons.append(f"{head}: rolechain made more STS calls.")
+        elif mine.seconds >= theirs.seconds:
+            reasons.append(
+                f"{head}: with no more STS calls, the batch took "
+                f"{mine.seconds - theirs.seconds:.2f} s longer, time spent in the processes "
+                "(start-up, imports, waiting on one another's cache), not in STS round trips."
+            )
+    return reasons
 
 
 def _lead_target(batches: list[Batch], peer: str) -> Target:

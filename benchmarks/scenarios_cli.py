@@ -6,6 +6,7 @@ import shutil
 from collections import Counter
 
 from harness import Command, alternate, progress, run_once
+from peers import runnable, runs_with
 from report import (
     Section,
     Target,
@@ -19,6 +20,7 @@ from report import (
     spread,
     table,
 )
+from scenario_peers import warm_peers, where_not_leading, why_larger
 from workspace import (
     CHAIN_HOPS,
     CHAIN_PROFILE,
@@ -225,6 +227,10 @@ def peak_memory(ws: Workspace, options: Options) -> Section:
     if noop:  # what a command of (almost) no size reports: the launcher's share
         commands.append(Command("noop", (noop,), commands[0].env))
         labels["noop"] = "`true` (no-op: what the launcher's fork leaves in any figure)"
+    peers = warm_peers(ws, "memory")
+    for command, peer in zip(peers, runnable(ws), strict=True):
+        labels[command.name] = f"{peer.name}, warm ({runs_with(peer)})"
+    commands += peers
     samples = alternate(commands, options.warm_rounds, label="memory: ")
     floor = samples["floor"].maxrss_kib
     floors = samples["floor"].peaks
@@ -242,7 +248,9 @@ def peak_memory(ws: Workspace, options: Options) -> Section:
     section = Section("Peak memory")
     section.body = [
         "Peak resident set size of each process (`ru_maxrss` from `os.wait4`), median over "
-        f"{options.warm_rounds} alternated rounds; rolechain's cache warm. Every command is forked "
+        f"{options.warm_rounds} alternated rounds; rolechain's cache warm, and each peer's "
+        "as the peers scenario leaves it warm, each in a HOME of its own (awsume keeps no "
+        "cache for role chains, so it calls STS on every run). Every command is forked "
         "by a small launcher process, not by the benchmark itself, since a child's `ru_maxrss` "
         "includes what it inherited at fork.",
         "",
@@ -255,4 +263,20 @@ def peak_memory(ws: Workspace, options: Options) -> Section:
             at_most(over_floor, MEMORY_LIMIT),
         )
     ]
+    reasons = []
+    for peer in peers:
+        ratios = paired_ratios(samples["rolechain"].peaks, samples[peer.name].peaks)
+        theirs = samples[peer.name].maxrss_kib
+        led = spread(ratios)[0] < 1.0
+        section.targets.append(
+            Target(
+                f"peak memory: rolechain leads {peer.name} (rolechain / {peer.name} < 1.00)",
+                f"{fmt_spread(ratios)} ({fmt_kib(rolechain)} vs {fmt_kib(theirs)})",
+                led,
+            )
+        )
+        if not led:
+            reasons.append(why_larger(peer.name, rolechain, theirs, floor))
+    if peers:
+        section.body += ["", where_not_leading(reasons, "in peak memory")]
     return section

@@ -35,6 +35,8 @@ MODULES = (
     "peers",
     "scenario_peers",
     "server_load",
+    "scenario_parallel",
+    "scenario_server",
     "run",
 )
 
@@ -307,14 +309,125 @@ def test_the_warm_target_checks_the_median_and_the_upper_quartile(bench: SimpleN
     assert [target.met for target in floor_targets([1.15] * 5, "x")] == [False, True]
 
 
-def test_peers_not_led_are_named_in_the_report(bench: SimpleNamespace) -> None:
-    report, peers = bench.report, bench.scenario_peers
-    led = [report.Target("cold: rolechain leads awsume", "0.60×", True)]
-    assert peers.where_not_leading(led) == ["rolechain leads every measured peer in both runs."]
-    lost = [*led, report.Target("warm: rolechain leads x", "1.20×", False)]
-    (line,) = peers.where_not_leading(lost)
-    assert line.startswith("Where rolechain does not lead: warm: rolechain leads x: 1.20×")
-    assert "awsume" not in line
+def test_peers_not_led_are_named_in_the_report_with_why_from_the_figures(
+    bench: SimpleNamespace,
+) -> None:
+    peers = bench.scenario_peers
+    assert peers.where_not_leading([], "in both runs") == (
+        "rolechain leads every measured peer in both runs."
+    )
+    ours = peers.Timed("warm", "rolechain", 0.030, 0)
+    cached = peers.why_slower(ours, peers.Timed("warm", "x", 0.020, 0), 0.011)
+    assert cached.startswith("warm: x took 20.0 ms, rolechain 30.0 ms (floor 11.0 ms)")
+    assert "no fewer STS round trips" in cached and "above the floor" in cached
+    assert "19.0 ms above the floor, x 9.0 ms" in cached
+    fewer = peers.why_slower(
+        peers.Timed("cold", "rolechain", 0.2, 3), peers.Timed("cold", "y", 0.1, 0), 0.01
+    )
+    assert "its cache answered where rolechain called STS" in fewer
+    line = peers.where_not_leading([cached, fewer], "in both runs")
+    assert line.startswith("Where rolechain does not lead: warm: x took") and fewer in line
+    larger = peers.why_larger("z", 9000.0, 8000.0, 7000.0)
+    assert "rolechain held 2,000 KiB above the interpreter's own, z 1,000 KiB" in larger
+
+
+def test_parallel_says_why_at_each_n_rolechain_does_not_lead(bench: SimpleNamespace) -> None:
+    parallel = bench.scenario_parallel
+    batches = [
+        parallel.Batch("rolechain", 1, 3, 0, 0, 0.30),
+        parallel.Batch("peer", 1, 3, 0, 0, 0.20),
+        parallel.Batch("rolechain", 8, 3, 0, 0, 0.40),
+        parallel.Batch("peer", 8, 24, 0, 0, 1.00),
+        parallel.Batch("rolechain", 32, 40, 0, 0, 0.50),
+        parallel.Batch("peer", 32, 30, 0, 0, 2.00),
+    ]
+    slower, more = parallel.why_not_leading(batches, "peer")
+    assert slower.startswith("N=1: rolechain 3 AssumeRole calls in 0.30 s, peer 3 in 0.20 s")
+    assert "the batch took 0.10 s longer" in slower
+    assert more.startswith("N=32:") and more.endswith("rolechain made more STS calls.")
+    target = parallel._lead_target(batches, "peer")
+    assert target.met is False and "N=8: 3 vs 24 AssumeRole" in target.measured
+    led = [b for b in batches if b.processes == 8]
+    assert parallel.why_not_leading(led, "peer") == [] and parallel._lead_target(led, "peer").met
+
+
+def test_a_peer_runs_from_its_own_venv_when_it_has_the_script(
+    bench: SimpleNamespace, tmp_path: Path
+) -> None:
+    peers = bench.peers
+    export = next(peer for peer in peers.PEERS if peer.venv)
+    assert peers.places(export, tmp_path) == [bench.workspace.BIN]  # no venv: the main one
+    own = tmp_path / export.venv / "bin"
+    own.mkdir(parents=True)
+    assert peers.places(export, tmp_path) == [bench.workspace.BIN]  # a venv without it
+    (own / export.script).write_text("")
+    assert peers.places(export, tmp_path) == [own, bench.workspace.BIN]
+    placed = bench.peers.dataclasses.replace(export, bin=own)
+    assert placed.argv()[0] == str(own / export.script)
+    assert peers.runs_with(placed) == f"`{export.venv}`: unknown"  # no python in it
+    awsume = next(peer for peer in peers.PEERS if not peer.venv)
+    assert peers.places(awsume, tmp_path) == [bench.workspace.BIN]
+
+
+def test_sdk_versions_names_boto3_and_botocore_of_that_interpreter(
+    bench: SimpleNamespace, tmp_path: Path
+) -> None:
+    from importlib.metadata import version
+
+    here = bench.peers.sdk_versions(Path(sys.executable).parent)
+    assert here == f"boto3 {version('boto3')}, botocore {version('botocore')}"
+    assert bench.peers.sdk_versions(tmp_path) == "unknown"  # no python there
+
+
+def test_locate_falls_back_to_the_next_place_then_gives_every_reason(
+    bench: SimpleNamespace, tmp_path: Path, moto: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    peers = bench.peers
+    ws = bench.workspace.Workspace(tmp_path, moto)
+    printing = "print(json.dumps(dict(AccessKeyId=k, SecretAccessKey=s, SessionToken=t)))"
+    real = BOTO3_CHAIN + "k, s, t = c.access_key, c.secret_key, c.token\n" + printing
+    broken, working = tmp_path / "broken" / "bin", tmp_path / "working" / "bin"
+    for directory, code in ((broken, "import sys\nsys.exit('old botocore')"), (working, real)):
+        directory.mkdir(parents=True)
+        script = directory / "tool"
+        script.write_text(f"#!{sys.executable}\n{code}\n")
+        script.chmod(0o755)
+    tool = peers.Peer("tool", "tool", (), peers.PEERS[1].keys, "")
+    monkeypatch.setattr(peers, "places", lambda peer, checkout=None: [broken, working])
+    found = peers.locate(ws, tool)
+    assert isinstance(found, peers.Peer) and found.bin == working
+    absent = tmp_path / "absent" / "bin"
+    monkeypatch.setattr(peers, "places", lambda peer, checkout=None: [broken, absent])
+    why = peers.locate(ws, tool)
+    assert why == (
+        "from broken: exits 1 after 0 STS calls: old botocore; "
+        f"from absent: not installed in {absent.parent} (`pip install '.[bench]'`)"
+    )
+
+
+def test_requests_are_split_where_the_server_and_client_clocks_meet(
+    bench: SimpleNamespace,
+) -> None:
+    load, server = bench.server_load, bench.scenario_server
+    sent = [(5000, 10.0, 10.010), (5001, 10.0, 10.004), (5000, 20.0, 20.001), (6000, 1.0, 2.0)]
+    served = [
+        (5000, 20.0002, 20.0003, 20.0005),  # the port's second use
+        (5000, 10.001, 10.002, 10.003),
+        (5001, 10.0005, 10.001, 10.0015),
+        (6000, 3.0, 3.1, 3.2),  # outside its request: not this one
+    ]
+    split = load.stages(sent, served)
+    assert len(split) == 3
+    first = split[0]
+    assert (first.accepted, first.head, first.handled, first.after) == pytest.approx(
+        (0.001, 0.001, 0.001, 0.007)
+    )
+    assert first.total == pytest.approx(0.010)
+    assert split[2].handled == pytest.approx(0.0002)
+    note = server.where_the_time_goes(split, 8)
+    assert note.startswith("At 8 clients the slowest 1% of the timed run's requests (1, 10.0 ms")
+    assert note.endswith("is after the server had answered and closed, until the client read it.")
+    assert "no request could be matched" in server.where_the_time_goes([], 8)
 
 
 def test_server_and_clients_are_pinned_to_different_cpus(bench: SimpleNamespace) -> None:
@@ -353,8 +466,9 @@ def test_server_load_sends_every_request_of_every_client(
         threading.Thread(target=server.serve_forever, daemon=True).start()
         request = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
         started = time.perf_counter()
-        latencies, span = bench.server_load.load(server.server_address[1], request, 2, 5, "")
+        run = bench.server_load.load(server.server_address[1], request, 2, 5, "")
         elapsed = time.perf_counter() - started
         server.shutdown()
-    assert len(latencies) == 10 and seen == [b"GET /x HTTP/1.1\r\n"] * 10
-    assert 0 < max(latencies) <= span < elapsed - 0.5  # within the measured requests
+    assert len(run.latencies) == 10 and seen == [b"GET /x HTTP/1.1\r\n"] * 10
+    assert 0 < max(run.latencies) <= run.span < elapsed - 0.5  # within the measured requests
+    assert len({port for port, _, _ in run.requests}) > 1 and run.waited >= 0
