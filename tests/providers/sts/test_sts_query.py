@@ -33,7 +33,7 @@ from tests.hostile import fuzz_settings, hostile_text
 
 MODEL = sts_model(None)
 OPERATIONS = sorted(MODEL.raw["operations"])
-RESERVED = list("&=+%/?#[]@!$'()*,;: ") + ["\u00e9", "\u4e2d", "\U0001f600", "a b", "%20"]
+RESERVED = [*"&=+%/?#[]@!$'()*,;: ", "\u00e9", "\u4e2d", "\U0001f600", "a b", "%20"]
 text = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
     hostile_text,
@@ -241,7 +241,7 @@ def test_what_the_check_does_not_cover_is_botocore_s_to_decide(params: dict[str,
 
 
 def test_an_unknown_operation_is_a_clear_error() -> None:
-    with pytest.raises(UnknownOperationError, match="'AssumeRoleX'.*AssumeRole"):
+    with pytest.raises(UnknownOperationError, match=r"'AssumeRoleX'.*AssumeRole"):
         query_body(MODEL, "AssumeRoleX", {})
 
 
