@@ -1,31 +1,52 @@
-"""A query-protocol STS client made of botocore's parts, without a Session or client.
+"""A query-protocol STS client of the standard library, that behaves as botocore's.
 
-A call goes the way a botocore client sends it: parameters validated and serialized by
-botocore's query serializer against the STS model, signed by botocore's SigV4 signer
-(with exactly the credentials given for the call, never keys of the client's own), sent
-over one ``URLLib3Session`` per client (CA bundle, proxies, timeouts, transport errors as
-botocore's), parsed by botocore's query parser, and retried by botocore's standard retry
-handler (``total_max_attempts``, quota, backoff). An error answer raises the modeled
-``ClientError`` subclass a botocore client raises, with the same parsed dict. The body of
-an answer is read up to ``MAX_BODY`` bytes.
+A call goes the way a botocore client sends it, each step by a module that is checked
+against the botocore part it stands for (differential tests over generated input): the
+parameters validated and serialized from botocore's STS model (``query``), the request
+signed with SigV4 by exactly the credentials given for the call, never keys of the
+client's own (``sigv4``), sent over one keep-alive connection pool per client with the CA
+bundle, proxies and timeouts of the target's environment and botocore's transport errors
+(``transport``), parsed as botocore's query parser parses it (``query_parse``), and
+retried by botocore's standard retry mode (``retry``: ``total_max_attempts``, quota,
+backoff). An error answer raises the modeled ``ClientError`` subclass a botocore client
+raises, with the same parsed dict.
+
+None of this imports botocore, urllib3 or dateutil, which cost a cold process about
+100 ms: botocore is imported only on an error path (its exception classes) and for
+endpoints its rule set decides in ways not read here (FIPS, dual-stack, other rules).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
+import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.providers.sts import service
 from resolver.providers.sts.factory import MAX_ATTEMPTS, StsTarget, proxies, target_environment
+from resolver.providers.sts.model import ServiceModel, sts_model
+from resolver.providers.sts.query import query_body
+from resolver.providers.sts.query_parse import parse_answer
+from resolver.providers.sts.retry import (
+    CallRetries,
+    StandardRetry,
+    modeled_retryable,
+    new_retries_enabled,
+)
+from resolver.providers.sts.sigv4 import signed_request_headers, sigv4_headers
+from resolver.providers.sts.transport import MAX_BODY, HttpAnswer, HttpTransport
 
 if TYPE_CHECKING:
     from resolver.stscreds.credentials import Credentials
 
-MAX_BODY = 1024 * 1024
+__all__ = ["MAX_BODY", "LiteStsClient", "UnboundCallError"]
+
 RETRIES = {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"  # botocore's query serializer
 
 
 class UnboundCallError(RuntimeError):
@@ -54,28 +75,12 @@ class LiteConfig:
 class LiteMeta:
     """What callers read of a botocore client's ``meta``."""
 
-    __slots__ = ("config", "endpoint_url", "events", "region_name", "service_model")
+    __slots__ = ("config", "endpoint_url", "region_name")
 
-    def __init__(self, endpoint_url: str, config: LiteConfig, events: Any, model: Any) -> None:
+    def __init__(self, endpoint_url: str, config: LiteConfig) -> None:
         self.endpoint_url = endpoint_url
         self.region_name = config.region_name
         self.config = config
-        self.service_model = model
-        self.events = events
-
-
-class _Keys:
-    """What botocore's signer reads of credentials."""
-
-    __slots__ = ("access_key", "secret_key", "token")
-
-    def __init__(self, credentials: Credentials) -> None:
-        self.access_key = credentials.access_key_id
-        self.secret_key = credentials.secret_access_key
-        self.token = credentials.session_token
-
-    def __repr__(self) -> str:
-        return f"_Keys(access_key={self.access_key!r})"
 
 
 def _verify(environ: Mapping[str, str]) -> str | bool:
@@ -89,15 +94,28 @@ def _verify(environ: Mapping[str, str]) -> str | bool:
     return verify
 
 
+def request_url(endpoint_url: str) -> str:
+    """Where a query call to ``endpoint_url`` is sent: botocore's join of the endpoint
+    with the operation's ``/`` (the endpoint's own path kept, else ``/``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(endpoint_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def user_agent() -> str:
+    """``rolechain/VERSION python/VERSION``."""
+    from resolver import __version__
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return f"rolechain/{__version__} python/{python}"
+
+
 class LiteStsClient:
     """STS calls to one target: signed (every call by the credentials it is given) or
     unsigned (web identity, SAML)."""
 
     def __init__(self, target: StsTarget, *, signed: bool) -> None:
-        from botocore.hooks import HierarchicalEmitter
-        from botocore.parsers import create_parser
-        from botocore.serialize import create_serializer
-
         environ = target_environment(target)
         config = LiteConfig(
             timeout_setting("ROLECHAIN_STS_CONNECT_TIMEOUT", STS_CONNECT_TIMEOUT, environ),
@@ -109,20 +127,22 @@ class LiteStsClient:
             target.region, target.endpoint_url, environ
         )
         self._data_path = environ.get("AWS_DATA_PATH") or None
-        model = service.service_model(self._data_path)
-        self.meta = LiteMeta(url, config, HierarchicalEmitter(), model)
+        self._model: ServiceModel = sts_model(self._data_path)
+        self.meta = LiteMeta(url, config)
+        self._url = request_url(url)
         self._signed = signed
-        self._http = service.http_session(
+        self._transport = HttpTransport(
             verify=_verify(environ),
             proxies=config.proxies,
-            timeout=(config.connect_timeout, config.read_timeout),
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
         )
-        self._serializer = create_serializer("query", include_validation=True)
-        self._parser = create_parser("query")
-        self._user_agent = service.user_agent()
-        from botocore.retries import standard
-
-        standard.register_retry_handler(cast(Any, self), max_attempts=MAX_ATTEMPTS)
+        self._retry = StandardRetry(
+            MAX_ATTEMPTS,
+            modeled=_modeled_retryable(self._model),
+            new_retries=new_retries_enabled(environ),
+        )
+        self._user_agent = user_agent()
 
     def call(
         self, operation: str, params: Mapping[str, Any], credentials: Credentials | None
@@ -131,126 +151,93 @@ class LiteStsClient:
         (a signed client refuses to send without them); botocore's parsed answer."""
         if self._signed and credentials is None:
             raise UnboundCallError("a signed STS call had no caller credentials")
-        from botocore.awsrequest import prepare_request_dict
-
-        model = self.meta.service_model.operation_model(operation)
-        request_dict = self._serializer.serialize_to_request(dict(params), model)
-        context: dict[str, Any] = {"client_region": self.meta.region_name}
-        context["client_config"] = self.meta.config
-        prepare_request_dict(request_dict, self.meta.endpoint_url, context, self._user_agent)
-        keys = _Keys(credentials) if self._signed and credentials is not None else None
-        http, parsed = self._send_with_retries(request_dict, model, keys)
-        self.meta.events.emit(
-            f"after-call.sts.{operation}",
-            http_response=http,
-            parsed=parsed,
-            model=model,
-            context=context,
-        )
-        if http.status_code >= 300:
-            code = parsed.get("Error", {}).get("Code")
+        body = query_body(self._model, operation, params)
+        keys = credentials if self._signed else None
+        state = CallRetries()
+        policy = self._retry
+        invocation = _invocation_id()
+        while True:
+            answer, parsed, exception = self._attempt(operation, body, keys, state, invocation)
+            code = _error_code(answer, parsed)
+            delay = policy.after_attempt(
+                state,
+                status=None if answer is None else answer.status,
+                error_code=code,
+                exception=exception,
+                retry_after=None if answer is None else answer.headers.get("x-amz-retry-after"),
+            )
+            if delay is None:
+                break
+            time.sleep(delay)
+        if exception is not None:
+            raise exception
+        assert answer is not None and parsed is not None
+        parsed["ResponseMetadata"].update(state.metadata, RetryAttempts=state.retry_attempts)
+        policy.call_finished(state, answer.status)
+        if answer.status >= 300:
             raise service.client_exceptions(self._data_path).from_code(code)(parsed, operation)
         return parsed
 
-    def _send_with_retries(
-        self, request_dict: dict[str, Any], model: Any, keys: _Keys | None
-    ) -> tuple[Any, dict[str, Any]]:
-        """botocore's ``Endpoint._send_request``: attempts until the retry handler stops."""
-        retries = request_dict["context"].setdefault("retries", {})
-        retries.update(attempt=1, **{"invocation-id": _invocation_id()})
-        response, exception = self._attempt(request_dict, model, keys)
-        attempts = 1
-        while self._needs_retry(attempts, model, request_dict, response, exception):
-            attempts += 1
-            retries["attempt"] = attempts
-            response, exception = self._attempt(request_dict, model, keys)
-        if response is not None and "ResponseMetadata" in response[1]:
-            response[1]["ResponseMetadata"]["RetryAttempts"] = attempts - 1
-        if exception is not None:
-            raise exception
-        assert response is not None
-        http, parsed = response
-        return http, cast(dict[str, Any], parsed)
-
-    def _needs_retry(
-        self,
-        attempts: int,
-        model: Any,
-        request_dict: dict[str, Any],
-        response: Any,
-        exception: BaseException | None,
-    ) -> bool:
-        from botocore.hooks import first_non_none_response
-
-        delay = first_non_none_response(
-            self.meta.events.emit(
-                f"needs-retry.sts.{model.name}",
-                response=response,
-                endpoint=self,
-                operation=model,
-                attempts=attempts,
-                caught_exception=exception,
-                request_dict=request_dict,
-            )
-        )
-        if delay is None or delay is False:
-            return False
-        time.sleep(delay)
-        return True
-
     def _attempt(
-        self, request_dict: dict[str, Any], model: Any, keys: _Keys | None
-    ) -> tuple[Any, BaseException | None]:
-        """One HTTP attempt: ``((http, parsed), None)`` or ``(None, transport error)``."""
-        prepared = self._request(request_dict, model, keys)
-        try:
-            http = self._http.send(prepared)
-            body = _bounded_body(http, prepared.url)
-        except Exception as exc:  # botocore's transport errors, retried as botocore does
-            return None, exc
-        response_dict = {
-            "headers": http.headers,
-            "status_code": http.status_code,
-            "body": body,
-            "context": {"operation_name": model.name},
+        self,
+        operation: str,
+        body: bytes,
+        keys: Credentials | None,
+        state: CallRetries,
+        invocation: str,
+    ) -> tuple[HttpAnswer | None, dict[str, Any] | None, BaseException | None]:
+        """One HTTP attempt: ``(answer, parsed, None)`` or ``(None, None, transport
+        error)``; a body botocore could not parse raises at once, as in botocore."""
+        headers = {
+            "Content-Type": CONTENT_TYPE,
+            "User-Agent": self._user_agent,
+            "amz-sdk-invocation-id": invocation,
+            "amz-sdk-request": self._retry.sdk_request(state),
         }
-        parsed: dict[str, Any] = self._parser.parse(response_dict, model.output_shape)
-        if http.status_code >= 300:
-            self._add_modeled_error_fields(response_dict, parsed)
-        return (http, parsed), None
-
-    def _request(self, request_dict: dict[str, Any], model: Any, keys: _Keys | None) -> Any:
-        """The signed, prepared request of one attempt (a new signature each attempt)."""
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import create_request_object
-
-        request = create_request_object(request_dict)
-        request.stream_output = True  # read here, bounded (``_bounded_body``)
-        self.meta.events.emit(f"request-created.sts.{model.name}", request=request)
-        retries = request.context["retries"]
-        request.headers["amz-sdk-invocation-id"] = retries["invocation-id"]
-        request.headers["amz-sdk-request"] = "; ".join(
-            f"{key}={retries[key]}" for key in ("attempt", "max") if key in retries
-        )
         if keys is not None:
-            SigV4Auth(cast(Any, keys), service.SIGNING_NAME, self._signing_region).add_auth(request)
-        for name, value in request.headers.items():
-            if isinstance(value, str):
-                request.headers[name] = value.encode("utf-8")
-        return request.prepare()
+            headers = signed_request_headers(headers, self._signature(headers, body, keys))
+        try:
+            answer = self._transport.send("POST", self._url, headers, body)
+        except Exception as exc:  # botocore's transport errors, retried as botocore does
+            return None, None, exc
+        parsed = parse_answer(self._model, operation, answer.status, answer.headers, answer.body)
+        return answer, parsed, None
 
-    def _add_modeled_error_fields(
-        self, response_dict: dict[str, Any], parsed: dict[str, Any]
-    ) -> None:
-        """botocore's second pass over an error answer for its modeled fields."""
-        code = parsed.get("Error", {}).get("Code")
-        shape = self.meta.service_model.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(self._parser.parse(response_dict, shape))
+    def _signature(self, headers: Mapping[str, str], body: bytes, keys: Credentials) -> Any:
+        """The SigV4 headers of one attempt (a new signature, and time, every attempt)."""
+        return sigv4_headers(
+            method="POST",
+            url=self._url,
+            headers=headers,
+            body=body,
+            access_key=keys.access_key_id,
+            secret_key=keys.secret_access_key,
+            token=keys.session_token,
+            region=self._signing_region,
+            service=service.SIGNING_NAME,
+            now=datetime.datetime.now(datetime.timezone.utc),
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        self._transport.close()
+
+
+def _error_code(answer: HttpAnswer | None, parsed: Mapping[str, Any] | None) -> str | None:
+    """The ``Error.Code`` of a parsed answer, as botocore's retry context reads it."""
+    error = {} if answer is None or parsed is None else parsed.get("Error", {})
+    code = error.get("Code") if isinstance(error, Mapping) else None
+    return code if isinstance(code, str) else None
+
+
+def _modeled_retryable(model: ServiceModel) -> dict[str, bool]:
+    """The error codes any operation models as retryable (STS models none): one retry
+    policy, and one quota, serve every operation of the client."""
+    found: dict[str, bool] = {}
+    for operation in model.raw["operations"]:
+        for code, throttling in modeled_retryable(model.raw, operation).items():
+            found.setdefault(code, throttling)
+    return found
 
 
 def _invocation_id() -> str:
@@ -261,29 +248,3 @@ def _invocation_id() -> str:
     raw[8] = raw[8] & 0x3F | 0x80
     text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def _bounded_body(http: Any, url: str) -> bytes:
-    """At most ``MAX_BODY`` bytes of ``http``'s body; read errors as botocore's
-    ``URLLib3Session.send`` raises them; a longer body is a ``ResponseParserError``."""
-    from botocore import exceptions as errors
-    from urllib3 import exceptions as raw
-
-    try:
-        data = bytes(http.raw.read(MAX_BODY + 1))
-    except raw.SSLError as exc:
-        raise errors.SSLError(endpoint_url=url, error=exc) from None
-    except raw.ReadTimeoutError as exc:
-        raise errors.ReadTimeoutError(endpoint_url=url, error=exc) from None
-    except raw.ProtocolError as exc:
-        raise errors.ConnectionClosedError(error=exc, endpoint_url=url) from None
-    except Exception as exc:
-        raise errors.HTTPClientError(error=exc) from None
-    if len(data) > MAX_BODY:
-        from botocore.parsers import ResponseParserError
-
-        http.raw.close()  # the rest of the body is never read
-        http.raw.release_conn()
-        raise ResponseParserError(f"the STS response is larger than {MAX_BODY} bytes")
-    http.raw.release_conn()
-    return data

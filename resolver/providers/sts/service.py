@@ -1,25 +1,21 @@
-"""botocore's own STS pieces, without a botocore Session or client.
+"""Where an STS call goes, and botocore's pieces for the rare paths of the lite client.
 
-A botocore client costs a session (its config chain and component registry), the
-decoding of ``endpoints.json`` (1.2 MB), a generated client class and an event system
-with a few hundred handlers, none of which a query-protocol STS call needs. This module
-loads only what does, all from botocore's data: the STS service model (operations, error
-shapes), STS's endpoint rule set evaluated by botocore's ``EndpointProvider``, the
-modeled exception classes, and an HTTP session (``URLLib3Session``: CA bundle, proxies,
-timeouts, with botocore's transport errors). Each is loaded once per process.
+The endpoint of a region is read from botocore's rule set and partitions without botocore
+(``endpoints``) when the rules are the ones that reading was made from; otherwise, and for
+FIPS, dual-stack and pseudo-regions, botocore decides (its ``EndpointProvider``, or a
+botocore client stopped before signing). An error answer raises the modeled exception
+classes a botocore STS client raises, built from botocore's STS model. Each is loaded
+once per process, and only when needed.
 """
 
 from __future__ import annotations
 
 import functools
-import socket
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 SERVICE = "sts"
 SIGNING_NAME = "sts"
-SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # botocore's client default
-MAX_POOL_CONNECTIONS = 10  # botocore's default
 
 
 @functools.lru_cache(maxsize=4)
@@ -82,6 +78,11 @@ def resolved_endpoint(
     legacy = environ.get("AWS_STS_REGIONAL_ENDPOINTS", "").lower() == "legacy"
     if fips or dualstack or "fips" in region.lower() or region == "aws-global":
         return _botocore_resolved(region, fips=fips, dualstack=dualstack, legacy=legacy)
+    from resolver.providers.sts.endpoints import regional_endpoint
+
+    read_here = regional_endpoint(region, legacy_global=legacy)
+    if read_here is not None:
+        return read_here
     endpoint = _endpoint_provider().resolve_endpoint(
         Region=region, UseFIPS=False, UseDualStack=False, UseGlobalEndpoint=legacy
     )
@@ -131,28 +132,3 @@ def _botocore_resolved(
     except _Resolved as found:
         return found.url.removesuffix("/"), found.region
     raise AssertionError("botocore sent an STS call it was to stop")  # pragma: no cover
-
-
-def http_session(*, verify: str | bool, proxies: Mapping[str, str], timeout: Any) -> Any:
-    """botocore's ``URLLib3Session`` as a botocore client builds it for these settings."""
-    from botocore.httpsession import URLLib3Session
-
-    return URLLib3Session(
-        verify=cast(Any, verify),  # a CA bundle path or True, as botocore's client passes
-        proxies=dict(proxies),
-        timeout=timeout,
-        max_pool_connections=MAX_POOL_CONNECTIONS,
-        socket_options=cast(Any, list(SOCKET_OPTIONS)),
-    )
-
-
-def user_agent() -> str:
-    """``rolechain/VERSION botocore/VERSION python/VERSION``."""
-    import sys
-
-    import botocore
-
-    from resolver import __version__
-
-    python = ".".join(str(part) for part in sys.version_info[:3])
-    return f"rolechain/{__version__} botocore/{botocore.__version__} python/{python}"
