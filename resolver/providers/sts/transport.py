@@ -39,8 +39,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class HttpAnswer:
-    """One HTTP answer: status, reason, headers (lower-case names, the last value of a
-    repeated name, as botocore's parser sees them) and the body."""
+    """One HTTP answer: status, reason, headers (lower-case names, a repeated name's
+    values joined by ", ", as botocore's parser sees them) and the body."""
 
     __slots__ = ("body", "headers", "reason", "status")
 
@@ -127,6 +127,9 @@ class _Connection(http.client.HTTPConnection):
                 phase = "tls"
                 self.sock = context.wrap_socket(sock, server_hostname=self.host.rstrip("."))
             self.sock.settimeout(transport.read_timeout)
+        except Failed:
+            self.close()
+            raise
         except Exception as exc:
             self.close()
             raise Failed(phase, exc) from None
@@ -200,8 +203,7 @@ class HttpTransport:
 
             raise ResponseParserError(f"the STS response is larger than {MAX_BODY} bytes")
         self._checkin(key, connection, response)
-        headers = {name.lower(): value for name, value in _pairs(response)}
-        return HttpAnswer(response.status, response.reason, headers, data)
+        return HttpAnswer(response.status, response.reason, _joined(_pairs(response)), data)
 
     def context(self) -> Any:
         """The TLS context of every https connection (made once): botocore's options,
@@ -303,15 +305,16 @@ def _tunnel(sock: socket.socket, host: str, port: int, headers: Mapping[str, str
     response = _Answer(sock, method="CONNECT")
     try:
         response.begin()
-        if response.status != 200:
-            raise OSError(f"Tunnel connection failed: {response.status} {response.reason.strip()}")
+        if response.status != 200:  # urllib3 closes the connection: its proxy failed
+            reason = f"Tunnel connection failed: {response.status} {response.reason.strip()}"
+            raise Failed("proxy", OSError(reason))
     finally:
         response.close()
 
 
 def _pairs(response: Any) -> list[tuple[str, str]]:
     """The answer's headers as urllib3 takes them: obsolete line folding joined with a
-    space. (botocore's parser sees lower-case names, a repeated name's last value.)"""
+    space."""
     pairs = response.msg.items()
     for index, (name, value) in enumerate(pairs):
         if "\r\n" in value:
@@ -319,6 +322,16 @@ def _pairs(response: Any) -> list[tuple[str, str]]:
 
             pairs[index] = (name, re.sub(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+", " ", value))
     return list(pairs)
+
+
+def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Lower-case names, a repeated name's values joined by ", " (urllib3's headers as
+    botocore's parser reads them)."""
+    found: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        found[key] = f"{found[key]}, {value}" if key in found else value
+    return found
 
 
 def _length_problem(pairs: list[tuple[str, str]]) -> str | None:

@@ -7,7 +7,7 @@ import http.client
 
 
 class Failed(Exception):
-    """A step of a call failed: ``phase`` (url, tcp, tunnel, ca, tls, send, answer,
+    """A step of a call failed: ``phase`` (url, tcp, tunnel, proxy, ca, tls, send, answer,
     headers, body) and
     the standard library's ``error``, mapped to botocore's exception by ``botocore_error``."""
 
@@ -23,7 +23,7 @@ def botocore_error(failed: Failed, url: str, proxy_url: str | None) -> Exception
 
     phase, error = failed.phase, failed.error
     ssl_error = isinstance(error, _ssl_errors())
-    if phase == "tcp":
+    if phase in ("tcp", "proxy"):
         if proxy_url is not None:
             return errors.ProxyConnectionError(proxy_url=proxy_url, error=error)
         if isinstance(error, TimeoutError):
