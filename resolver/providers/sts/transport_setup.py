@@ -50,16 +50,12 @@ def tls_context(verify: str | bool) -> Any:
     the host name checked by ``ssl`` itself."""
     import os
     import ssl
-    import sys
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION
     context.options |= ssl.OP_NO_TICKET
     if getattr(context, "post_handshake_auth", None) is not None:
         context.post_handshake_auth = True
-    keylog = os.environ.get("SSLKEYLOGFILE")
-    if keylog and not sys.flags.ignore_environment:
-        context.keylog_filename = keylog
     context.set_alpn_protocols(["http/1.1"])
     if verify is False:
         context.check_hostname = False

@@ -172,7 +172,9 @@ def both(
             client: Any = service.http_session(
                 verify=verify, proxies=proxies or {}, timeout=timeouts
             )
-            results.append([run(lambda: via_botocore(client, url), between) for _ in range(sends)])
+            results.append(
+                [run(lambda c=client: via_botocore(c, url), between) for _ in range(sends)]
+            )
         else:
             client = HttpTransport(
                 verify=verify,
@@ -180,7 +182,9 @@ def both(
                 connect_timeout=timeouts[0],
                 read_timeout=timeouts[1],
             )
-            results.append([run(lambda: via_transport(client, url), between) for _ in range(sends)])
+            results.append(
+                [run(lambda c=client: via_transport(c, url), between) for _ in range(sends)]
+            )
         client.close()
         if peer is not None:
             seen.append((peer.connections, sorted(peer.requests)))
@@ -235,7 +239,10 @@ SCRIPTS: dict[str, tuple[Reply, str]] = {
     ),
     "truncated body (peer closes)": (then_close(answer(b"<ok/>" * 20)[:-30]), "answer"),
     "body longer than announced": (keep(answer(b"<ok/>") + b"<extra/>" * 4), "answer"),
-    "reset mid-body": (then_close(answer(b"x" * 5000)[:-2000], reset=True), "ConnectionClosedError"),
+    "reset mid-body": (
+        then_close(answer(b"x" * 5000)[:-2000], reset=True),
+        "ConnectionClosedError",
+    ),
     "chunked, complete": (keep(CHUNKED + b"3\r\nabc\r\n0\r\n\r\n"), "answer"),
     "chunked, cut": (then_close(CHUNKED + b"5\r\nab"), "ConnectionClosedError"),
     "closed before answering": (then_close(b""), "ConnectionClosedError"),
@@ -272,7 +279,10 @@ def test_a_refused_connection_is_an_endpoint_connection_error() -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
     listener.close()
-    assert both(None, url)[0] == ("EndpointConnectionError", f'Could not connect to the endpoint URL: "{url}"')
+    assert both(None, url)[0] == (
+        "EndpointConnectionError",
+        f'Could not connect to the endpoint URL: "{url}"',
+    )
 
 
 def test_a_connect_that_never_completes_is_a_connect_timeout() -> None:
@@ -475,7 +485,10 @@ def test_an_unreachable_proxy_is_a_proxy_error_with_a_masked_url() -> None:
     port = listener.getsockname()[1]
     listener.close()
     for target in ("http://sts.example.test/", "https://sts.example.test/"):
-        proxies = {"http": f"http://me:hunter2@127.0.0.1:{port}", "https": f"http://me:hunter2@127.0.0.1:{port}"}
+        proxies = {
+            "http": f"http://me:hunter2@127.0.0.1:{port}",
+            "https": f"http://me:hunter2@127.0.0.1:{port}",
+        }
         kind, text = both(None, target, proxies=proxies)[0]
         assert kind == "ProxyConnectionError" and "hunter2" not in text and "***" in text
 
