@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.providers.sts import service
@@ -38,7 +38,12 @@ from resolver.providers.sts.retry import (
     new_retries_enabled,
 )
 from resolver.providers.sts.sigv4 import signed_request_headers, sigv4_headers
-from resolver.providers.sts.transport import MAX_BODY, HttpAnswer, HttpTransport
+from resolver.providers.sts.transport import (
+    MAX_BODY,
+    HttpAnswer,
+    HttpTransport,
+    UnsupportedProxyError,
+)
 
 if TYPE_CHECKING:
     from resolver.stscreds.credentials import Credentials
@@ -47,6 +52,16 @@ __all__ = ["MAX_BODY", "LiteStsClient", "UnboundCallError"]
 
 RETRIES = {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
 CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"  # botocore's query serializer
+
+
+class Transport(Protocol):
+    """What sends a call: ``HttpTransport``, or botocore's behind the same interface."""
+
+    def send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> HttpAnswer: ...
+
+    def close(self) -> None: ...
 
 
 class UnboundCallError(RuntimeError):
@@ -131,12 +146,7 @@ class LiteStsClient:
         self.meta = LiteMeta(url, config)
         self._url = request_url(url)
         self._signed = signed
-        self._transport = HttpTransport(
-            verify=_verify(environ),
-            proxies=config.proxies,
-            connect_timeout=config.connect_timeout,
-            read_timeout=config.read_timeout,
-        )
+        self._transport = _transport(_verify(environ), config)
         self._retry = StandardRetry(
             MAX_ATTEMPTS,
             modeled=_modeled_retryable(self._model),
@@ -221,6 +231,22 @@ class LiteStsClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._transport.close()
+
+
+def _transport(verify: str | bool, config: LiteConfig) -> Transport:
+    """The stdlib transport, or botocore's for a proxy it does not speak (``https://``)."""
+    settings: dict[str, Any] = {
+        "verify": verify,
+        "proxies": config.proxies,
+        "connect_timeout": config.connect_timeout,
+        "read_timeout": config.read_timeout,
+    }
+    try:
+        return HttpTransport(**settings)
+    except UnsupportedProxyError:
+        from resolver.providers.sts.transport_botocore import BotocoreTransport
+
+        return BotocoreTransport(**settings)
 
 
 def _error_code(answer: HttpAnswer | None, parsed: Mapping[str, Any] | None) -> str | None:

@@ -169,7 +169,9 @@ def test_moto_failing_with_an_html_page_fails_as_botocore_does(moto: MotoServer)
     ours = raised(lambda: lite.call("AssumeRoleWithSAML", params, None))
     sent_by_lite = len(moto.sts_calls())
     theirs = raised(lambda: make_sts_client(None, target).assume_role_with_saml(**params))
-    assert type(ours) is type(theirs) and str(ours) == str(theirs)
+    # botocore's message, without the body botocore appends to it (a body may hold secrets)
+    assert type(ours) is type(theirs) and str(theirs).startswith(str(ours))
+    assert "html" not in str(ours) and "html" in str(theirs)
     assert sent_by_lite * 2 == len(moto.sts_calls()) and sent_by_lite >= 1
     mapped = [sts_error(exc, operation="AssumeRoleWithSAML", hop="h") for exc in (ours, theirs)]
     assert mapped[0] is not None and mapped[1] is not None

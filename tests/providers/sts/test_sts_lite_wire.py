@@ -124,8 +124,17 @@ def outcome(call: Callable[[], Any]) -> tuple[str, Any, Any]:
         mapped = sts_error(exc, operation="AssumeRole", hop="hop")
         response = getattr(exc, "response", None)
         text = None if mapped is None else (str(mapped), mapped.code)
-        return type(exc).__name__, (str(exc), shape(response)), text
+        return type(exc).__name__, (without_body(exc), shape(response)), text
     return "answer", shape(answer), None
+
+
+def without_body(exc: BaseException) -> str:
+    """The exception's message; for a ``ResponseParserError`` without the body botocore
+    appends after a colon (the lite client never shows a body: it may hold secrets)."""
+    if type(exc).__name__ != "ResponseParserError":
+        return str(exc)
+    head, _, tail = str(exc).partition(":\n")
+    return head if tail.startswith(("b'", 'b"')) else str(exc)
 
 
 def compare(target: StsTarget, script: Scripted) -> tuple[str, Any, Any]:
@@ -135,7 +144,12 @@ def compare(target: StsTarget, script: Scripted) -> tuple[str, Any, Any]:
     ours = outcome(lambda: LiteStsClient(target, signed=True).call("AssumeRole", PARAMS, CALLER))
     middle = script.start = len(script.seen)
     theirs = outcome(lambda: make_sts_client(CALLER, target).assume_role(**PARAMS))
-    assert ours == theirs
+    if (ours[0], theirs[0]) == ("ResponseParserError", "KeyError"):
+        # botocore's parser trips over the missing result element with a KeyError; the
+        # lite parser names the malformed answer: the same one-line error for the user
+        assert ours[2] == theirs[2] and ours[2] is not None
+    else:
+        assert ours == theirs
     paths = [request["path"] for request in script.seen]
     assert paths[before:middle] == paths[middle:]
     return ours

@@ -1,5 +1,5 @@
-"""The stdlib transport against botocore's ``URLLib3Session`` (as ``service.http_session``
-builds it, the body read by ``lite._bounded_body``): the same scripted local peers give
+"""The stdlib transport against botocore's ``URLLib3Session`` (as the fallback
+``BotocoreTransport`` builds it and reads the body): the same scripted local peers give
 the same answers or the same exception class and message through both; connections are
 reused and replaced as urllib3's are; every answer is read within a bound."""
 
@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.tls import write_self_signed
-from resolver.providers.sts import lite, service
+from resolver.providers.sts.transport_botocore import BotocoreTransport
 from resolver.providers.sts.transport import (
     MAX_BODY,
     HttpAnswer,
@@ -132,15 +132,11 @@ def outcome(send: Callable[[], tuple[int, str, dict[str, str], bytes]]) -> tuple
         return (type(exc).__name__, str(exc))
 
 
-def via_botocore(session: Any, url: str) -> tuple[int, str, dict[str, str], bytes]:
-    from botocore.awsrequest import AWSRequest
-    from botocore.utils import lowercase_dict
-
-    prepared = AWSRequest(method="POST", url=url, data=BODY, headers=HEADERS).prepare()
-    prepared.stream_output = True
-    http = session.send(prepared)
-    data = lite._bounded_body(http, prepared.url)
-    return http.status_code, http.raw.reason, lowercase_dict(http.headers), data
+def via_botocore(
+    transport: BotocoreTransport, url: str
+) -> tuple[int, str, dict[str, str], bytes]:
+    found = transport.send("POST", url, HEADERS, BODY)
+    return found.status, found.reason, found.headers, found.body
 
 
 def via_transport(transport: HttpTransport, url: str) -> tuple[int, str, dict[str, str], bytes]:
@@ -169,8 +165,11 @@ def both(
         if peer is not None:
             peer.reset()
         if kind == "botocore":
-            client: Any = service.http_session(
-                verify=verify, proxies=proxies or {}, timeout=timeouts
+            client: Any = BotocoreTransport(
+                verify=verify,
+                proxies=proxies or {},
+                connect_timeout=timeouts[0],
+                read_timeout=timeouts[1],
             )
             results.append(
                 [run(lambda c=client: via_botocore(c, url), between) for _ in range(sends)]
