@@ -21,13 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.tls import write_self_signed
-from resolver.providers.sts.transport_botocore import BotocoreTransport
 from resolver.providers.sts.transport import (
     MAX_BODY,
     HttpAnswer,
     HttpTransport,
     UnsupportedProxyError,
 )
+from resolver.providers.sts.transport_botocore import BotocoreTransport
 from tests.hostile import fuzz_settings
 
 BODY = b"Action=AssumeRole&Version=2011-06-15"
@@ -132,9 +132,7 @@ def outcome(send: Callable[[], tuple[int, str, dict[str, str], bytes]]) -> tuple
         return (type(exc).__name__, str(exc))
 
 
-def via_botocore(
-    transport: BotocoreTransport, url: str
-) -> tuple[int, str, dict[str, str], bytes]:
+def via_botocore(transport: BotocoreTransport, url: str) -> tuple[int, str, dict[str, str], bytes]:
     found = transport.send("POST", url, HEADERS, BODY)
     return found.status, found.reason, found.headers, found.body
 
