@@ -116,3 +116,12 @@ def test_the_readme_keeps_the_two_commands_and_links_the_guide() -> None:
     assert any(c.rstrip().endswith("rolechain demo") for c in commands)
     assert any("python -m pytest" in c for c in commands)
     assert "(docs/index.md)" in README and "(docs/reference/cli.md)" in README
+
+
+def test_the_benchmark_command_is_one_command_everywhere() -> None:
+    """The README's benchmark command (the one that writes benchmarks/RESULTS.md) is the
+    one docs/performance.md and CONTRIBUTING.md give."""
+    (command,) = [c for c in blocks(README, "sh") if "benchmarks/run.py" in c]
+    for path in (DOCS / "performance.md", ROOT / "CONTRIBUTING.md"):
+        others = [c for c in blocks(path.read_text(encoding="utf-8"), "sh") if "run.py" in c]
+        assert others == [command], path
