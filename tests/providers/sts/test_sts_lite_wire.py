@@ -288,3 +288,21 @@ def test_a_model_on_the_targets_aws_data_path_is_the_one_used(
     shipped_model = StsTarget("us-east-1", "http://127.0.0.1:9")
     with pytest.raises(EndpointConnectionError):  # "sess" passes: the call is sent
         LiteStsClient(shipped_model, signed=True).call("AssumeRole", PARAMS, CALLER)
+
+
+@pytest.mark.parametrize(
+    ("proxy", "transport"),
+    [
+        ("https://proxy.example.test:8443", "BotocoreTransport"),
+        ("http://proxy:8080", "HttpTransport"),
+    ],
+)
+def test_a_proxy_the_stdlib_transport_does_not_speak_is_left_to_botocore(
+    proxy: str, transport: str
+) -> None:
+    """TLS to the proxy (an ``https://`` proxy URL) goes through botocore's session."""
+    environment = transport_environment({"HTTPS_PROXY": proxy})
+    target = StsTarget("us-east-1", "https://sts.example.test", environment)
+    client = LiteStsClient(target, signed=True)
+    assert type(client._transport).__name__ == transport
+    assert client.meta.config.proxies == {"https": proxy}
