@@ -18,6 +18,9 @@ from resolver.chain.types import StsSettings
 from resolver.config.values import endpoint_problem, region_problem
 from resolver.context import STS_CONNECT_TIMEOUT, STS_READ_TIMEOUT, timeout_setting
 from resolver.errors import ConfigError
+from resolver.providers.sts.endpoints import GLOBAL_SIGNING_REGION
+from resolver.providers.sts.endpoints import GLOBAL_URL as GLOBAL_ENDPOINT
+from resolver.providers.sts.endpoints import LEGACY_GLOBAL as LEGACY_GLOBAL_REGIONS
 from resolver.records import Record, field
 
 if TYPE_CHECKING:
@@ -25,29 +28,6 @@ if TYPE_CHECKING:
 
     from resolver.stscreds.credentials import Credentials
 
-GLOBAL_ENDPOINT = "https://sts.amazonaws.com"
-GLOBAL_SIGNING_REGION = "us-east-1"
-# Regions whose legacy STS endpoint is the global one (botocore's list).
-LEGACY_GLOBAL_REGIONS = frozenset(
-    {
-        "ap-northeast-1",
-        "ap-south-1",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "aws-global",
-        "ca-central-1",
-        "eu-central-1",
-        "eu-north-1",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "sa-east-1",
-        "us-east-1",
-        "us-east-2",
-        "us-west-1",
-        "us-west-2",
-    }
-)
 MAX_ATTEMPTS = 3
 
 

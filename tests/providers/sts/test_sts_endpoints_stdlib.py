@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,15 +133,3 @@ def test_partitions_on_the_data_path_come_first(tmp_path: Path) -> None:
         endpoints.regional_endpoint("zz-west-9", legacy_global=False, data_path=str(tmp_path))
         is None
     )
-
-
-def test_importing_it_loads_no_botocore() -> None:
-    code = (
-        "import sys, resolver.providers.sts.endpoints as e\n"
-        "e.regional_endpoint('eu-west-1', legacy_global=False)\n"
-        "print(' '.join(sorted(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = out.stdout.split()
-    assert "resolver.providers.sts.endpoints" in loaded
-    assert [m for m in loaded if m.split(".")[0] in {"botocore", "urllib3", "dateutil"}] == []

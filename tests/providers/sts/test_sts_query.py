@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -285,30 +283,3 @@ def test_the_data_path_s_newest_version_and_extras_are_botocore_s(tmp_path: Path
     ours = sts_model(data_path)
     assert ours.api_version == "2099-01-01" and ours.metadata["serviceId"] == "STS-X"
     assert ours.raw == service.service_model(data_path)._service_description
-
-
-def test_the_success_path_imports_no_botocore() -> None:
-    code = (
-        "import sys\n"
-        "from resolver.providers.sts.model import sts_model\n"
-        "from resolver.providers.sts.query import query_body\n"
-        "from resolver.providers.sts.query_parse import parse_answer\n"
-        "m = sts_model()\n"
-        "query_body(m, 'AssumeRole', {'RoleArn': 'arn:aws:iam::123456789012:role/r',"
-        " 'RoleSessionName': 'ss', 'Tags': [{'Key': 'k', 'Value': 'v'}]})\n"
-        "ok = b'<R><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>"
-        "<Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></R>'\n"
-        "parse_answer(m, 'AssumeRole', 200, {}, ok)\n"
-        "parse_answer(m, 'AssumeRole', 403, {}, b'<ErrorResponse><Error><Code>RegionDisabled"
-        "Exception</Code></Error></ErrorResponse>')\n"
-        "print(sorted(n for n in sys.modules if n.split('.')[0] in"
-        " ('botocore', 'urllib3', 'dateutil', 'certifi')))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-    assert result.stdout.strip() == "[]"

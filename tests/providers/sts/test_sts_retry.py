@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import inspect
 import string
-import subprocess
-import sys
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -246,17 +244,3 @@ def test_new_retries_follow_botocores_variable() -> None:
     assert retry.new_retries_enabled({"AWS_NEW_RETRIES_2026": "TRUE"})
     assert not retry.new_retries_enabled({"AWS_NEW_RETRIES_2026": "1"})
     assert not retry.new_retries_enabled({})
-
-
-def test_deciding_loads_no_botocore() -> None:
-    code = (
-        "import sys, resolver.providers.sts.retry as r\n"
-        "p = r.StandardRetry(3); c = r.CallRetries()\n"
-        "p.after_attempt(c, status=None, error_code=None, exception=TimeoutError())\n"
-        "p.after_attempt(c, status=503, error_code='Throttling', exception=None)\n"
-        "print(' '.join(sorted(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = out.stdout.split()
-    assert "resolver.providers.sts.retry" in loaded
-    assert [m for m in loaded if m.split(".")[0] in {"botocore", "urllib3", "dateutil"}] == []

@@ -6,8 +6,6 @@ request's headers after signing are botocore's, in botocore's order."""
 from __future__ import annotations
 
 import datetime
-import subprocess
-import sys
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -216,20 +214,6 @@ def test_an_unencodable_secret_is_an_error_without_the_secret() -> None:
         assert "top-secret" not in repr(exc) and exc.__context__ is None
     else:
         raise AssertionError("an unencodable secret was used")
-
-
-def test_importing_it_loads_no_botocore() -> None:
-    code = (
-        "import sys, datetime, resolver.providers.sts.sigv4 as s\n"
-        "s.sigv4_headers(method='POST', url='https://sts.amazonaws.com/', headers={}, body=b'x',"
-        " access_key='a', secret_key='s', token='t', region='us-east-1', service='sts',"
-        " now=datetime.datetime(2024, 1, 1))\n"
-        "print(' '.join(sorted(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = out.stdout.split()
-    assert "resolver.providers.sts.sigv4" in loaded
-    assert [m for m in loaded if m.split(".")[0] in {"botocore", "urllib3", "dateutil"}] == []
 
 
 def test_the_ipv6_pattern_is_botocores() -> None:

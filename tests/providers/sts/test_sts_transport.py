@@ -9,8 +9,6 @@ import queue
 import socket
 import ssl
 import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -558,15 +556,3 @@ def test_hostile_answers_fail_as_urllib3_session_fails(
     finally:
         peer.listener.close()
     assert result[0] in {"answer", "ConnectionClosedError", "HTTPClientError"}
-
-
-def test_importing_the_transport_loads_no_botocore_or_urllib3() -> None:
-    found = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import resolver.providers.sts.transport"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    loaded = {line.split("|")[-1].strip().split(".")[0] for line in found.splitlines()}
-    assert "resolver" in loaded
-    assert loaded & {"botocore", "urllib3", "dateutil", "certifi"} == set()
