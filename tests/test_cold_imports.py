@@ -46,7 +46,8 @@ def test_importing_the_table_imports_no_base(tmp_path: Path) -> None:
 
 def test_a_static_export_loads_only_the_static_base(tmp_path: Path) -> None:
     """A whole cold ``rolechain export`` of static keys (no STS call): one base module, no
-    ``sso populate`` template module, no container/SAML/Roles Anywhere/process code."""
+    ``sso populate`` template module, no container/SAML/Roles Anywhere/process code, and
+    no STS client or HTTP transport (they load on a chain's first STS call)."""
     config = tmp_path / "static.toml"
     config.write_text(
         '[profiles.base]\naws_access_key_id = "AKIDSTATIC"\naws_secret_access_key = "s"\n'
@@ -56,6 +57,7 @@ def test_a_static_export_loads_only_the_static_base(tmp_path: Path) -> None:
     assert "resolver.providers.executor" in modules  # the chain ran
     assert bases_in(modules) == {BASES + "static"}
     left_out = {"resolver.config.sso_profiles", "resolver.providers.outbound"}
+    left_out |= {"resolver.providers.sts.lite", "resolver.providers.sts.transport", "http.client"}
     left_out |= {"resolver.providers.children"}  # the helper-process runner (subprocess itself
     # is imported by the standard library on 3.10: uuid -> platform -> subprocess)
     assert modules & left_out == set()

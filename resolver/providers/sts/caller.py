@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resolver.providers.sts.factory import StsTarget
-from resolver.providers.sts.pool import shared_sts_client
 from resolver.stscreds.credentials import CredentialsProvider
+
+if TYPE_CHECKING:
+    from resolver.providers.sts.lite import LiteStsClient
 
 
 class CallerBoundStsClient:
@@ -26,12 +28,18 @@ class CallerBoundStsClient:
     @property
     def meta(self) -> Any:
         """The shared client's ``meta`` (its endpoint, retry configuration)."""
-        return shared_sts_client(self._target, signed=self._caller is not None).meta
+        return self._client().meta
+
+    def _client(self) -> LiteStsClient:
+        """The process's client for the target; the STS client's modules (its HTTP
+        transport...) load on the first call, so a chain that makes none never pays them."""
+        from resolver.providers.sts.pool import shared_sts_client
+
+        return shared_sts_client(self._target, signed=self._caller is not None)
 
     def _call(self, operation: str, kwargs: dict[str, Any]) -> Mapping[str, Any]:
         credentials = self._caller.retrieve() if self._caller is not None else None
-        client = shared_sts_client(self._target, signed=self._caller is not None)
-        return client.call(operation, kwargs, credentials)
+        return self._client().call(operation, kwargs, credentials)
 
     def assume_role(self, **kwargs: Any) -> Mapping[str, Any]:
         """AssumeRole, signed by the caller."""
