@@ -296,12 +296,9 @@ def _discard(connection: _Connection, response: Any) -> None:
 
 
 def _tunnel(sock: socket.socket, host: str, port: int, headers: Mapping[str, str]) -> None:
-    """A CONNECT tunnel through the proxy ``sock`` is connected to, as http.client makes
-    it (HTTP/1.0), its answer's headers bounded as an answer's are."""
-    name = f"[{host}]" if ":" in host else host
-    lines = [f"CONNECT {name}:{port} HTTP/1.0\r\n"]
-    lines.extend(f"{key}: {value}\r\n" for key, value in headers.items())
-    sock.sendall("".join([*lines, "\r\n"]).encode("latin-1"))
+    """A CONNECT tunnel through the proxy ``sock`` is connected to, requested as
+    http.client requests it, its answer's headers bounded as an answer's are."""
+    sock.sendall(_connect_request(host, port, headers))
     response = _Answer(sock, method="CONNECT")
     try:
         response.begin()
@@ -310,6 +307,30 @@ def _tunnel(sock: socket.socket, host: str, port: int, headers: Mapping[str, str
             raise Failed("proxy", OSError(reason))
     finally:
         response.close()
+
+
+class _Written(Exception):
+    """Stops http.client's tunnel once it has written its CONNECT request."""
+
+
+def _connect_request(host: str, port: int, headers: Mapping[str, str]) -> bytes:
+    """The CONNECT request this Python's http.client writes for a tunnel to ``host:port``
+    (urllib3 tunnels through it). Its HTTP version, its ``Host`` header and the form of
+    an IPv6 address differ between CPython releases, so it is taken from http.client."""
+    probe = http.client.HTTPConnection("proxy.invalid")
+    probe.set_tunnel(host, port, dict(headers))
+    written: list[bytes] = []
+
+    def capture(data: bytes) -> None:
+        written.append(data)
+        raise _Written
+
+    setattr(probe, "send", capture)  # noqa: B010 (an instance's method, replaced)
+    try:
+        getattr(probe, "_tunnel")()  # noqa: B009 (http.client's own request writer)
+    except _Written:
+        return written[0]
+    raise RuntimeError("http.client wrote no CONNECT request")
 
 
 def _pairs(response: Any) -> list[tuple[str, str]]:

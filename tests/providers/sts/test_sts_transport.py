@@ -466,9 +466,10 @@ def test_an_https_target_is_tunnelled_with_the_proxy_authorization(
     proxies = {"https": f"http://user:secret@127.0.0.1:{proxy.port}"}
     results = both(peer, peer.url("https"), sends=2, verify=str(cert), proxies=proxies)
     assert [kind for kind, *_ in results] == ["answer"] * 2 and peer.connections == 1
-    assert [r.split(b"\r\n")[0] for r in proxy.requests] == [
-        f"CONNECT 127.0.0.1:{peer.port} HTTP/1.0".encode()
-    ] * 2
+    # urllib3's CONNECT request (first) and the transport's are the same bytes; the HTTP
+    # version and a Host header come from this Python's http.client (1.1 from 3.12 on)
+    assert len(proxy.requests) == 2 and proxy.requests[0] == proxy.requests[1]
+    assert proxy.requests[0].startswith(f"CONNECT 127.0.0.1:{peer.port} HTTP/1.".encode())
     wrong = {"https": proxies["https"].replace("secret", "wrong")}
     kind, text = both(None, peer.url("https"), verify=str(cert), proxies=wrong)[0]
     assert kind == "ProxyConnectionError" and "wrong" not in text and "***" in text
