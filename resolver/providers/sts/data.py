@@ -55,3 +55,20 @@ def find_data_file(relative: str, data_path: str | None) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def model_file(service: str, type_name: str, data_path: str | None) -> Path | None:
+    """``service``'s ``type_name`` file (``service-2``, ``endpoint-rule-set-1``) as
+    botocore's ``load_service_model`` picks it: the newest API version that has one on
+    any search path, from the first path that has that version's file."""
+    versions = set()
+    for directory in search_paths(data_path):
+        folder = directory / service
+        if not folder.is_dir():
+            continue
+        for version in folder.iterdir():
+            if any((version / f"{type_name}{ext}").is_file() for ext in (".json", ".json.gz")):
+                versions.add(version.name)
+    if not versions:
+        return None
+    return find_data_file(f"{service}/{max(versions)}/{type_name}.json", data_path)

@@ -23,7 +23,7 @@ from resolver.providers.sts import data
 
 GLOBAL_URL = "https://sts.amazonaws.com"
 GLOBAL_SIGNING_REGION = "us-east-1"
-RULE_SET = "endpoint-rule-set-1.json"
+RULE_SET = "endpoint-rule-set-1"
 # sha256 of the rules (canonical JSON) this module specialises, and of botocore's file.
 KNOWN_RULES = frozenset({"6c375170a602d4b23d3f0a5e405bc1a99fd0edd19a5bb2acc5582e8e37e1bbe0"})
 KNOWN_FILES = frozenset({"dd8a5ce42a1b41ee8a1db1925877817ee3c2ac488cc086c7dbd93cb474255406"})
@@ -103,17 +103,7 @@ def _partitions(data_path: str | None) -> tuple[Partition, ...]:
 def rule_set_path(data_path: str | None) -> Path | None:
     """STS's rule set as botocore's loader picks it: the newest API version on any search
     path, from the first path that has it."""
-    found: dict[str, Path] = {}
-    for directory in data.search_paths(data_path):
-        service = directory / "sts"
-        if not service.is_dir():
-            continue
-        for version in sorted(service.iterdir()):
-            for name in (RULE_SET, f"{RULE_SET}.gz"):
-                if (version / name).is_file():
-                    found.setdefault(version.name, version / name)
-                    break
-    return found[max(found)] if found else None
+    return data.model_file("sts", RULE_SET, data_path)
 
 
 def rules_digest(rule_set: Any) -> str:

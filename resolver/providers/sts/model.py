@@ -11,10 +11,9 @@ over the shape it names.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
-from resolver.providers.sts.data import read_json, search_paths
+from resolver.providers.sts.data import find_data_file, model_file, read_json
 
 SERVICE = "sts"
 MODEL_TYPE = "service-2"
@@ -183,27 +182,6 @@ class ServiceModel:
         return self.error_shapes.get(code)
 
 
-def _versions(directories: list[Path]) -> set[str]:
-    """The API versions with a ``service-2`` file under the service's directories."""
-    found = set()
-    for directory in directories:
-        for version in directory.iterdir():
-            base = version / MODEL_TYPE
-            if any(Path(f"{base}{ext}").is_file() for ext in (".json", ".json.gz")):
-                found.add(version.name)
-    return found
-
-
-def _first_file(relative: str, paths: list[Path]) -> Path | None:
-    """The first ``relative`` (plain, then ``.gz``) under a search path directory."""
-    for path in paths:
-        for ext in (".json", ".json.gz"):
-            candidate = path / f"{relative}{ext}"
-            if path.is_dir() and candidate.is_file():
-                return candidate
-    return None
-
-
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
     """botocore's ``deep_merge``: ``extra`` over ``base``, dicts merged key by key."""
     for key, value in extra.items():
@@ -216,17 +194,13 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
 def load_service_data(service: str, data_path: str | None) -> dict[str, Any]:
     """``service``'s decoded ``service-2`` (newest version, extras merged), as botocore's
     loader reads it for ``AWS_DATA_PATH`` = ``data_path``."""
-    paths = search_paths(data_path)
-    directories = [path / service for path in paths if (path / service).is_dir()]
-    versions = _versions(directories)
-    if not versions:
+    found = model_file(service, MODEL_TYPE, data_path)
+    if found is None:
         raise ModelNotFoundError(f"no {MODEL_TYPE} data for {service} on the data path")
-    version = max(versions)
-    found = _first_file(f"{service}/{version}/{MODEL_TYPE}", paths)
-    assert found is not None  # a version is listed only where its file is
+    version = found.parent.name
     raw: dict[str, Any] = read_json(found)
     for kind in EXTRAS_TYPES:
-        extras = _first_file(f"{service}/{version}/{MODEL_TYPE}.{kind}-extras", paths)
+        extras = find_data_file(f"{service}/{version}/{MODEL_TYPE}.{kind}-extras.json", data_path)
         if extras is not None:
             extra = read_json(extras)
             if "merge" in extra:

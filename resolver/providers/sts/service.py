@@ -19,32 +19,15 @@ SIGNING_NAME = "sts"
 
 
 @functools.lru_cache(maxsize=4)
-def _loader(data_path: str | None) -> Any:
-    """botocore's loader with its search paths (``AWS_DATA_PATH``'s, as ``data_path``,
-    then ``~/.aws/models`` and botocore's data), checking for the service being loaded
-    only (``DirectLoader``)."""
-    import os.path
-
-    from resolver.providers.sts.loader import DirectLoader
-
-    paths = [] if data_path is None else data_path.split(os.pathsep)
-    return DirectLoader(extra_search_paths=[os.path.expanduser(path) for path in paths])
-
-
-@functools.lru_cache(maxsize=4)
-def service_model(data_path: str | None = None) -> Any:
-    """botocore's STS ``ServiceModel`` (the newest API version found)."""
-    from botocore.model import ServiceModel
-
-    return ServiceModel(_loader(data_path).load_service_model(SERVICE, "service-2"), SERVICE)
-
-
-@functools.lru_cache(maxsize=4)
 def client_exceptions(data_path: str | None = None) -> Any:
-    """The modeled exception classes a botocore STS client raises (``client.exceptions``)."""
+    """The modeled exception classes a botocore STS client raises (``client.exceptions``),
+    built from the model the lite client parses with (read once per process)."""
     from botocore.errorfactory import ClientExceptionsFactory
 
-    return ClientExceptionsFactory().create_client_exceptions(service_model(data_path))
+    from resolver.providers.sts.model import botocore_service_model, sts_model
+
+    model = botocore_service_model(sts_model(data_path))
+    return ClientExceptionsFactory().create_client_exceptions(model)
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +35,9 @@ def _endpoint_provider() -> Any:
     """botocore's evaluator of STS's endpoint rule set, with botocore's partitions."""
     from botocore.endpoint_provider import EndpointProvider
 
-    loader = _loader(None)
+    from resolver.providers.sts.loader import DirectLoader
+
+    loader = DirectLoader()  # botocore's own search path (its data, ~/.aws/models)
     return EndpointProvider(
         loader.load_service_model(SERVICE, "endpoint-rule-set-1"), loader.load_data("partitions")
     )

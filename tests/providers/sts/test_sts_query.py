@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.exceptions import ParamValidationError
+from botocore.loaders import Loader
 from botocore.model import ServiceModel as BotocoreServiceModel
 from botocore.serialize import create_serializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolver.providers.sts import service
 from resolver.providers.sts.model import (
     ServiceModel,
     Shape,
@@ -28,6 +28,13 @@ from resolver.providers.sts.model import (
 )
 from resolver.providers.sts.query import query_body
 from tests.hostile import fuzz_settings, hostile_text
+
+
+def botocore_model(data_path: str | None) -> BotocoreServiceModel:
+    """The oracle: botocore's own loader's STS model for ``AWS_DATA_PATH`` = ``data_path``."""
+    loader = Loader(extra_search_paths=[] if data_path is None else data_path.split(":"))
+    return BotocoreServiceModel(loader.load_service_model("sts", "service-2"), "sts")
+
 
 MODEL = sts_model(None)
 OPERATIONS = sorted(MODEL.raw["operations"])
@@ -244,7 +251,7 @@ def test_an_unknown_operation_is_a_clear_error() -> None:
 
 
 def test_the_model_is_botocore_s_model() -> None:
-    ours, theirs = MODEL, service.service_model(None)
+    ours, theirs = MODEL, botocore_model(None)
     assert ours.raw == theirs._service_description
     assert ours.api_version == theirs.api_version and ours.metadata == theirs.metadata
     for name in theirs.operation_names:
@@ -282,4 +289,4 @@ def test_the_data_path_s_newest_version_and_extras_are_botocore_s(tmp_path: Path
     data_path = f"{first}:{second}"
     ours = sts_model(data_path)
     assert ours.api_version == "2099-01-01" and ours.metadata["serviceId"] == "STS-X"
-    assert ours.raw == service.service_model(data_path)._service_description
+    assert ours.raw == botocore_model(data_path)._service_description

@@ -16,14 +16,14 @@ from botocore.parsers import ResponseParserError, create_parser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolver.providers.sts import service
 from resolver.providers.sts.model import Shape, sts_model
 from resolver.providers.sts.query_parse import parse_answer, parse_timestamp
 from resolver.providers.sts.query_xml import MAX_DEPTH, MAX_ELEMENTS, Node, xml_root
 from tests.hostile import fuzz_settings
+from tests.providers.sts.test_sts_query import botocore_model
 
 MODEL = sts_model(None)
-BOTOCORE = service.service_model(None)
+BOTOCORE = botocore_model(None)
 OPERATIONS = sorted(MODEL.raw["operations"])
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLESECRET"
