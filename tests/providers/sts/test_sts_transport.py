@@ -157,29 +157,20 @@ def both(
     all were answered, the same number of connections made)."""
     results: list[list[tuple[Any, ...]]] = []
     seen: list[tuple[int, list[bytes]]] = []
-    for kind in ("botocore", "transport"):
+    senders: dict[Any, Callable[[Any, str], tuple[int, str, dict[str, str], bytes]]] = {
+        BotocoreTransport: via_botocore,  # the oracle first
+        HttpTransport: via_transport,
+    }
+    for transport, via in senders.items():
         if peer is not None:
             peer.reset()
-        if kind == "botocore":
-            client: Any = BotocoreTransport(
-                verify=verify,
-                proxies=proxies or {},
-                connect_timeout=timeouts[0],
-                read_timeout=timeouts[1],
-            )
-            results.append(
-                [run(lambda c=client: via_botocore(c, url), between) for _ in range(sends)]
-            )
-        else:
-            client = HttpTransport(
-                verify=verify,
-                proxies=proxies or {},
-                connect_timeout=timeouts[0],
-                read_timeout=timeouts[1],
-            )
-            results.append(
-                [run(lambda c=client: via_transport(c, url), between) for _ in range(sends)]
-            )
+        client = transport(
+            verify=verify,
+            proxies=proxies or {},
+            connect_timeout=timeouts[0],
+            read_timeout=timeouts[1],
+        )
+        results.append([run(lambda c=client, v=via: v(c, url), between) for _ in range(sends)])
         client.close()
         if peer is not None:
             seen.append((peer.connections, sorted(peer.requests)))
