@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from resolver.cli.main import main
-from tests.cache.test_parallel_processes import ROOT
 from tests.conftest import IsolatedEnv
 from tests.keyring_backend import PASSWORD_PROMPT, file_keyring, put_entry
+from tests.terminal_support import run_on_terminal, run_without_terminal
 
 __all__ = ["file_keyring"]
 
@@ -32,7 +28,6 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPROMPTSECRET"
 PASSWORD = "keyring-password-1"
 KEYRING_INI = "[profile kr]\ncredential_store = keyring\nregion = us-east-1\n"
 EXPORT = ("export", "kr", "--format", "credential-process")
-HANG_GUARD = 60  # seconds: only a hang gets near it
 
 
 def use_backend(monkeypatch: pytest.MonkeyPatch, isolated_env: IsolatedEnv, backend: str) -> None:
@@ -99,25 +94,6 @@ def test_a_backend_error_of_its_own_is_one_line_with_its_class_and_message(
     assert SECRET not in err
 
 
-def spawn(env: dict[str, str], stdin: int, *, terminal: bool = False) -> subprocess.Popen[str]:
-    """rolechain in a session of its own: no controlling terminal, or ``stdin`` (a pty)
-    made its controlling terminal."""
-    take = "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-    code = (take if terminal else "import os, sys; ") + (
-        "os.execv(sys.executable, [sys.executable, '-m', 'resolver', *sys.argv[1:]])"
-    )
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *EXPORT],
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-        text=True,
-        start_new_session=True,
-    )
-
-
 def prompting_env(
     file_keyring: Path, isolated_env: IsolatedEnv, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
@@ -133,18 +109,8 @@ def test_a_password_prompt_with_no_terminal_fails_at_once_in_one_line(
     """As under credential_process from a GUI: no controlling terminal, and a stdin pipe
     that stays open (getpass would wait on it for ever)."""
     env = prompting_env(file_keyring, isolated_env, monkeypatch)
-    read_end, write_end = os.pipe()
-    try:
-        child = spawn(env, read_end)
-        try:
-            out, err = child.communicate(timeout=HANG_GUARD)
-        finally:
-            child.kill()
-            child.wait()
-    finally:
-        os.close(read_end)
-        os.close(write_end)
-    assert child.returncode == 1 and out == ""
+    status, out, err = run_without_terminal(EXPORT, env)
+    assert status == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert "tests.keyring_backend.PromptingKeyring asked for its password" in err
     assert "there is no terminal to ask on" in err
@@ -152,32 +118,12 @@ def test_a_password_prompt_with_no_terminal_fails_at_once_in_one_line(
     assert SECRET not in err
 
 
-def read_until(fd: int, text: str) -> str:
-    seen, deadline = "", time.monotonic() + HANG_GUARD
-    while text not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 1)[0]:
-            seen += os.read(fd, 1024).decode(errors="replace")
-    return seen
-
-
 def test_a_password_prompt_on_the_terminal_is_asked_not_echoed_and_unlocks(
     file_keyring: Path, isolated_env: IsolatedEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = prompting_env(file_keyring, isolated_env, monkeypatch)
-    main_fd, terminal_fd = os.openpty()
-    try:
-        child = spawn(env, terminal_fd, terminal=True)
-        try:
-            assert PASSWORD_PROMPT in read_until(main_fd, PASSWORD_PROMPT)
-            os.write(main_fd, f"{PASSWORD}\n".encode())
-            out, err = child.communicate(timeout=HANG_GUARD)
-            shown = read_until(main_fd, "\n")
-        finally:
-            child.kill()
-            child.wait()
-    finally:
-        os.close(main_fd)
-        os.close(terminal_fd)
-    assert child.returncode == 0, err
+    status, out, err, asked, shown = run_on_terminal(EXPORT, env, PASSWORD_PROMPT, PASSWORD)
+    assert PASSWORD_PROMPT in asked
+    assert status == 0, err
     assert '"AccessKeyId": "AKIAPROMPT000000"' in out.replace('":"', '": "')
     assert PASSWORD not in shown + err  # not echoed

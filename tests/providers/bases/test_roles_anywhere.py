@@ -6,7 +6,6 @@ Roles Anywhere session; each failure is one line without a secret."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,18 +23,6 @@ from tests.providers.bases import rolesanywhere_fakes as fakes
 __all__ = ["file_keyring"]
 HOP = f"arn:aws:iam::{fakes.ACCOUNT}:role/deploy"
 ADMIN = f"arn:aws:iam::{fakes.ACCOUNT}:role/admin"
-
-
-@pytest.fixture(scope="module")
-def ca() -> fakes.Authority:
-    return fakes.new_ca()
-
-
-@pytest.fixture
-def endpoint(ca: fakes.Authority, monkeypatch: pytest.MonkeyPatch) -> Iterator[fakes.Endpoint]:
-    with fakes.create_session_endpoint(ca) as found:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", found.url)
-        yield found
 
 
 def profile_lines(identity: fakes.Identity, name: str = "ra", **extra: str) -> list[str]:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -27,10 +23,9 @@ from tests.hostile import fuzz_settings
 from tests.providers.bases import rolesanywhere_fakes as fakes
 from tests.providers.bases.test_roles_anywhere import profile_lines, run, use_config
 from tests.providers.prompts.test_prompts import calls, fake
+from tests.terminal_support import run_on_terminal, run_without_terminal
 
 PASSPHRASE = fakes.PASSPHRASE  # "correct horse battery": its spaces are part of it
-ROOT = Path(__file__).resolve().parents[3]
-HANG_GUARD = 60.0
 
 
 def pin_replies(secret: str) -> bytes:
@@ -79,18 +74,6 @@ def prompt_program(directory: Path, driver: str, secret: str = PASSPHRASE) -> Pa
     if driver == "pinentry":
         return fake_pinentry(directory, pin_replies(secret))
     return fake(directory, driver, output=secret + "\n")
-
-
-@pytest.fixture(scope="module")
-def ca() -> fakes.Authority:
-    return fakes.new_ca()
-
-
-@pytest.fixture
-def endpoint(ca: fakes.Authority, monkeypatch: pytest.MonkeyPatch) -> Iterator[fakes.Endpoint]:
-    with fakes.create_session_endpoint(ca) as found:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_ROLESANYWHERE", found.url)
-        yield found
 
 
 @pytest.fixture
@@ -327,32 +310,7 @@ def test_the_passphrase_is_in_no_debug_traceback(
     assert PASSPHRASE not in out + err
 
 
-def spawn(env: dict[str, str], stdin: int, *, terminal: bool) -> subprocess.Popen[str]:
-    """``rolechain export ra`` in a session of its own: no controlling terminal, or
-    ``stdin`` (a pty) made its controlling terminal."""
-    take = "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-    code = (take if terminal else "import os, sys; ") + (
-        "os.execv(sys.executable, [sys.executable, '-m', 'resolver', *sys.argv[1:]])"
-    )
-    argv = [sys.executable, "-c", code, "export", "ra", "--format", "credential-process"]
-    return subprocess.Popen(
-        argv,
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def read_until(fd: int, text: str) -> str:
-    seen, deadline = "", time.monotonic() + HANG_GUARD
-    while text not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 1)[0]:
-            seen += os.read(fd, 1024).decode(errors="replace")
-    return seen
+EXPORT_RA = ("export", "ra", "--format", "credential-process")
 
 
 def test_a_program_without_a_terminal_gets_a_dialog(
@@ -361,19 +319,8 @@ def test_a_program_without_a_terminal_gets_a_dialog(
     """rolechain as an IDE's credential_process: no controlling terminal, a stdin pipe
     that stays open, a display: the dialog asks, and the call succeeds."""
     log = prompt_program(bin_dir, "zenity")
-    env = {**os.environ, "DISPLAY": ":0"}
-    read_end, write_end = os.pipe()
-    try:
-        child = spawn(env, read_end, terminal=False)
-        try:
-            out, err = child.communicate(timeout=HANG_GUARD)
-        finally:
-            child.kill()
-            child.wait()
-    finally:
-        os.close(read_end)
-        os.close(write_end)
-    assert child.returncode == 0, err
+    status, out, err = run_without_terminal(EXPORT_RA, {**os.environ, "DISPLAY": ":0"})
+    assert status == 0, err
     assert json.loads(out)["AccessKeyId"] == endpoint.sessions[0].access_key_id
     assert len(calls(log)) == 1 and PASSPHRASE not in out + err
 
@@ -382,21 +329,12 @@ def test_the_terminal_asks_without_echo(
     bin_dir: Path, locked: fakes.Identity, endpoint: fakes.Endpoint
 ) -> None:
     question = f"Passphrase of the private key {locked.private_key} (profile ra"
-    main_fd, terminal_fd = os.openpty()
-    try:
-        child = spawn(dict(os.environ), terminal_fd, terminal=True)
-        try:
-            assert question in read_until(main_fd, "IAM Roles Anywhere): ")
-            os.write(main_fd, f"{PASSPHRASE}\n".encode())
-            out, err = child.communicate(timeout=HANG_GUARD)
-            shown = read_until(main_fd, "\n")
-        finally:
-            child.kill()
-            child.wait()
-    finally:
-        os.close(main_fd)
-        os.close(terminal_fd)
-    assert child.returncode == 0, err
+    prompt = "IAM Roles Anywhere): "
+    status, out, err, asked, shown = run_on_terminal(
+        EXPORT_RA, dict(os.environ), prompt, PASSPHRASE
+    )
+    assert question in asked
+    assert status == 0, err
     assert json.loads(out)["AccessKeyId"] == endpoint.sessions[0].access_key_id
     assert PASSPHRASE not in shown + out + err  # not echoed, not shown
 
